@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export NGHEDAN_DATABASE_URL ?= sqlite:///./nghedan.db
+
+.PHONY: run test test-sqlite test-postgres bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/nghedan db upgrade
+	$(VENV)/bin/nghedan demo
+	$(VENV)/bin/nghedan serve --host 127.0.0.1 --port 8000
+
+# The suite runs once per backend: SQLite always, PostgreSQL when a server can be
+# started here (scripts/with-postgres). In CI a missing PostgreSQL is a failure.
+test: $(STAMP)
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
+	env -u NGHEDAN_TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider
+
+test-postgres: $(STAMP)
+	bash scripts/with-postgres $(PY) -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) nghedan.db nghedan.db-wal nghedan.db-shm

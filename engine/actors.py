@@ -1,0 +1,58 @@
+"""Who is acting, and over which units.
+
+An ``Actor`` is a plain value loaded once per request or command, so scope checks
+are pure functions over unit paths and never hit the database again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Grant", "Actor", "SYSTEM"]
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int
+    unit_code: str
+    unit_path: str
+
+    def covers(self, unit_path: str) -> bool:
+        # Paths are "/1/4/9/": a prefix match is "this unit or below it".
+        return unit_path.startswith(self.unit_path)
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    grants: tuple[Grant, ...] = field(default=())
+    language: str = "vi"
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+    def roles_over(self, *unit_paths: str) -> set[str]:
+        """Roles the actor holds on any grant covering at least one of the units."""
+        return {g.role for g in self.grants if any(g.covers(p) for p in unit_paths)}
+
+    def covers(self, *unit_paths: str) -> bool:
+        return bool(self.roles_over(*unit_paths))
+
+    def has_role(self, role: str) -> bool:
+        return any(g.role == role for g in self.grants)
+
+    def scope_paths(self) -> tuple[str, ...]:
+        """The roots of every subtree the actor may read, without nested duplicates."""
+        paths = sorted({g.unit_path for g in self.grants}, key=len)
+        roots: list[str] = []
+        for p in paths:
+            if not any(p.startswith(r) for r in roots):
+                roots.append(p)
+        return tuple(roots)
+
+
+# Deadline sweeps and imports act as the system; they are in the history like anyone.
+SYSTEM = Actor(user_id=None, username="system")

@@ -1,0 +1,59 @@
+"""Database engines and sessions. Nothing here runs at import time.
+
+SQLite is the embedded default (one commune, one file); PostgreSQL is for scale.
+Every SQLite connection gets WAL, foreign keys and a busy timeout, and write
+transactions start with BEGIN IMMEDIATE so that two writers queue instead of
+failing half-way with SQLITE_BUSY when a read lock is upgraded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["make_engine", "make_session_factory", "WRITE", "is_sqlite"]
+
+# Execution option a unit of work sets to ask for a write transaction.
+WRITE = {"nghedan_write": True}
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {})
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        kwargs["connect_args"].setdefault("isolation_level", None)
+        kwargs["connect_args"].setdefault("check_same_thread", False)
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get("nghedan_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,100 @@
+"""Meetings, cases and their append-only, hash-chained history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .units import Unit
+
+__all__ = ["Meeting", "Case", "CaseEvent"]
+
+
+class Meeting(Base):
+    """Buổi tiếp xúc, đối thoại: where most opinions are heard."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme: Mapped[str] = mapped_column(String(64))
+    held_on: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    hosts: Mapped[str] = mapped_column(String(400), default="")
+    attendees: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The overdue board and the sweep read open cases by handling unit and due time.
+        Index("ix_cases_handling_state_due", "handling_unit_id", "state", "due_at"),
+        Index("ix_cases_origin_received", "origin_unit_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    workflow_key: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    citizen_name: Mapped[str | None] = mapped_column(String(200))
+    citizen_phone: Mapped[str | None] = mapped_column(String(32))
+    citizen_address: Mapped[str | None] = mapped_column(String(300))
+    origin_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    handling_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    received_at: Mapped[datetime]
+    stage_started_at: Mapped[datetime]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    appointment_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # The chain's head lives on the case too: deleting the newest event leaves a
+    # chain that verifies on its own, but no longer reaches this hash.
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    origin_unit: Mapped[Unit] = relationship(foreign_keys=[origin_unit_id], lazy="joined")
+    handling_unit: Mapped[Unit] = relationship(foreign_keys=[handling_unit_id], lazy="joined")
+    meeting: Mapped[Meeting | None] = relationship()
+    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id])
+
+
+class CaseEvent(Base):
+    """One fact in a case's life. Rows are only ever inserted."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(64))  # username, or "system"
+    trigger: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship()

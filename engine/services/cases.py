@@ -1,0 +1,285 @@
+"""The case service: the only code that changes cases, and the only code that commits.
+
+Order of checks in ``fire`` is part of the contract: first whether the actor may
+see the case at all (so codes cannot be probed), then the version, then whether
+the workflow allows the trigger from this state, then the role, then the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..actors import Actor
+from ..calendar import LOCAL_TZ, WorkingCalendar
+from ..audit import GENESIS
+from ..clock import Clock
+from ..codes import code_prefix, new_code, normalise_code
+from ..deadlines import compute_due
+from ..errors import DomainError, InvalidField, MissingField, NotFound, OutOfScope, RoleNotAllowed, StaleVersion
+from ..history import append_event
+from ..models import Case, CaseEvent, Meeting, Unit
+from ..uow import MessageBus, UnitOfWork
+from ..vocab import CHANNELS, KINDS, TOPICS
+from ..workflow import TransitionSpec, Workflow
+from .calendars import load_calendar
+from .fields import clean_phone, clean_text, optional_text, parse_instant
+from .transition_input import TransitionInput, read_transition_input
+from .views import ActionOption, CaseCreated, CaseSnapshot, CaseTransitioned, EventView, event_view, snapshot
+
+__all__ = ["NewCase", "CaseService", "CREATE_ROLES"]
+
+CREATE_ROLES = ("official", "leader")
+# A notebook entry may be typed in later, but not dated in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class NewCase:
+    workflow: str
+    unit: str
+    topic: str
+    kind: str
+    content: str
+    channel: str = "meeting"
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+    citizen_address: str | None = None
+    meeting_id: int | None = None
+    received_at: datetime | str | None = None
+    handling_unit: str | None = None
+
+
+def _choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
+    if not isinstance(value, str) or value not in vocabulary:
+        raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
+                           problem_en=f"must be one of: {', '.join(vocabulary)}")
+    return value
+
+
+class CaseService:
+    def __init__(self, session_factory: sessionmaker[Session], workflows: Mapping[str, Workflow], clock: Clock,
+                 *, office_close: time = time(17, 0), bus: MessageBus | None = None) -> None:
+        self.session_factory = session_factory
+        self.workflows = dict(workflows)
+        self.clock = clock
+        self.office_close = office_close
+        self.bus = bus or MessageBus()
+
+    # -- plumbing -----------------------------------------------------------------
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.bus, write=write)
+
+    def calendar(self, session: Session) -> WorkingCalendar:
+        return load_calendar(session, self.office_close)
+
+    def workflow(self, key: str) -> Workflow:
+        try:
+            return self.workflows[key]
+        except KeyError:
+            raise InvalidField(field="workflow", problem_vi=f"không có quy trình “{key}”",
+                               problem_en=f"no workflow “{key}” (have {', '.join(self.workflows)})") from None
+
+    def _load(self, session: Session, actor: Actor, code: str, *, for_update: bool = False) -> Case:
+        normal = normalise_code(code) if isinstance(code, str) else None
+        stmt = select(Case).where(Case.code == normal)
+        if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Case)
+        case = session.scalar(stmt) if normal else None
+        if case is None:
+            raise NotFound(what="ý kiến / case", key=str(code)[:40])
+        if not actor.is_system and not actor.covers(case.origin_unit.path, case.handling_unit.path):
+            raise OutOfScope(case=case.code)
+        return case
+
+    def _unit(self, session: Session, field: str, code: Any, on: datetime) -> Unit:
+        unit = session.scalar(select(Unit).where(Unit.code == code)) if isinstance(code, str) else None
+        if unit is None:
+            raise InvalidField(field=field, problem_vi=f"không có đơn vị “{str(code)[:40]}”",
+                               problem_en=f"no unit “{str(code)[:40]}”")
+        day = self.calendar_day(on)
+        if not unit.is_valid_on(day):
+            raise InvalidField(field=field, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
+                               problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
+        return unit
+
+    @staticmethod
+    def calendar_day(instant: datetime) -> date:
+        return instant.astimezone(LOCAL_TZ).date()
+
+    # -- reading ------------------------------------------------------------------
+
+    def get(self, actor: Actor, code: str) -> CaseSnapshot:
+        with self.uow(write=False) as uow:
+            return snapshot(self._load(uow.session, actor, code))
+
+    def history(self, actor: Actor, code: str) -> list[EventView]:
+        with self.uow(write=False) as uow:
+            case = self._load(uow.session, actor, code)
+            rows = uow.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+            return [event_view(e) for e in rows]
+
+    def allowed_actions(self, actor: Actor, code: str) -> list[ActionOption]:
+        with self.uow(write=False) as uow:
+            case = self._load(uow.session, actor, code)
+            return self._options(actor, case)
+
+    def _options(self, actor: Actor, case: Case) -> list[ActionOption]:
+        wf = self.workflow(case.workflow_key)
+        return [
+            ActionOption(trigger=t.trigger, label_vi=t.label.vi, label_en=t.label.en, dest=t.dest,
+                         requires=tuple(t.requires), optional=tuple(t.optional), refusal=self._role_refusal(actor, case, t))
+            for t in wf.transitions_from(case.state)
+        ]
+
+    @staticmethod
+    def _role_refusal(actor: Actor, case: Case, t: TransitionSpec) -> DomainError | None:
+        if actor.is_system:
+            return None
+        paths = (case.handling_unit.path,) if t.scope == "handling" else (case.origin_unit.path, case.handling_unit.path)
+        if actor.roles_over(*paths) & set(t.roles):
+            return None
+        return RoleNotAllowed(trigger=t.trigger, roles=list(t.roles))
+
+    # -- writing ------------------------------------------------------------------
+
+    def create(self, actor: Actor, new: NewCase) -> CaseSnapshot:
+        return self.create_many(actor, [new])[0]
+
+    def create_many(self, actor: Actor, items: list[NewCase]) -> list[CaseSnapshot]:
+        """All of a meeting's opinions in one transaction: all recorded, or none."""
+        with self.uow() as uow:
+            calendar = self.calendar(uow.session)
+            cases = [self._create(uow, calendar, actor, item) for item in items]
+            uow.session.flush()
+            result = [snapshot(c) for c in cases]
+            uow.commit()
+        return result
+
+    def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase) -> Case:
+        session, now = uow.session, self.clock.now()
+        wf = self.workflow(new.workflow)
+        received_at = now if new.received_at is None else parse_instant("received_at", new.received_at)
+        if received_at > now + CLOCK_SKEW:
+            raise InvalidField(field="received_at", problem_vi="không được ở tương lai", problem_en="is in the future")
+        origin = self._unit(session, "unit", new.unit, received_at)
+        handling = origin if new.handling_unit in (None, "") else self._unit(session, "handling_unit", new.handling_unit, received_at)
+        if not actor.is_system:
+            roles = actor.roles_over(origin.path)
+            if not roles:
+                raise OutOfScope(case=origin.code)
+            if not roles & set(CREATE_ROLES):
+                raise RoleNotAllowed(trigger="receive", roles=list(CREATE_ROLES))
+        meeting_id = None
+        if new.meeting_id is not None:
+            meeting = session.get(Meeting, new.meeting_id) if isinstance(new.meeting_id, int) else None
+            if meeting is None or not (actor.is_system or actor.covers(meeting.unit.path)):
+                raise InvalidField(field="meeting_id", problem_vi="không có buổi tiếp xúc này", problem_en="no such meeting")
+            meeting_id = meeting.id
+        state = wf.initial
+        case = Case(
+            code=self._fresh_code(session, origin, received_at), workflow_key=wf.key, state=state,
+            kind=_choice("kind", new.kind, KINDS), topic=_choice("topic", new.topic, TOPICS),
+            channel=_choice("channel", new.channel, CHANNELS), content=clean_text("content", new.content),
+            citizen_name=optional_text("citizen_name", new.citizen_name), citizen_phone=clean_phone(new.citizen_phone),
+            citizen_address=optional_text("citizen_address", new.citizen_address),
+            origin_unit=origin, handling_unit=handling, meeting_id=meeting_id, received_at=received_at,
+            stage_started_at=received_at, due_at=compute_due(calendar, received_at, wf.state(state).deadline),
+            created_at=now, updated_at=now, event_count=0, head_hash=GENESIS, version=1,
+        )
+        session.add(case)
+        append_event(session, case, at=now, actor=actor, trigger="receive", from_state=None, to_state=state,
+                     data=self._creation_data(case))
+        uow.collect(CaseCreated(code=case.code, workflow=wf.key, state=state, actor=actor.username, at=now))
+        return case
+
+    @staticmethod
+    def _creation_data(case: Case) -> dict[str, Any]:
+        # The content is chained so an edited opinion is detectable; the citizen's
+        # identity only as a digest, so exporting a history leaks no personal data.
+        who = "|".join(x or "" for x in (case.citizen_name, case.citizen_phone, case.citizen_address))
+        return {
+            "workflow": case.workflow_key, "kind": case.kind, "topic": case.topic, "channel": case.channel,
+            "content": case.content, "origin_unit": case.origin_unit.code, "handling_unit": case.handling_unit.code,
+            "received_at": case.received_at.isoformat(), "due_at": case.due_at.isoformat() if case.due_at else None,
+            "meeting_id": case.meeting_id, "citizen_sha256": hashlib.sha256(who.encode()).hexdigest(),
+        }
+
+    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime) -> str:
+        root = session.get(Unit, int(origin.path.strip("/").split("/")[0]))
+        prefix = code_prefix(root.code if root else origin.code)
+        year = self.calendar_day(received_at).year
+        while True:
+            code = new_code(prefix, year)
+            if session.scalar(select(Case.id).where(Case.code == code)) is None:
+                return code
+
+    def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
+             *, expected_version: int | None = None) -> CaseSnapshot:
+        with self.uow() as uow:
+            session, now = uow.session, self.clock.now()
+            case = self._load(session, actor, code, for_update=True)
+            if expected_version is not None and expected_version != case.version:
+                raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
+            wf = self.workflow(case.workflow_key)
+            t = wf.transition(trigger, case.state)
+            refusal = self._role_refusal(actor, case, t)
+            if refusal is not None:
+                raise refusal
+            given = read_transition_input(session, actor, case, t, data or {}, self._unit, now)
+            calendar = self.calendar(session)
+            dest_state = wf.state(t.dest)
+            due = None if dest_state.final else compute_due(calendar, now, dest_state.deadline, given.appointment)
+            source, dest = wf.fire(case, t.trigger)
+            self._apply(case, given, now, due)
+            append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source, to_state=dest,
+                         note=given.note, data=given.event_data(due))
+            uow.collect(CaseTransitioned(code=case.code, trigger=t.trigger, from_state=source, to_state=dest,
+                                         actor=actor.username, at=now))
+            version_read = case.version
+            try:
+                session.flush()
+                result = snapshot(case)
+                uow.commit()
+            except StaleVersion:
+                raise StaleVersion(case=case.code, expected=version_read, actual="?") from None
+        return result
+
+    @staticmethod
+    def _apply(case: Case, given: TransitionInput, now: datetime, due: datetime | None) -> None:
+        if given.target_unit is not None:
+            case.handling_unit = given.target_unit
+        if given.answer is not None:
+            case.answer = given.answer
+        if given.satisfaction is not None:
+            case.satisfaction = given.satisfaction
+        if given.duplicate_of is not None:
+            case.duplicate_of_id = given.duplicate_of.id
+        if given.appointment is not None:
+            case.appointment_at = given.appointment
+        case.stage_started_at = now
+        case.due_at = due
+        case.updated_at = now
+
+    def remark(self, actor: Actor, code: str, note: str, *, kind: str = "remark") -> CaseSnapshot:
+        """A supervision remark (nhận xét), urge (đôn đốc) or confirmation (xác nhận):
+        in the history, changing no state. Anyone who can see the case may remark."""
+        if kind not in ("remark", "urge", "confirm"):
+            raise InvalidField(field="kind", problem_vi="phải là remark, urge hoặc confirm",
+                               problem_en="must be remark, urge or confirm")
+        with self.uow() as uow:
+            now = self.clock.now()
+            case = self._load(uow.session, actor, code, for_update=True)
+            append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
+                         to_state=case.state, note=clean_text("note", note))
+            case.updated_at = now
+            uow.session.flush()
+            result = snapshot(case)
+            uow.commit()
+        return result

@@ -1,0 +1,195 @@
+"""Units and people: importing the administrative tree, adding users and their grants."""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..actors import Actor, Grant
+from ..errors import Conflict, InvalidField, NotFound
+from ..models import RoleGrant, Unit, User
+from ..passwords import hash_password, verify_password
+from ..vocab import ROLES, UNIT_LEVELS
+
+__all__ = [
+    "UnitRow", "read_units_csv", "import_units", "unit_by_code", "add_user",
+    "grant_role", "actor_for", "authenticate", "MAX_PASSWORD",
+]
+
+MAX_PASSWORD = 1024
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor_code: str | None = None
+
+
+def _date(text: str | None, line: int, column: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidField(field=column, problem_vi=f"dòng {line}: ngày “{text}” không đúng dạng YYYY-MM-DD",
+                           problem_en=f"line {line}: date “{text}” is not YYYY-MM-DD") from None
+
+
+def read_units_csv(stream: IO[str]) -> list[UnitRow]:
+    """CSV with a header: code, name, level, parent_code[, valid_from, valid_to, successor_code]."""
+    reader = csv.DictReader(stream)
+    missing = {"code", "name", "level", "parent_code"} - set(reader.fieldnames or [])
+    if missing:
+        raise InvalidField(field="header", problem_vi=f"thiếu cột {', '.join(sorted(missing))}",
+                           problem_en=f"missing column(s) {', '.join(sorted(missing))}")
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        code = (raw.get("code") or "").strip()
+        level = (raw.get("level") or "").strip()
+        if not code or len(code) > 32:
+            raise InvalidField(field="code", problem_vi=f"dòng {line}: mã đơn vị trống hoặc quá dài",
+                               problem_en=f"line {line}: unit code empty or longer than 32")
+        if level not in UNIT_LEVELS:
+            raise InvalidField(field="level", problem_vi=f"dòng {line}: cấp “{level}” không hợp lệ",
+                               problem_en=f"line {line}: unknown level “{level}” (use {', '.join(UNIT_LEVELS)})")
+        rows.append(UnitRow(
+            code=code,
+            name=(raw.get("name") or "").strip()[:200] or code,
+            level=level,
+            parent_code=(raw.get("parent_code") or "").strip() or None,
+            valid_from=_date(raw.get("valid_from"), line, "valid_from"),
+            valid_to=_date(raw.get("valid_to"), line, "valid_to"),
+            successor_code=(raw.get("successor_code") or "").strip() or None,
+        ))
+    return rows
+
+
+def unit_by_code(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(what="đơn vị / unit", key=code)
+    return unit
+
+
+def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
+    """Insert or update units by code; parents may come after children in the file.
+    Returns (created, updated). Does not commit."""
+    pending = {r.code: r for r in rows}
+    existing = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(list(pending))))}
+    created = updated = 0
+    placed: set[str] = set()
+
+    def place(code: str, trail: tuple[str, ...]) -> Unit:
+        nonlocal created, updated
+        if code in placed:
+            return existing[code]
+        if code in trail:
+            raise Conflict(detail=f"unit tree has a cycle: {' → '.join(trail + (code,))}")
+        row = pending[code]
+        parent = None
+        if row.parent_code:
+            parent = place(row.parent_code, trail + (code,)) if row.parent_code in pending \
+                else unit_by_code(session, row.parent_code)
+        unit = existing.get(code)
+        if unit is None:
+            unit = Unit(code=code, path="")
+            session.add(unit)
+            existing[code] = unit
+            created += 1
+        else:
+            updated += 1
+        unit.name, unit.level = row.name, row.level
+        unit.valid_from, unit.valid_to = row.valid_from, row.valid_to
+        unit.parent = parent
+        session.flush()  # the id is part of the path
+        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+        placed.add(code)
+        return unit
+
+    for code in pending:
+        place(code, ())
+    for row in pending.values():
+        if row.successor_code:
+            existing[row.code].successor_id = unit_by_code(session, row.successor_code).id
+    # A moved unit moves its whole subtree: recompute descendants' paths.
+    for unit in sorted(existing.values(), key=lambda u: len(u.path)):
+        for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
+            want = f"{unit.path}{child.id}/"
+            if child.path != want:
+                child.path = want
+    return created, updated
+
+
+def add_user(session: Session, username: str, password: str, *, now: datetime, full_name: str = "",
+             email: str | None = None, language: str = "vi") -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        raise InvalidField(field="username", problem_vi="chỉ gồm chữ, số, dấu chấm, gạch; tối đa 64 ký tự",
+                           problem_en="letters, digits, dot, dash, underscore; at most 64 characters")
+    if not password or len(password) > MAX_PASSWORD:
+        raise InvalidField(field="password", problem_vi="mật khẩu trống hoặc quá dài",
+                           problem_en="password empty or too long")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(detail=f"user {username} exists")
+    user = User(username=username, password_hash=hash_password(password), full_name=full_name,
+                email=email, language=language, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def grant_role(session: Session, user: User, role: str, unit_code: str) -> RoleGrant:
+    if role not in ROLES:
+        raise InvalidField(field="role", problem_vi=f"vai trò “{role}” không có",
+                           problem_en=f"unknown role “{role}” (use {', '.join(ROLES)})")
+    unit = unit_by_code(session, unit_code)
+    for grant in user.grants:
+        if grant.role == role and grant.unit_id == unit.id:
+            return grant
+    grant = RoleGrant(role=role, unit=unit)
+    user.grants.append(grant)
+    session.flush()
+    return grant
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
+    if user is None:
+        raise NotFound(what="người dùng / user", key=username)
+    return to_actor(user)
+
+
+def to_actor(user: User) -> Actor:
+    grants = tuple(Grant(g.role, g.unit_id, g.unit.code, g.unit.path) for g in user.grants)
+    return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language)
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user if the password matches; upgrades an outdated hash in place (caller commits)."""
+    user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
+    if user is None or len(password) > MAX_PASSWORD:
+        # Hash anyway so a missing user takes as long as a wrong password.
+        verify_password(password[:MAX_PASSWORD], _dummy_hash())
+        return None
+    ok, new_hash = verify_password(password, user.password_hash)
+    if not ok:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    return user
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password")

@@ -1,0 +1,110 @@
+"""Read models the service hands to the outer layers, so no ORM object (and no
+lazy load on a closed session) ever leaves a unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..errors import DomainError
+from ..models import Case, CaseEvent
+
+__all__ = ["CaseSnapshot", "EventView", "ActionOption", "CaseCreated", "CaseTransitioned", "snapshot", "event_view"]
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    code: str
+    workflow: str
+    state: str
+    kind: str
+    topic: str
+    channel: str
+    content: str
+    origin_unit: str
+    handling_unit: str
+    received_at: datetime
+    stage_started_at: datetime
+    due_at: datetime | None
+    appointment_at: datetime | None
+    answer: str | None
+    satisfaction: str | None
+    duplicate_of: str | None
+    meeting_id: int | None
+    citizen_name: str | None
+    citizen_phone: str | None
+    citizen_address: str | None
+    version: int
+    event_count: int
+
+
+@dataclass(frozen=True)
+class EventView:
+    seq: int
+    at: datetime
+    actor: str
+    trigger: str
+    from_state: str | None
+    to_state: str
+    note: str
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """One trigger valid from the case's state, and whether this actor may fire it now."""
+
+    trigger: str
+    label_vi: str
+    label_en: str
+    dest: str
+    requires: tuple[str, ...]
+    optional: tuple[str, ...]
+    refusal: DomainError | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass(frozen=True)
+class CaseCreated:
+    code: str
+    workflow: str
+    state: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CaseTransitioned:
+    code: str
+    trigger: str
+    from_state: str
+    to_state: str
+    actor: str
+    at: datetime
+
+
+def snapshot(case: Case) -> CaseSnapshot:
+    return CaseSnapshot(
+        code=case.code, workflow=case.workflow_key, state=case.state, kind=case.kind, topic=case.topic,
+        channel=case.channel, content=case.content, origin_unit=case.origin_unit.code,
+        handling_unit=case.handling_unit.code, received_at=case.received_at,
+        stage_started_at=case.stage_started_at, due_at=case.due_at, appointment_at=case.appointment_at,
+        answer=case.answer, satisfaction=case.satisfaction,
+        duplicate_of=case.duplicate_of.code if case.duplicate_of_id else None,
+        meeting_id=case.meeting_id, citizen_name=case.citizen_name, citizen_phone=case.citizen_phone,
+        citizen_address=case.citizen_address, version=case.version, event_count=case.event_count,
+    )
+
+
+def event_view(event: CaseEvent) -> EventView:
+    return EventView(
+        seq=event.seq, at=event.at, actor=event.actor, trigger=event.trigger, from_state=event.from_state,
+        to_state=event.to_state, note=event.note, data=dict(event.data or {}), hash=event.hash,
+        prev_hash=event.prev_hash,
+    )

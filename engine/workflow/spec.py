@@ -1,0 +1,169 @@
+"""The shape of a workflow definition, as pydantic models.
+
+Programmes ("Nghe dân nói – Làm dân tin", "Mỗi tuần một điểm đến", …) differ in
+their states, deadlines and who may do what, never in code: everything a programme
+may vary is a field here, and everything else (what ``answer`` or ``target_unit``
+means, what a role may see) is fixed by the engine. That is why roles and fields are
+closed vocabularies rather than free strings.
+
+These models check the *shape* of one definition (types, slugs, vocabularies, how a
+deadline is expressed). Checks that need the whole graph (unknown states, reachability,
+dead ends, duplicate triggers) live in :mod:`engine.workflow.loader`, which also knows
+file names and line numbers to report them with.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "ROLES",
+    "FIELDS",
+    "Role",
+    "FieldName",
+    "Label",
+    "DeadlineSpec",
+    "StateSpec",
+    "TransitionSpec",
+    "WorkflowSpec",
+    "MAX_DAYS",
+    "MAX_HOURS",
+]
+
+Role = Literal["official", "leader", "auditor", "admin"]
+# Each field has one meaning engine-wide (answer text, a unit id, a datetime, …), so
+# the case service can validate and store it without knowing the programme.
+FieldName = Literal[
+    "answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note",
+]
+ROLES: tuple[str, ...] = get_args(Role)
+FIELDS: tuple[str, ...] = get_args(FieldName)
+
+# A limit longer than a year is almost certainly a typo (a missing unit, an extra 0);
+# the law's longest ordinary limits are 45 working days.
+MAX_DAYS = 366
+MAX_HOURS = MAX_DAYS * 24
+
+StateName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+TriggerName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+WorkflowKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+# strict: YAML would otherwise let ``working_days: true`` or ``10.0`` slip through as 1 / 10.
+Days = Annotated[int, Field(strict=True, gt=0, le=MAX_DAYS)]
+Hours = Annotated[int, Field(strict=True, gt=0, le=MAX_HOURS)]
+StrictBool = Annotated[bool, Field(strict=True)]
+
+
+class _Frozen(BaseModel):
+    # frozen: one parsed definition is shared by every request thread.
+    # extra="forbid": a misspelt key ("deadlines:") must be an error, not silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Frozen):
+    """A text shown to people, in Vietnamese (the UI language) and English."""
+
+    vi: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+    en: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+    def get(self, lang: str = "vi") -> str:
+        # "vi", "vi-VN", "vi_VN" all mean Vietnamese; anything else gets English.
+        return self.vi if lang.lower().startswith("vi") else self.en
+
+
+class DeadlineSpec(_Frozen):
+    """How long a case may stay in a state.
+
+    Without ``appointment`` exactly one unit is given. With ``appointment: true`` the
+    official promises the citizen a date when entering the state (the ``appointment``
+    field); ``max_working_days`` caps that promise, and the optional unit is the
+    fallback used when no appointment is given.
+    """
+
+    working_days: Days | None = None
+    calendar_days: Days | None = None
+    hours: Hours | None = None
+    appointment: StrictBool = False
+    max_working_days: Days | None = None
+    basis: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)] | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_count(self) -> DeadlineSpec:
+        given = [n for n in ("working_days", "calendar_days", "hours") if getattr(self, n) is not None]
+        if self.appointment:
+            if self.max_working_days is None:
+                raise PydanticCustomError(
+                    "deadline_shape",
+                    "a deadline with appointment: true needs max_working_days "
+                    "(the longest time an official may promise)",
+                )
+            if len(given) > 1:
+                raise PydanticCustomError(
+                    "deadline_shape",
+                    "give at most one fallback of working_days / calendar_days / hours, not {given}",
+                    {"given": ", ".join(given)},
+                )
+        else:
+            if self.max_working_days is not None:
+                raise PydanticCustomError(
+                    "deadline_shape", "max_working_days only makes sense with appointment: true",
+                )
+            if len(given) != 1:
+                raise PydanticCustomError(
+                    "deadline_shape",
+                    "give exactly one of working_days / calendar_days / hours{got}",
+                    {"got": f" (got {', '.join(given)})" if given else ""},
+                )
+        return self
+
+
+class StateSpec(_Frozen):
+    label: Label
+    final: StrictBool = False
+    deadline: DeadlineSpec | None = None
+    # Reserved: a later issue pauses the deadline clock in some states (waiting for
+    # the citizen); accepted now so definitions can be written ahead of the engine.
+    clock: Literal["running", "paused"] = "running"
+    # Reserved for timer rules (reminders, auto-escalation) of a later issue; kept as
+    # given so that this model does not have to change when they are designed.
+    rules: dict[str, Any] | None = None
+
+
+class TransitionSpec(_Frozen):
+    # The attributes are source/dest ("from" is a keyword); YAML writes from:/to:, and
+    # only that spelling is accepted (no populate_by_name), so there is one way to
+    # write a file. Build one in code with model_validate({"from": ..., "to": ...}).
+
+    trigger: TriggerName
+    label: Label
+    source: tuple[StateName, ...] = Field(alias="from", min_length=1)
+    dest: StateName = Field(alias="to")
+    # Required but may be empty as far as the shape goes; the loader reports an empty
+    # list with a clearer message than pydantic's length error.
+    roles: tuple[Role, ...]
+    # case: the actor's grant covers the origin OR the handling unit;
+    # handling: it must cover the handling unit (only the unit that holds the case answers).
+    scope: Literal["case", "handling"] = "case"
+    requires: tuple[FieldName, ...] = ()
+    optional: tuple[FieldName, ...] = ()
+
+
+class WorkflowSpec(_Frozen):
+    key: WorkflowKey
+    name: Label
+    description: Label | None = None
+    initial: StateName
+    states: dict[StateName, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+
+    @property
+    def final_states(self) -> tuple[str, ...]:
+        """Final states in definition order."""
+        return tuple(name for name, state in self.states.items() if state.final)
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        """Non-final states in definition order (what ``"*open"`` expands to)."""
+        return tuple(name for name, state in self.states.items() if not state.final)

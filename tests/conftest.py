@@ -1,0 +1,103 @@
+"""Shared fixtures. Each test gets an empty, migrated database: SQLite by default
+(a copy of a file migrated once per run), PostgreSQL when NGHEDAN_TEST_DATABASE_URL
+is set (migrated once, tables truncated after each test)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, text
+
+from engine import migrate
+from engine.clock import FrozenClock
+from engine.db import make_engine, make_session_factory
+from engine.models import Base
+from engine.services.cases import CaseService
+from workflows import load_builtin
+
+from .world import World, build_world
+
+PG_URL = os.environ.get("NGHEDAN_TEST_DATABASE_URL")
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"nghedan database backend: {'postgresql' if PG_URL else 'sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield PG_URL
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    yield str(path)
+
+
+@pytest.fixture
+def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        yield PG_URL
+        engine = make_engine(PG_URL)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return
+    target = tmp_path / "nghedan.db"
+    shutil.copyfile(_template, target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine):  # type: ignore[no-untyped-def]
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # Monday 23 November 2026, 09:00 in Hà Nội.
+    return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=HCM))
+
+
+@pytest.fixture(scope="session")
+def workflows():  # type: ignore[no-untyped-def]
+    return load_builtin()
+
+
+@pytest.fixture
+def service(sessions, workflows, clock) -> CaseService:  # type: ignore[no-untyped-def]
+    return CaseService(sessions, workflows, clock)
+
+
+@pytest.fixture
+def world(service: CaseService) -> World:
+    return build_world(service)

@@ -1,0 +1,145 @@
+"""The default workflow end to end, through the real service and database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from engine.audit import verify_all
+from engine.models import CaseEvent
+
+from .conftest import HCM
+
+
+def local(y: int, m: int, d: int, h: int = 17) -> datetime:
+    return datetime(y, m, d, h, 0, tzinfo=HCM).astimezone(timezone.utc)
+
+
+def test_received_case_gets_code_and_working_day_deadline(world):
+    case = world.new_case()
+    assert case.state == "received"
+    assert case.code.startswith("P-2026-") and len(case.code) == len("P-2026-") + 7
+    # Mon 23/11 + 10 working days, skipping the holiday on Tue 24/11 → Tue 08/12 17:00.
+    assert case.due_at == local(2026, 12, 8)
+    assert case.version == 1 and case.event_count == 1
+    assert case.handling_unit == case.origin_unit == "A1"
+
+
+def test_full_lifecycle_escalate_answer_verify_resolve(world, service, clock):
+    case = world.new_case()
+    clock.advance(timedelta(hours=2))
+    case = service.fire(world["off_a"], case.code, "escalate",
+                        {"target_unit": "A-KT", "reason": "Cần khảo sát nguồn nước"})
+    assert (case.state, case.handling_unit) == ("escalated", "A-KT")
+    # Fallback of the appointment rule: 10 working days from Mon 23/11 → Tue 08/12.
+    assert case.due_at == local(2026, 12, 8)
+
+    clock.advance(timedelta(days=3))
+    case = service.fire(world["off_kt"], case.code, "answer", {"answer": "Đã súc rửa đường ống, nước trong trở lại"})
+    assert case.state == "answered" and case.answer.startswith("Đã súc rửa")
+    # Thu 26/11 + 5 working days → Thu 03/12.
+    assert case.due_at == local(2026, 12, 3)
+
+    clock.advance(timedelta(days=1))
+    case = service.fire(world["lead_a"], case.code, "verify", {"satisfaction": "satisfied", "note": "Đã kiểm tra tại hộ dân"})
+    assert (case.state, case.satisfaction) == ("verified", "satisfied")
+
+    case = service.fire(world["off_a"], case.code, "resolve")
+    assert case.state == "resolved" and case.due_at is None
+    assert case.version == 5 and case.event_count == 5  # one version per event
+
+    history = service.history(world["lead_a"], case.code)
+    assert [(e.trigger, e.from_state, e.to_state) for e in history] == [
+        ("receive", None, "received"),
+        ("escalate", "received", "escalated"),
+        ("answer", "escalated", "answered"),
+        ("verify", "answered", "verified"),
+        ("resolve", "verified", "resolved"),
+    ]
+    assert history[1].data["target_unit"] == "A-KT" and history[1].actor == "off_a"
+    assert history[3].note == "Đã kiểm tra tại hộ dân"
+    assert [e.prev_hash for e in history[1:]] == [e.hash for e in history[:-1]]
+
+
+def test_answer_on_site_path(world, service):
+    case = world.new_case()
+    case = service.fire(world["off_a"], case.code, "answer_on_site", {"answer": "Giải thích ngay tại buổi họp"})
+    assert case.state == "answered_on_site" and case.answer == "Giải thích ngay tại buổi họp"
+    case = service.fire(world["lead_a"], case.code, "verify", {"satisfaction": "not_satisfied", "note": "Dân chưa đồng ý"})
+    assert case.satisfaction == "not_satisfied"
+
+
+def test_reopen_sends_case_back_to_handling(world, service, clock):
+    case = world.new_case()
+    service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "r"})
+    service.fire(world["off_kt"], case.code, "answer", {"answer": "Xong"})
+    clock.advance(timedelta(days=2))
+    case = service.fire(world["lead_a"], case.code, "reopen", {"reason": "Kiểm tra thực tế chưa đạt"})
+    assert case.state == "escalated" and case.handling_unit == "A-KT"
+    # A new stage: the deadline counts again from the reopening (Wed 25/11 + 10).
+    assert case.due_at == local(2026, 12, 9)
+
+
+def test_escalate_again_to_a_higher_level_with_appointment(world, service):
+    case = world.new_case()
+    service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "r"})
+    promised = datetime(2026, 12, 4, 15, 0, tzinfo=HCM)
+    case = service.fire(world["lead_kt"], case.code, "escalate",
+                        {"target_unit": "P-SO", "reason": "Vượt thẩm quyền xã", "appointment": promised.isoformat()})
+    assert case.handling_unit == "P-SO"
+    assert case.due_at == promised.astimezone(timezone.utc) == case.appointment_at
+    # The handling department answers; the commune that raised it still sees it.
+    case = service.fire(world["off_so"], case.code, "answer", {"answer": "Sở đã bố trí kinh phí"})
+    assert service.get(world["off_a"], case.code).state == "answered"
+
+
+def test_merge_and_withdraw_from_open_states(world, service):
+    original = world.new_case()
+    dup = world.new_case(content="Nước đục, có mùi")
+    merged = service.fire(world["lead_a"], dup.code, "merge", {"duplicate_of": original.code.lower()})
+    assert merged.state == "merged" and merged.duplicate_of == original.code and merged.due_at is None
+    # Merging into a merged case points at the surviving original.
+    third = world.new_case()
+    assert service.fire(world["lead_a"], third.code, "merge", {"duplicate_of": dup.code}).duplicate_of == original.code
+    other = world.new_case()
+    service.fire(world["off_a"], other.code, "escalate", {"target_unit": "A-KT", "reason": "r"})
+    assert service.fire(world["off_a"], other.code, "withdraw", {"reason": "Dân rút ý kiến"}).state == "withdrawn"
+
+
+def test_allowed_actions_list_refusals_with_reasons(world, service):
+    case = world.new_case()
+    by_official = {o.trigger: o for o in service.allowed_actions(world["off_a"], case.code)}
+    assert set(by_official) == {"answer_on_site", "escalate", "merge", "withdraw"}
+    assert by_official["escalate"].allowed and by_official["escalate"].requires == ("target_unit", "reason")
+    assert not by_official["merge"].allowed
+    assert "leader" in by_official["merge"].refusal.message("en")
+    auditor = service.allowed_actions(world["aud_p"], case.code)
+    assert auditor and not any(o.allowed for o in auditor)
+
+
+def test_auditor_remark_is_in_history_and_changes_no_state(world, service, sessions):
+    case = world.new_case()
+    after = service.remark(world["aud_p"], case.code, "Đề nghị trả lời trước kỳ họp tới", kind="urge")
+    assert after.state == "received" and after.event_count == 2 and after.version == 2
+    with sessions() as s:
+        trig = s.scalars(select(CaseEvent.trigger).order_by(CaseEvent.seq)).all()
+        assert trig == ["receive", "urge"]
+        assert list(verify_all(s)) == []
+
+
+def test_other_programme_uses_its_own_deadlines(world, service):
+    weekly = world.new_case(workflow="moi-tuan-mot-diem-den", channel="home_visit")
+    default = world.new_case()
+    # Same day, same engine: 5 working days here (Tue 01/12) against 10 there.
+    assert weekly.due_at == local(2026, 12, 1)
+    assert default.due_at == local(2026, 12, 8)
+
+
+def test_notebook_entry_recorded_later_keeps_its_received_time(world, clock):
+    raised = datetime(2026, 11, 2, 8, 30, tzinfo=HCM)  # the first-Monday meeting
+    case = world.new_case(received_at=raised.isoformat())
+    assert case.received_at == raised.astimezone(timezone.utc)
+    # 02/11 + 10 working days → Mon 16/11: already overdue on 23/11.
+    assert case.due_at == local(2026, 11, 16)
+    assert case.due_at < clock.now()

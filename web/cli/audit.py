@@ -1,0 +1,35 @@
+"""The Front's checks on the history."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import func, select
+
+from engine.audit import verify_all
+from engine.models import Case
+
+from ..container import Container
+from .main import cli, pass_container
+
+
+@cli.group()
+def audit() -> None:
+    """Kiểm tra lịch sử / audit the hash-chained histories."""
+
+
+@audit.command("verify")
+@click.option("--all-breaks", is_flag=True, help="List every broken case, not only the first.")
+@pass_container
+def audit_verify(c: Container, all_breaks: bool) -> None:
+    """Check every case's chain; exit 1 naming the first broken case and event."""
+    with c.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(Case)) or 0
+        broken = 0
+        for brk in verify_all(session):
+            broken += 1
+            click.echo(f"BROKEN {brk}", err=True)
+            if not all_breaks:
+                break
+    if broken:
+        raise SystemExit(1)
+    click.echo(f"OK: {total} case histories verified")

@@ -1,0 +1,84 @@
+"""Entry point and shared plumbing of the CLI. Domain refusals become one line on
+stderr in the chosen language and exit status 2; nothing prints a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from engine.errors import DomainError
+from engine.workflow import WorkflowDefinitionError
+
+from ..container import Container, build_container
+from ..settings import Settings
+
+__all__ = ["cli", "main", "pass_container", "fail", "current_lang"]
+
+
+class CliState:
+    def __init__(self, lang: str, database_url: str | None) -> None:
+        self.lang = lang
+        self._database_url = database_url
+        self._container: Container | None = None
+
+    @property
+    def container(self) -> Container:
+        if self._container is None:
+            overrides: dict[str, Any] = {"database_url": self._database_url} if self._database_url else {}
+            self._container = build_container(Settings(**overrides))
+        return self._container
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def pass_container(func: Any) -> Any:
+    @pass_state
+    @click.pass_context
+    def wrapper(ctx: click.Context, state: CliState, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return ctx.invoke(func, state.container, *args, **kwargs)
+        except DomainError as err:
+            fail(f"{'error' if state.lang == 'en' else 'lỗi'}: {err.message(state.lang)}")
+        except WorkflowDefinitionError as err:
+            fail(str(err))
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def current_lang() -> str:
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_object(CliState).lang if ctx and ctx.find_object(CliState) else "vi"
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(message, err=True)
+    raise SystemExit(code)
+
+
+@click.group()
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", envvar="NGHEDAN_LANG", show_default=True,
+              help="Language of messages.")
+@click.option("--database-url", envvar="NGHEDAN_DATABASE_URL", default=None, help="Overrides the setting.")
+@click.pass_context
+def cli(ctx: click.Context, lang: str, database_url: str | None) -> None:
+    """nghedan — theo dõi ý kiến của dân đến khi được trả lời."""
+    state = CliState(lang, database_url)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def _register() -> None:
+    from . import admin, audit, cases, demo  # noqa: F401  (commands attach themselves)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    cli.main(args=argv, prog_name="nghedan")
