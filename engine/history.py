@@ -9,9 +9,12 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .audit import chain_hash
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, OutboxMessage
 
-__all__ = ["append_event"]
+__all__ = ["append_event", "REMARKS"]
+
+# Supervision entries: in the history, changing no state.
+REMARKS = frozenset({"remark", "urge", "confirm"})
 
 
 def append_event(session: Session, case: Case, *, at: datetime, actor: Actor, trigger: str,
@@ -27,4 +30,16 @@ def append_event(session: Session, case: Case, *, at: datetime, actor: Actor, tr
     # on the case row instead of forking the chain.
     case.event_count = event.seq
     case.head_hash = event.hash
+    # Every event is also a fact for the outer world (webhooks, inboxes); written
+    # here, in the same transaction, it cannot be lost or sent for a rolled-back change.
+    session.add(OutboxMessage(
+        dedup_key=f"case:{case.code}:event:{event.seq}",
+        kind="case.created" if from_state is None else ("case.remark" if from_state == to_state and trigger in REMARKS
+                                                         else "case.transitioned"),
+        actor_user_id=actor.user_id, case=case, unit_id=case.handling_unit.id, created_at=at,
+        payload={"code": case.code, "workflow": case.workflow_key, "seq": event.seq, "trigger": trigger,
+                 "from": from_state, "to": to_state, "topic": case.topic, "kind": case.kind,
+                 "origin_unit": case.origin_unit.code, "handling_unit": case.handling_unit.code,
+                 "due_at": case.due_at.isoformat() if case.due_at else None, "actor": actor.username},
+    ))
     return event

@@ -23,7 +23,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @pass_container
 def db_upgrade(c: Container, revision: str) -> None:
     """Apply migrations (never done implicitly at web start)."""
@@ -151,3 +151,14 @@ def calendar_show(c: Container, day: object, working_days: int | None) -> None:
     click.echo(f"{d:%d/%m/%Y}: {'working day' if cal.is_working_day(d) else 'day off'}")
     if working_days is not None:
         click.echo(f"+{working_days} working days: {cal.add_working_days(d, working_days):%d/%m/%Y}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app and API. Run the scheduler separately: nghedan worker."""
+    import uvicorn
+
+    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers)
