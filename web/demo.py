@@ -150,7 +150,7 @@ def _replay(c: Container, now: datetime, rng: random.Random) -> tuple[int, int]:
         old = list(session.scalars(select(Meeting).where(Meeting.place.like("Nhà văn hóa %")).order_by(Meeting.id)))
     meetings = 0
     # Two first-Monday meetings per commune, about seven and three weeks ago.
-    held = {commune: [now - timedelta(days=d + rng.randint(0, 3)) for d in (49, 21)] for commune in ("TAMNGAI", "PTV")}
+    held = {commune: [now - timedelta(days=d + rng.randint(0, 3)) for d in (42, 6)] for commune in ("TAMNGAI", "PTV")}
     meeting_ids: dict[str, list[int]] = {}
     for m in old:
         commune = "TAMNGAI" if "Ngãi Lợi" in m.place else "PTV"
