@@ -84,23 +84,35 @@ def verify_case(session: Session, case: Case) -> ChainBreak | None:
 def _grouped(session: Session, batch: int) -> Iterator[tuple[Case, list[CaseEvent]]]:
     # Stream cases in id order and their events in (case, seq) order side by side:
     # memory stays bounded by one case's history, whatever the database holds.
-    cases = session.execute(select(Case).order_by(Case.id).execution_options(yield_per=batch)).scalars()
-    events = session.execute(
+    case_rows = session.execute(select(Case).order_by(Case.id).execution_options(yield_per=batch))
+    event_rows = session.execute(
         select(CaseEvent).order_by(CaseEvent.case_id, CaseEvent.seq, CaseEvent.id).execution_options(yield_per=batch)
-    ).scalars()
-    pending = next(events, None)
-    for case in cases:
-        mine: list[CaseEvent] = []
-        while pending is not None and pending.case_id <= case.id:
-            if pending.case_id == case.id:
-                mine.append(pending)
-            pending = next(events, None)
-        yield case, mine
+    )
+    try:
+        events = event_rows.scalars()
+        pending = next(events, None)
+        for case in case_rows.scalars():
+            mine: list[CaseEvent] = []
+            while pending is not None and pending.case_id <= case.id:
+                if pending.case_id == case.id:
+                    mine.append(pending)
+                pending = next(events, None)
+            yield case, mine
+    finally:
+        # PostgreSQL streams through server-side cursors: close them even when
+        # the caller stops at the first break.
+        case_rows.close()
+        event_rows.close()
 
 
 def verify_all(session: Session, batch: int = 1000) -> Iterator[ChainBreak]:
-    """Yield every broken chain, in case id order."""
-    for case, events in _grouped(session, batch):
-        broken = _check(case, events)
-        if broken is not None:
-            yield broken
+    """Yield every broken chain, in case id order. Close the iterator (or exhaust
+    it) to release the database cursors."""
+    groups = _grouped(session, batch)
+    try:
+        for case, events in groups:
+            broken = _check(case, events)
+            if broken is not None:
+                yield broken
+    finally:
+        groups.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import click
 from sqlalchemy import func, select
 
@@ -25,11 +27,12 @@ def audit_verify(c: Container, all_breaks: bool) -> None:
     with c.sessions() as session:
         total = session.scalar(select(func.count()).select_from(Case)) or 0
         broken = 0
-        for brk in verify_all(session):
-            broken += 1
-            click.echo(f"BROKEN {brk}", err=True)
-            if not all_breaks:
-                break
+        with closing(verify_all(session)) as breaks:
+            for brk in breaks:
+                broken += 1
+                click.echo(f"BROKEN {brk}", err=True)
+                if not all_breaks:
+                    break
     if broken:
         raise SystemExit(1)
     click.echo(f"OK: {total} case histories verified")

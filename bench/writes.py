@@ -1,0 +1,128 @@
+"""Ingest and transition throughput of the case service against raw Core inserts
+and updates writing the same rows (case, event, outbox) — the floor any ORM-based
+service pays on top of, measured on the same database in the same run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from sqlalchemy import Engine, insert, select, update
+
+from engine import migrate
+from engine.clock import FrozenClock
+from engine.db import WRITE, make_engine, make_session_factory
+from engine.models import Case, CaseEvent, OutboxMessage, Unit
+from engine.services import directory
+from engine.services.cases import CaseService, NewCase
+from engine.actors import Actor
+from workflows import load_builtin
+
+BATCH = 20  # one meeting's opinions
+TREE = "code,name,level,parent_code\nBP,Tỉnh,province,\nBX,Xã,commune,BP\nBX1,Ấp 1,village,BX\nBXKT,Phòng,department,BX\n"
+
+
+def _timed(work: Callable[[], int]) -> float:
+    start = time.perf_counter()
+    n = work()
+    return n / (time.perf_counter() - start)
+
+
+def _setup(url: str) -> tuple[Engine, CaseService, Actor]:
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    sessions = make_session_factory(engine)
+    clock = FrozenClock(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    service = CaseService(sessions, load_builtin(), clock)
+    import io
+    with service.uow() as uow:
+        directory.import_units(uow.session, directory.read_units_csv(io.StringIO(TREE)))
+        user = directory.add_user(uow.session, "bench", "bench", now=clock.now())
+        directory.grant_role(uow.session, user, "official", "BX")
+        uow.commit()
+    with sessions() as s:
+        actor = directory.actor_for(s, "bench")
+    return engine, service, actor
+
+
+def _raw_ingest(engine: Engine, n: int, unit_id: int, now: datetime, tag: str) -> int:
+    """The same three rows per opinion, batched per meeting, no checks, no chain."""
+    for start in range(0, n, BATCH):
+        with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            for i in range(start, min(start + BATCH, n)):
+                code = f"RAW-{tag}-{i:07d}"
+                case_id = conn.execute(insert(Case).values(
+                    code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
+                    channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
+                    received_at=now, stage_started_at=now, due_at=now + timedelta(days=14), created_at=now,
+                    updated_at=now, event_count=1, head_hash="0" * 64, version=1,
+                ).returning(Case.id)).scalar_one()
+                digest = hashlib.sha256(json.dumps({"c": code}).encode()).hexdigest()
+                conn.execute(insert(CaseEvent).values(
+                    case_id=case_id, seq=1, at=now, actor="bench", trigger="receive", from_state=None,
+                    to_state="received", note="", data={"content": "Nội dung ý kiến"}, prev_hash="0" * 64, hash=digest))
+                conn.execute(insert(OutboxMessage).values(
+                    dedup_key=f"case:{code}:event:1", kind="case.created", case_id=case_id, unit_id=unit_id,
+                    payload={"code": code}, created_at=now, status="pending"))
+    return n
+
+
+def _raw_transitions(engine: Engine, ids: list[int], now: datetime) -> int:
+    for case_id in ids:
+        with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            version = conn.execute(select(Case.version).where(Case.id == case_id)).scalar_one()
+            conn.execute(update(Case).where(Case.id == case_id, Case.version == version).values(
+                state="answered_on_site", answer="Đã trả lời", version=version + 1, event_count=2, updated_at=now))
+            conn.execute(insert(CaseEvent).values(
+                case_id=case_id, seq=2, at=now, actor="bench", trigger="answer_on_site", from_state="received",
+                to_state="answered_on_site", note="", data={"answer": "Đã trả lời"}, prev_hash="0" * 64, hash="1" * 64))
+            conn.execute(insert(OutboxMessage).values(
+                dedup_key=f"raw:{case_id}:2", kind="case.transitioned", case_id=case_id, payload={},
+                created_at=now, status="pending"))
+    return len(ids)
+
+
+def run_write_benchmarks(url: str, scale: int) -> list[dict[str, Any]]:
+    engine, service, actor = _setup(url)
+    try:
+        now = service.clock.now()
+        with engine.connect() as conn:
+            unit_id = conn.execute(select(Unit.id).where(Unit.code == "BX1")).scalar_one()
+        n = max(BATCH, scale)
+        item = NewCase(workflow="nghe-dan-noi", unit="BX1", topic="khac", kind="kien_nghi", content="Nội dung ý kiến")
+
+        def ingest() -> int:
+            for start in range(0, n, BATCH):
+                service.create_many(actor, [item] * min(BATCH, n - start))
+            return n
+
+        # Warm both paths once so neither pays for imports and statement caches.
+        _raw_ingest(engine, BATCH, unit_id, now, "warm")
+        service.create_many(actor, [item] * BATCH)
+        raw_ingest = _timed(lambda: _raw_ingest(engine, n, unit_id, now, "run"))
+        ours_ingest = _timed(ingest)
+
+        with engine.connect() as conn:
+            raw_ids = list(conn.execute(select(Case.id).where(Case.code.like("RAW-run-%")).order_by(Case.id)).scalars())
+            codes = list(conn.execute(select(Case.code).where(Case.code.not_like("RAW-%"), Case.state == "received")
+                                      .order_by(Case.id).limit(n)).scalars())
+        m = min(len(raw_ids), len(codes), max(10, scale // 2))
+        raw_fire = _timed(lambda: _raw_transitions(engine, raw_ids[:m], now))
+
+        def fire() -> int:
+            for code in codes[:m]:
+                service.fire(actor, code, "answer_on_site", {"answer": "Đã trả lời"})
+            return m
+
+        ours_fire = _timed(fire)
+        return [
+            {"name": f"ingest ({n} cases, batches of {BATCH})", "per_second": ours_ingest,
+             "baseline_per_second": raw_ingest, "ratio": ours_ingest / raw_ingest},
+            {"name": f"transitions ({m}, one transaction each)", "per_second": ours_fire,
+             "baseline_per_second": raw_fire, "ratio": ours_fire / raw_fire},
+        ]
+    finally:
+        engine.dispose()
