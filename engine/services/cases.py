@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from ..actors import Actor
 from ..calendar import LOCAL_TZ, WorkingCalendar
@@ -90,7 +90,10 @@ class CaseService:
         normal = normalise_code(code) if isinstance(code, str) else None
         stmt = select(Case).where(Case.code == normal)
         if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=Case)
+            # Units load in separate queries: after waiting for the lock PostgreSQL
+            # re-evaluates the locked row, and an outer-joined unit of a case that
+            # was just moved would come back as NULLs.
+            stmt = stmt.with_for_update(of=Case).options(lazyload(Case.origin_unit), lazyload(Case.handling_unit))
         case = session.scalar(stmt) if normal else None
         if case is None:
             raise NotFound(what="ý kiến / case", key=str(code)[:40])
