@@ -143,3 +143,34 @@ def test_notebook_entry_recorded_later_keeps_its_received_time(world, clock):
     # 02/11 + 10 working days → Mon 16/11: already overdue on 23/11.
     assert case.due_at == local(2026, 11, 16)
     assert case.due_at < clock.now()
+
+
+def test_deadline_across_tet_2027(world, clock):
+    clock.set(datetime(2027, 2, 3, 9, 0, tzinfo=HCM))  # Wed, the day before the Tết holiday starts
+    case = world.new_case()
+    # 11, 12, 15, 16, 17, 18, 19, 22, 23, 24 February: Tết (4–10/02) is skipped.
+    assert case.due_at == local(2027, 2, 24)
+
+
+def test_deadline_across_the_make_up_saturday_2026(world, clock):
+    clock.set(datetime(2026, 8, 20, 9, 0, tzinfo=HCM))  # Thu
+    case = world.new_case(workflow="moi-tuan-mot-diem-den", channel="home_visit")
+    # 5 working days: Fri 21, Sat 22 (make-up), Mon 24, Tue 25, Wed 26 August.
+    assert case.due_at == local(2026, 8, 26)
+
+
+def test_admin_override_moves_a_live_deadline(world, service, clock):
+    from engine.services.calendars import set_override
+    from datetime import date
+    with service.uow() as uow:
+        set_override(uow.session, date(2026, 11, 25), "day_off", "Nghỉ bù")
+        uow.commit()
+    assert world.new_case().due_at == local(2026, 12, 9)
+
+
+def test_calendar_day_limit_ending_on_a_sunday_moves_to_monday(world, service, clock):
+    clock.set(datetime(2026, 11, 6, 10, 0, tzinfo=HCM))  # Fri
+    case = world.new_case(workflow="moi-tuan-mot-diem-den", channel="home_visit")
+    case = service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "r"})
+    # 30 calendar days from Fri 06/11, start day not counted → Sun 06/12 → Mon 07/12 17:00.
+    assert case.due_at == local(2026, 12, 7)
