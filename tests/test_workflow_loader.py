@@ -225,11 +225,15 @@ def test_deadline_shapes(deadline: str, needle: str) -> None:
     assert needle in problem.message
 
 
-def test_state_rules_are_kept_as_given() -> None:
+def test_state_rules_are_typed() -> None:
+    # The rules' format is issue 3's (tests/test_timers_rules.py checks it in detail).
     text = edit("    deadline: {working_days: 5}\n",
-                "    deadline: {working_days: 5}\n    rules: {remind_before: {working_days: 2}}\n")
-    state = parse_workflow(text, "t.yaml").state("open")
-    assert state.rules == {"remind_before": {"working_days": 2}}
+                "    deadline: {working_days: 5}\n"
+                "    rules: {remind: {before: {working_days: 2}, notify: {leader: [handling]}}}\n")
+    rules = parse_workflow(text, "t.yaml").state("open").rules
+    assert rules is not None and rules.remind is not None
+    assert rules.remind.before.working_days == 2
+    assert rules.remind.notify.pairs() == (("leader", "handling"),)
 
 
 # ---------------------------------------------------------------- graph problems

@@ -68,6 +68,13 @@ class Case(Base):
     event_count: Mapped[int] = mapped_column(Integer, default=0)
     head_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Deadline stages (engine.deadline_rules): the seq of the event that began the
+    # current stage (its timers carry it), and how the last stage with a deadline
+    # ended — met | met_after_extension | missed — frozen by the event that ended it.
+    stage_seq: Mapped[int | None] = mapped_column(Integer)
+    last_stage_outcome: Mapped[str | None] = mapped_column(String(24))
+    last_stage_state: Mapped[str | None] = mapped_column(String(32))
+    last_stage_ended_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}
 

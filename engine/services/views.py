@@ -37,6 +37,11 @@ class CaseSnapshot:
     citizen_address: str | None
     version: int
     event_count: int
+    # Deadline stages (engine.deadline_rules): how the last stage with a deadline ended
+    # (met | met_after_extension | missed), in which state and when; None before any did.
+    last_stage_outcome: str | None = None
+    last_stage_state: str | None = None
+    last_stage_ended_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ def snapshot(case: Case) -> CaseSnapshot:
         duplicate_of=case.duplicate_of.code if case.duplicate_of_id else None,
         meeting_id=case.meeting_id, citizen_name=case.citizen_name, citizen_phone=case.citizen_phone,
         citizen_address=case.citizen_address, version=case.version, event_count=case.event_count,
+        last_stage_outcome=case.last_stage_outcome, last_stage_state=case.last_stage_state,
+        last_stage_ended_at=case.last_stage_ended_at,
     )
 
 

@@ -25,6 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from .machine import RESERVED_TRIGGERS, Workflow
+from .rule_checks import rule_problems
 from .spec import FIELDS, ROLES, WorkflowSpec
 
 __all__ = [
@@ -171,6 +172,7 @@ def spec_problems(spec: WorkflowSpec) -> list[tuple[str, str]]:
                 out.append((f"{base}.optional[{k}]",
                             f"field {field!r} is listed in both requires and optional"))
 
+    out.extend(rule_problems(spec))
     out.extend(_graph_shape_problems(spec))
     return out
 
@@ -208,7 +210,10 @@ def _parse(text: str, filename: str) -> tuple[Workflow, dict[str, int]]:
     try:
         spec = WorkflowSpec.model_validate(data)
     except ValidationError as exc:
-        errors = [(remap(_loc_to_key(e["loc"])), e) for e in exc.errors(include_url=False)]
+        # A non-string key (YAML 1.1 reads on/off/yes/no as booleans) is reported at
+        # the mapping holding it: its loc ends in a meaningless index.
+        errors = [(remap(_loc_to_key(e["loc"][:-1] if e["type"] == "invalid_key" else e["loc"])), e)
+                  for e in exc.errors(include_url=False)]
         for key, error in errors:
             if any(key == s or inside(key, s) for s in suppressed):
                 continue
@@ -378,6 +383,9 @@ def _message(error: Mapping[str, Any]) -> str:
         if parent in ("requires", "optional"):
             return f"unknown field {value!r}; fields are: {', '.join(FIELDS)}"
         return f"{value!r} is not allowed; expected {ctx.get('expected')}"
+    if kind == "invalid_key" and isinstance(value, bool):
+        return (f"a key YAML reads as {str(value).lower()}: on, off, yes and no are booleans in YAML, "
+                "so write the documented key name (e.g. when:, not on:) or quote it")
     if kind == "extra_forbidden":
         return f"unknown key {loc[-1]!r}"
     if kind == "missing":

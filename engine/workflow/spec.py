@@ -14,9 +14,9 @@ file names and line numbers to report them with.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -26,6 +26,15 @@ __all__ = [
     "FieldName",
     "Label",
     "DeadlineSpec",
+    "StateRules",
+    "Audience",
+    "Offset",
+    "RemindRule",
+    "OverdueRule",
+    "AutoEscalateRule",
+    "InformRule",
+    "ExtensionRule",
+    "StateRules",
     "StateSpec",
     "TransitionSpec",
     "WorkflowSpec",
@@ -119,16 +128,124 @@ class DeadlineSpec(_Frozen):
         return self
 
 
+# ---------------------------------------------------------------- deadline rules
+#
+# Who is told is always written as {role: [unit, ...]}: the role among the grants that
+# cover the unit (a leader of the commune leads its villages), resolved when the rule
+# fires, so a leader appointed yesterday gets today's alert. ``front`` is the Fatherland
+# Front committee of that level: auditors covering the unit and the people of the
+# front-level units attached to it. Units are relative to the case: ``handling`` (the
+# unit that holds it), ``origin`` (where the opinion was raised) and ``parent`` (the
+# handling unit's parent).
+
+UnitRelation = Literal["handling", "origin", "parent"]
+# ``leader: handling`` is accepted for ``leader: [handling]``, as ``from:`` accepts one state.
+Relations = Annotated[tuple[UnitRelation, ...], BeforeValidator(lambda v: (v,) if isinstance(v, str) else v)]
+# "parent" or a unit level (kept equal to engine.vocab.UNIT_LEVELS by a test; a
+# Literal gives a precise error message listing the choices).
+EscalationTarget = Literal["parent", "province", "district", "commune", "village", "department", "police", "front"]
+MAX_EXTENSIONS = 5
+
+
+class Audience(_Frozen):
+    official: Relations = ()
+    leader: Relations = ()
+    auditor: Relations = ()
+    front: Relations = ()
+
+    @model_validator(mode="after")
+    def _someone(self) -> Audience:
+        if not self.pairs():
+            raise PydanticCustomError(
+                "audience_empty", "name at least one role and unit, e.g. {leader: [handling]}")
+        return self
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """(role, unit relation) pairs in a stable order, without repeats."""
+        out: list[tuple[str, str]] = []
+        for role in ("official", "leader", "auditor", "front"):
+            for relation in getattr(self, role):
+                if (role, relation) not in out:
+                    out.append((role, relation))
+        return tuple(out)
+
+
+class Offset(_Frozen):
+    """A distance from the deadline: whole working days (same hour of the day) or hours."""
+
+    working_days: Days | None = None
+    hours: Hours | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Offset:
+        if (self.working_days is None) == (self.hours is None):
+            raise PydanticCustomError("offset_shape", "give exactly one of working_days / hours")
+        return self
+
+
+class RemindRule(_Frozen):
+    """Remind before the deadline (nothing is sent once the case is already late)."""
+
+    before: Offset
+    notify: Audience
+
+
+class OverdueRule(_Frozen):
+    """Alert once, the moment the deadline has passed."""
+
+    notify: Audience
+
+
+class AutoEscalateRule(_Frozen):
+    """After being overdue this long the system moves the case up the unit tree: to
+    the handling unit's ``parent``, or to its nearest ancestor of a level (``to:
+    commune``); ``state`` is where the case goes (default: it stays in this state)."""
+
+    after: Offset
+    to: EscalationTarget = "parent"
+    state: StateName | None = None
+    notify: Audience
+
+
+class InformRule(_Frozen):
+    """People told, without being asked to act, when the stage goes overdue or escalates."""
+
+    # Not "on": YAML 1.1 reads a bare on as the boolean true.
+    when: tuple[Literal["overdue", "escalated"], ...] = Field(min_length=1)
+    notify: Audience
+
+
+class ExtensionRule(_Frozen):
+    """Gia hạn: a leader of the handling unit may extend the stage's deadline, with a
+    reason, at most ``times`` times and ``max_working_days`` working days in total."""
+
+    times: Annotated[int, Field(strict=True, gt=0, le=MAX_EXTENSIONS)] = 1
+    max_working_days: Days
+
+
+class StateRules(_Frozen):
+    remind: RemindRule | None = None
+    overdue: OverdueRule | None = None
+    auto_escalate: AutoEscalateRule | None = None
+    inform: InformRule | None = None
+    extension: ExtensionRule | None = None
+
+    def timed(self) -> dict[str, RemindRule | OverdueRule | AutoEscalateRule]:
+        """The rules that become timers, by rule name."""
+        found = {"remind": self.remind, "overdue": self.overdue, "auto_escalate": self.auto_escalate}
+        return {name: rule for name, rule in found.items() if rule is not None}
+
+
 class StateSpec(_Frozen):
     label: Label
     final: StrictBool = False
     deadline: DeadlineSpec | None = None
-    # Reserved: a later issue pauses the deadline clock in some states (waiting for
-    # the citizen); accepted now so definitions can be written ahead of the engine.
+    # paused: the stage the case came from stops counting while it is here (waiting
+    # for the citizen's papers); on return the time spent here is added to its deadline.
     clock: Literal["running", "paused"] = "running"
-    # Reserved for timer rules (reminders, auto-escalation) of a later issue; kept as
-    # given so that this model does not have to change when they are designed.
-    rules: dict[str, Any] | None = None
+    # What the deadline does by itself: reminders, overdue alerts, auto-escalation,
+    # who is informed, and how far it may be extended (the rule models above).
+    rules: StateRules | None = None
 
 
 class TransitionSpec(_Frozen):

@@ -1,0 +1,72 @@
+"""Auto-escalation: a case overdue long enough moves itself up the unit tree.
+
+It is an ordinary event in the case's hash chain, with the system as its actor, so
+the history shows who moved the case and why exactly like a person's escalation;
+the stage it ends is frozen as missed and the next stage gets its own deadline and
+timers, so a case still ignored at the next level climbs again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..actors import SYSTEM
+from ..calendar import WorkingCalendar
+from ..deadlines import compute_due, lateness
+from ..history import append_event
+from ..models import Case, CaseEvent, Timer, Unit
+from ..workflow import Workflow
+from ..workflow.spec import AutoEscalateRule
+from .recipients import ancestor_ids
+from .stages import apply_plan, plan_transition
+
+__all__ = ["target_unit", "auto_escalate"]
+
+# The 2025 reform merged units; a short successor chain is normal, a long one a loop.
+_MAX_SUCCESSORS = 8
+
+
+def target_unit(session: Session, unit: Unit, to: str, day: date) -> Unit | None:
+    """The parent of ``unit`` (``to == "parent"``) or its nearest ancestor of level
+    ``to``, followed to its successor if it is no longer in force on ``day``."""
+    if to == "parent":
+        found = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    else:
+        found = None
+        for ancestor_id in reversed(ancestor_ids(unit)[:-1]):
+            ancestor = session.get(Unit, ancestor_id)
+            if ancestor is not None and ancestor.level == to:
+                found = ancestor
+                break
+    hops = 0
+    while found is not None and not found.is_valid_on(day) and found.successor_id is not None and hops < _MAX_SUCCESSORS:
+        found, hops = session.get(Unit, found.successor_id), hops + 1
+    return found
+
+
+def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule: AutoEscalateRule,
+                  calendar: WorkingCalendar, now: datetime,
+                  new_timers: list[dict[str, Any]] | None = None) -> CaseEvent | None:
+    """Move the case to the rule's target unit; None when there is no unit above.
+    The next stage's timers go to ``new_timers`` as rows when it is given."""
+    target = target_unit(session, case.handling_unit, rule.to, calendar.local_date(now))
+    if target is None or target.id == case.handling_unit_id:
+        return None
+    dest = rule.state or case.state
+    fresh_due = compute_due(calendar, now, wf.state(dest).deadline)
+    late = lateness(calendar, case.due_at, now) if case.due_at else 0
+    plan = plan_transition(session, wf, case, dest, now, calendar, fresh_due)
+    source, from_unit = case.state, case.handling_unit
+    case.state, case.handling_unit = dest, target
+    case.stage_started_at, case.due_at, case.updated_at = now, plan.due, now
+    event = append_event(
+        session, case, at=now, actor=SYSTEM, trigger="auto_escalate", from_state=source, to_state=dest,
+        data={"due_at": plan.due.isoformat() if plan.due else None, "from_unit": from_unit.code,
+              "target_unit": target.code, "working_days_late": late, "timer": timer.id,
+              **plan.event_data(calendar, now)},
+    )
+    apply_plan(session, wf, case, plan, event, calendar, now, new_timers=new_timers)
+    return event

@@ -1,0 +1,237 @@
+"""Deadline stages: what a transition does to the deadline and to the timers.
+
+A stage is one stay of a case in a state, begun by an event (its ``seq`` is the
+stage's identity). Its deadline is *derived from the history*: the due instant the
+beginning event recorded, moved by every extension granted since and by every
+working day spent in a paused state. No counter is kept that could drift from the
+events, and an auditor can recompute any deadline from the hash-chained history.
+
+A transition into a paused state suspends the stage (its timers wait); coming back
+to the stage's state resumes it with the derived deadline; any other transition
+ends it, freezing on the case whether its deadline was met, met only thanks to an
+extension, or missed, and begins the next stage with fresh timers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..calendar import WorkingCalendar
+from ..models import Case, CaseEvent, Timer
+from ..workflow import Workflow
+from ..workflow.spec import AutoEscalateRule, OverdueRule, RemindRule
+from .timing import OVERDUE_AFTER, after, before, paused_working_days, shift_working_days
+
+__all__ = ["StageFacts", "StagePlan", "read_stage", "stage_facts", "plan_transition", "apply_plan",
+           "schedule", "cancel_timers", "OUTCOMES"]
+
+OUTCOMES = ("met", "met_after_extension", "missed")
+LIVE = ("pending", "paused")
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    start_seq: int
+    state: str
+    started_at: datetime
+    base_due: datetime | None
+    extension_days: tuple[int, ...]
+    pauses: tuple[tuple[datetime, datetime | None], ...]  # an open pause ends "now"
+    by_hours: bool  # an hours limit: paused time counts by the hour, not by working day
+
+    @property
+    def extensions(self) -> int:
+        return len(self.extension_days)
+
+    def due(self, calendar: WorkingCalendar, now: datetime, *, extended: bool = True) -> datetime | None:
+        if self.base_due is None:
+            return None
+        days = sum(self.extension_days) if extended else 0
+        if self.by_hours:
+            paused = sum(((end or now) - start for start, end in self.pauses), timedelta())
+            return shift_working_days(calendar, self.base_due, days) + paused
+        days += sum(paused_working_days(calendar, start, end or now) for start, end in self.pauses)
+        return shift_working_days(calendar, self.base_due, days)
+
+    def outcome(self, calendar: WorkingCalendar, end: datetime) -> str | None:
+        """How the stage's deadline fared if the stage ends at ``end``."""
+        on_time = self.due(calendar, end, extended=False)
+        if on_time is None:
+            return None
+        if end <= on_time:
+            return "met"
+        extended = self.due(calendar, end)
+        if self.extension_days and extended is not None and end <= extended:
+            return "met_after_extension"
+        return "missed"
+
+
+def _instant(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _paused(wf: Workflow, state: str) -> bool:
+    spec = wf.spec.states.get(state)
+    return spec is not None and spec.clock == "paused"
+
+
+def stage_facts(wf: Workflow, events: Sequence[Any]) -> StageFacts:
+    """Facts of the stage begun by ``events[0]``, from it and the events after it
+    (rows with seq, at, trigger, to_state, data)."""
+    first = events[0]
+    deadline = wf.spec.states[first.to_state].deadline if first.to_state in wf.spec.states else None
+    extensions: list[int] = []
+    pauses: list[tuple[datetime, datetime | None]] = []
+    since: datetime | None = None
+    for event in events[1:]:
+        if event.trigger == "extend":
+            extensions.append(int((event.data or {}).get("working_days", 0)))
+        if _paused(wf, event.to_state):
+            since = since or event.at
+        elif since is not None:
+            pauses.append((since, event.at))
+            since = None
+    if since is not None:
+        pauses.append((since, None))
+    return StageFacts(
+        start_seq=first.seq, state=first.to_state, started_at=first.at,
+        base_due=_instant((first.data or {}).get("due_at")), extension_days=tuple(extensions),
+        pauses=tuple(pauses),
+        by_hours=deadline is not None and deadline.hours is not None and not deadline.appointment,
+    )
+
+
+def read_stage(session: Session, wf: Workflow, case: Case) -> StageFacts | None:
+    if case.stage_seq is None or case.id is None:
+        return None
+    rows = session.execute(
+        select(CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.to_state, CaseEvent.data)
+        .where(CaseEvent.case_id == case.id, CaseEvent.seq >= case.stage_seq).order_by(CaseEvent.seq)
+    ).all()
+    return stage_facts(wf, rows) if rows else None
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    kind: str  # begin | close | suspend | resume | stay (paused to paused)
+    due: datetime | None
+    ending: StageFacts | None = None
+    outcome: str | None = None
+
+    def event_data(self, calendar: WorkingCalendar, now: datetime) -> dict[str, Any]:
+        """What the event records about the deadline, so the chain tells it too."""
+        data: dict[str, Any] = {}
+        if self.outcome is not None:
+            data["stage_outcome"] = self.outcome
+        if self.kind == "resume" and self.ending is not None:
+            data["resumed_stage"] = self.ending.start_seq
+            start, _ = self.ending.pauses[-1]
+            data["paused_working_days"] = paused_working_days(calendar, start, now)
+        return data
+
+
+def plan_transition(session: Session, wf: Workflow, case: Case, dest: str, now: datetime,
+                    calendar: WorkingCalendar, fresh_due: datetime | None) -> StagePlan:
+    """Decide, before the case moves to ``dest``, what happens to its stage.
+    ``fresh_due`` is the deadline a new stage in ``dest`` would get."""
+    source_paused, target = _paused(wf, case.state), wf.state(dest)
+    facts = read_stage(session, wf, case)
+    if target.final:
+        kind, due = "close", None
+    elif target.clock == "paused":
+        kind, due = ("stay" if source_paused else "suspend"), None
+    elif source_paused and facts is not None and dest == facts.state:
+        return StagePlan("resume", facts.due(calendar, now), ending=facts)
+    else:
+        kind, due = "begin", fresh_due
+    outcome = facts.outcome(calendar, now) if facts is not None and kind in ("close", "begin") else None
+    return StagePlan(kind, due, ending=facts, outcome=outcome)
+
+
+def apply_plan(session: Session, wf: Workflow, case: Case, plan: StagePlan, event: CaseEvent,
+               calendar: WorkingCalendar, now: datetime, *, new_timers: list[dict[str, Any]] | None = None) -> None:
+    """After the event is appended: end, suspend, resume or begin the stage's timers.
+    With ``new_timers`` a new stage's timers are appended there as rows for the
+    caller to insert in bulk (the sweep) instead of being added to the session."""
+    # No autoflush: the case must reach the database in one UPDATE, or its version
+    # (the optimistic lock) would count two changes for one event.
+    with session.no_autoflush:
+        _apply(session, wf, case, plan, event, calendar, now, new_timers)
+
+
+def _apply(session: Session, wf: Workflow, case: Case, plan: StagePlan, event: CaseEvent,
+           calendar: WorkingCalendar, now: datetime, new_timers: list[dict[str, Any]] | None) -> None:
+    if plan.kind in ("close", "begin"):
+        if case.stage_seq is not None:
+            cancel_timers(session, case, case.stage_seq, "stage ended")
+        if plan.outcome is not None and plan.ending is not None:
+            case.last_stage_outcome = plan.outcome
+            case.last_stage_state = plan.ending.state
+            case.last_stage_ended_at = now
+        case.stage_seq = event.seq if plan.kind == "begin" else None
+        if plan.kind == "begin":
+            schedule(session, wf, case, calendar, now, stage_start=now, fresh=True, rows=new_timers)
+    elif plan.kind == "suspend" and case.stage_seq is not None:
+        for timer in _live(session, case, case.stage_seq):
+            timer.status = "paused"
+    elif plan.kind == "resume" and plan.ending is not None:
+        case.stage_started_at = plan.ending.started_at
+        schedule(session, wf, case, calendar, now, stage_start=plan.ending.started_at, fresh=False)
+
+
+def _live(session: Session, case: Case, stage_seq: int) -> list[Timer]:
+    if case.id is None:
+        return []
+    rows = session.scalars(select(Timer).where(
+        Timer.case_id == case.id, Timer.stage_seq == stage_seq, Timer.status.in_(LIVE)))
+    # Checked again in memory: a timer this transaction already fired (not yet
+    # flushed) still reads as pending in the database.
+    return [t for t in rows if t.status in LIVE]
+
+
+def cancel_timers(session: Session, case: Case, stage_seq: int, why: str) -> int:
+    timers = _live(session, case, stage_seq)
+    for timer in timers:
+        timer.status, timer.result = "cancelled", why
+    return len(timers)
+
+
+def fire_time(calendar: WorkingCalendar, due: datetime, rule: RemindRule | OverdueRule | AutoEscalateRule) -> datetime:
+    if isinstance(rule, RemindRule):
+        return before(calendar, due, rule.before)
+    if isinstance(rule, AutoEscalateRule):
+        return after(calendar, due, rule.after) + OVERDUE_AFTER
+    return due + OVERDUE_AFTER
+
+
+def schedule(session: Session, wf: Workflow, case: Case, calendar: WorkingCalendar, now: datetime,
+             *, stage_start: datetime, fresh: bool, rows: list[dict[str, Any]] | None = None) -> None:
+    """Create the current stage's timers from ``case.due_at``, or move the live ones
+    (after an extension or a pause). Fired, skipped and cancelled timers stay as they
+    are: each (case, rule, stage) fires at most once."""
+    rules = wf.state(case.state).rules
+    if rules is None or case.stage_seq is None or case.due_at is None:
+        return
+    with session.no_autoflush:
+        existing = {} if fresh else {
+            t.rule: t for t in session.scalars(select(Timer).where(Timer.case_id == case.id,
+                                                                   Timer.stage_seq == case.stage_seq))}
+    for name, rule in rules.timed().items():
+        at = fire_time(calendar, case.due_at, rule)
+        timer = existing.get(name)
+        if timer is None:
+            if name == "remind" and at <= stage_start:
+                continue  # the stage is shorter than the reminder's lead time
+            values = dict(rule=name, stage_seq=case.stage_seq, state=case.state, due_at=at, status="pending",
+                          created_at=now, fired_at=None, result="")
+            if rows is not None and case.id is not None:
+                rows.append({"case_id": case.id, **values})
+            else:
+                session.add(Timer(case=case, **values))
+        elif timer.status in LIVE:
+            timer.due_at, timer.status = at, "pending"

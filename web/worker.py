@@ -1,0 +1,173 @@
+"""The worker process (``nghedan worker``): the only place a scheduler ever runs.
+
+Web processes never schedule anything: with several uvicorn workers each would run
+its own sweeps, and a request thread is no place for minute-long jobs. The worker is
+a separate process running APScheduler 3's ``BlockingScheduler`` in UTC; its jobs
+are plain functions (tested directly, without a scheduler). Only one worker is
+active at a time — a PostgreSQL advisory lock, or a lock file next to the SQLite
+database — and a second one waits, taking over when the first dies (the operating
+system releases both kinds of lock with the process). The sweep would be correct
+with two workers anyway; the lock only saves the work.
+
+``JOB_HOOKS`` lets other packages add their jobs (the notifications delivery pass)
+without this module importing them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+from typing import IO, Any, Callable
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Connection, Engine, text
+
+from notifications import NotifySettings
+from notifications import run_once as run_deliveries
+from notifications.worker import Stats as DeliveryStats
+
+from engine.calendar import LOCAL_TZ
+from engine.deadline_rules import DEFAULT_BATCH, SweepResult, sweep
+from engine.seals import seal_yesterday
+
+from .container import Container
+
+__all__ = ["WorkerOptions", "JOB_HOOKS", "JobHook", "sweep_job", "deliver_job", "build_scheduler", "WorkerLock", "run_worker"]
+
+log = logging.getLogger("nghedan.worker")
+
+JobHook = Callable[[BaseScheduler, Container], None]
+# Each hook adds its jobs to the scheduler, e.g. the notifications delivery pass:
+#   JOB_HOOKS.append(lambda s, c: s.add_job(deliver, "interval", seconds=5, args=[c], ...))
+JOB_HOOKS: list[JobHook] = []
+
+# Any 64-bit number unlikely to clash with another application's advisory locks.
+ADVISORY_KEY = 0x6E6768_6564616E  # "ngh" "edan"
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    sweep_interval: float = 60.0  # seconds
+    batch_size: int = DEFAULT_BATCH
+    # A sweep that could not start on time (the machine slept, a long sweep ran over)
+    # still runs if it is at most this late; coalesce folds missed runs into one.
+    misfire_grace: int = 300
+    lock_poll: float = 5.0  # how often a waiting worker tries to take over
+    # Deliveries run often: grouping into one email per burst happens in notifications
+    # (a quiet window), so a short interval does not mean more emails.
+    deliver_interval: float = 20.0
+
+
+def sweep_job(container: Container, batch_size: int = DEFAULT_BATCH) -> SweepResult:
+    """One sweep at the container's clock: what the scheduler runs every minute."""
+    result = sweep(container.cases, container.clock.now(), batch_size=batch_size)
+    if result.claimed:
+        log.info("deadline sweep: %s", result.summary())
+    return result
+
+
+def deliver_job(container: Container, settings: NotifySettings | None = None) -> DeliveryStats:
+    """One notifications pass: fan out the outbox, compose, send what is due."""
+    stats = run_deliveries(container.sessions, settings or NotifySettings(), container.clock,
+                           workflows=container.workflows)
+    if stats.claimed:
+        log.info("notifications: %s", stats)
+    return stats
+
+
+def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions(),
+                    hooks: list[JobHook] | None = None) -> BlockingScheduler:
+    """A configured, not yet started scheduler; the first sweep runs at once."""
+    scheduler = BlockingScheduler(timezone=timezone.utc)
+    scheduler.add_job(sweep_job, "interval", seconds=options.sweep_interval, args=[container, options.batch_size],
+                      id="deadline-sweep", name="deadline sweep", max_instances=1, coalesce=True,
+                      misfire_grace_time=options.misfire_grace, next_run_time=container.clock.now())
+    # The daily seal over every case history (engine.seals), once the local day has ended.
+    scheduler.add_job(seal_yesterday, "cron", hour=0, minute=10, timezone=LOCAL_TZ, args=[container.sessions, container.clock],
+                      id="daily-seal", name="daily seal", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+    # Email, webhooks and inboxes from the outbox (notifications.run_once).
+    scheduler.add_job(deliver_job, "interval", seconds=options.deliver_interval, args=[container, NotifySettings()],
+                      id="notify", name="notifications", max_instances=1, coalesce=True,
+                      misfire_grace_time=options.misfire_grace)
+    for hook in JOB_HOOKS if hooks is None else hooks:
+        hook(scheduler, container)
+    return scheduler
+
+
+class WorkerLock:
+    """At most one active worker per database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._file: IO[str] | None = None
+        self._conn: Connection | None = None
+        self.path: Path | None = None
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            self.path = Path(engine.url.database).with_name(Path(engine.url.database).name + ".worker.lock")
+
+    def try_acquire(self) -> bool:
+        if self.engine.dialect.name == "postgresql":
+            self._conn = self._conn or self.engine.connect()
+            got = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar())
+            self._conn.commit()
+            return got
+        if self.path is None:
+            return True  # an in-memory database lives in one process anyway
+        self._file = self._file or open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"{os.getpid()}\n")
+        self._file.flush()
+        return True
+
+    def acquire(self, poll: float = 5.0, sleep: Callable[[float], Any] = time.sleep) -> None:
+        waiting = False
+        while not self.try_acquire():
+            if not waiting:
+                log.info("another worker is active; waiting to take over")
+                waiting = True
+            sleep(poll)
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            self._conn.commit()
+            self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def _stop(signum: int, frame: Any) -> None:
+    # A service manager stops us with SIGTERM: leave like Ctrl-C, releasing the lock.
+    raise SystemExit(0)
+
+
+def run_worker(container: Container, options: WorkerOptions = WorkerOptions()) -> None:
+    """Wait for the worker lock, then run the scheduler until Ctrl-C or SIGTERM."""
+    signal.signal(signal.SIGTERM, _stop)
+    lock = WorkerLock(container.engine)
+    lock.acquire(options.lock_poll)
+    scheduler = build_scheduler(container, options)
+    log.info("worker active: sweep every %ss", options.sweep_interval)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        lock.release()
