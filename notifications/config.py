@@ -1,0 +1,67 @@
+"""Delivery settings, from the environment (prefix ``NGHEDAN_``) or a ``.env`` file.
+
+No secret has a default: without ``NGHEDAN_SMTP_HOST`` and ``NGHEDAN_MAIL_FROM`` the
+email channel is simply off, and email deliveries wait (nothing is lost) until it is
+configured. Webhooks need no settings beyond their subscriptions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["NotifySettings"]
+
+
+class NotifySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NGHEDAN_", env_file=".env", extra="ignore")
+
+    # -- email (SMTP) ----------------------------------------------------------------
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, description="Default 465 for ssl, 587 for starttls, 25 for none")
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    mail_from: str | None = None
+    mail_subject_prefix: str = "[Nghe dân nói]"
+    # Links in messages point here: {base_url}/cases/{code}.
+    base_url: str = "http://127.0.0.1:8000"
+
+    # -- webhooks --------------------------------------------------------------------
+    webhook_timeout: float = Field(default=10.0, gt=0)
+
+    # -- retries ---------------------------------------------------------------------
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_seconds: float = Field(default=60.0, gt=0)
+    backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    # A claimed delivery is someone else's to retry once its lease has run out.
+    lease_seconds: float = Field(default=300.0, gt=0)
+    batch_size: int = Field(default=50, ge=1)
+    # After this many failed emails in a row, a pass stops trying the mail server and
+    # leaves the rest for later (attempts not counted): a server that times out
+    # would otherwise hold the pass for batch × timeout.
+    email_breaker_failures: int = Field(default=5, ge=1)
+
+    # -- grouping --------------------------------------------------------------------
+    # An immediate user's email waits until no new item came for this long (so one
+    # sweep's alerts make one email), but never longer than the hold limit.
+    immediate_quiet_seconds: float = Field(default=20.0, ge=0)
+    immediate_max_hold_seconds: float = Field(default=300.0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host and self.mail_from)
+
+    @property
+    def port(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return {"ssl": 465, "starttls": 587, "none": 25}[self.smtp_security]

@@ -1,0 +1,85 @@
+"""Who is told about an outbox message.
+
+Deadline alerts name their recipient (the sweep resolved it from role grants).
+Case events do not; for them the people who work the case next are told:
+
+- ``case.created``: the leaders of the handling unit;
+- ``case.transitioned`` and ``case.remark``: the officials and the leaders of the
+  (new) handling unit, so a case passed to a department reaches its people;
+- in both, when the case is handled away from where it was raised, the leaders of
+  the origin unit too (they answer to the citizens who raised it);
+- a deadline alert written without a recipient (nobody held the role the rule
+  names): the administrators over the handling unit, so that someone acts.
+
+"Of a unit" means the nearest holders of that role on the unit or above it: a
+village has no leader of its own, so its commune's leaders are meant, but not the
+province's, who would otherwise hear of every opinion in the province. The person
+who acted is never told of their own action.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import OutboxMessage, RoleGrant, Unit, User
+
+__all__ = ["recipients_for", "nearest_role_holders", "unit_ids_on_path"]
+
+
+def unit_ids_on_path(unit: Unit) -> list[int]:
+    """The unit's ancestors and itself, root first (from its materialised path)."""
+    return [int(part) for part in unit.path.strip("/").split("/") if part]
+
+
+def nearest_role_holders(session: Session, unit: Unit, roles: Iterable[str]) -> set[int]:
+    """Active users holding each role on the deepest unit of ``unit``'s chain that has any."""
+    chain = unit_ids_on_path(unit)
+    depth = {unit_id: i for i, unit_id in enumerate(chain)}
+    rows = session.execute(
+        select(RoleGrant.role, RoleGrant.unit_id, RoleGrant.user_id)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role.in_(list(roles)), RoleGrant.unit_id.in_(chain), User.is_active.is_(True))
+    ).all()
+    found: set[int] = set()
+    for role in set(roles):
+        holders = [(depth[unit_id], user_id) for r, unit_id, user_id in rows if r == role]
+        if holders:
+            deepest = max(d for d, _ in holders)
+            found |= {user_id for d, user_id in holders if d == deepest}
+    return found
+
+
+def _unit(session: Session, code: object, fallback_id: int | None) -> Unit | None:
+    if isinstance(code, str) and code:
+        unit = session.scalar(select(Unit).where(Unit.code == code))
+        if unit is not None:
+            return unit
+    return session.get(Unit, fallback_id) if fallback_id is not None else None
+
+
+def recipients_for(session: Session, msg: OutboxMessage) -> set[int]:
+    """User ids to notify of ``msg``: active users, never the actor."""
+    if msg.recipient_user_id is not None:
+        found = {msg.recipient_user_id}
+        active = set(session.scalars(select(User.id).where(User.id.in_(found), User.is_active.is_(True))))
+        return active - {msg.actor_user_id}
+    payload = msg.payload or {}
+    case = msg.case
+    handling = _unit(session, payload.get("handling_unit"), msg.unit_id or (case.handling_unit_id if case else None))
+    if not msg.kind.startswith("case."):
+        # A deadline alert nobody holds the role for: the administrators must find someone.
+        found = nearest_role_holders(session, handling, ("admin",)) if handling is not None else set()
+        return found - {msg.actor_user_id}
+    origin = _unit(session, payload.get("origin_unit"), case.origin_unit_id if case else None)
+    found: set[int] = set()
+    if handling is not None:
+        roles = ("leader",) if msg.kind == "case.created" else ("official", "leader")
+        found |= nearest_role_holders(session, handling, roles)
+    if origin is not None and (handling is None or origin.id != handling.id):
+        origin_leaders = nearest_role_holders(session, origin, ("leader",))
+        found |= origin_leaders
+    found.discard(msg.actor_user_id)  # type: ignore[arg-type]
+    return found

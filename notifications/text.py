@@ -1,0 +1,104 @@
+"""Short phrases for one notification, in Vietnamese or English.
+
+Shared by emails (one line per event) and the in-app inbox. State names come from
+the workflow definitions when the caller has them, else from the words of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from engine.vocab import KINDS, TOPICS, label
+
+__all__ = ["StateLabel", "default_state_label", "workflow_state_label", "event_phrase", "topic_label",
+           "kind_label", "SECTION_OF", "section_of"]
+
+StateLabel = Callable[[str | None, str, str], str]  # (workflow key, state, lang) -> label
+
+_STATES: dict[str, tuple[str, str]] = {
+    "received": ("Đã tiếp nhận", "Received"),
+    "answered_on_site": ("Đã trả lời tại chỗ", "Answered on the spot"),
+    "escalated": ("Đã chuyển xử lý", "Escalated"),
+    "answered": ("Đã có kết quả trả lời", "Answered"),
+    "verified": ("Đã kiểm tra kết quả", "Verified"),
+    "resolved": ("Đã giải quyết xong", "Resolved"),
+    "merged": ("Đã gộp", "Merged"),
+    "withdrawn": ("Đã rút", "Withdrawn"),
+}
+
+_REMARKS = {
+    "remark": ("Có nhận xét giám sát", "Supervision remark added"),
+    "urge": ("Được đôn đốc xử lý", "Urged to act"),
+    "confirm": ("Được xác nhận kết quả", "Result confirmed"),
+}
+
+# Which part of an email a message goes in; the order of SECTIONS is the order shown.
+SECTION_OF = {
+    "deadline.overdue": "overdue",
+    "deadline.escalated": "overdue",
+    "deadline.reminder": "due_soon",
+    "deadline.informed": "informed",
+}
+
+
+def section_of(kind: str) -> str:
+    return SECTION_OF.get(kind, "updates")
+
+
+def default_state_label(workflow: str | None, state: str, lang: str) -> str:
+    return label(_STATES, state, lang)
+
+
+def workflow_state_label(workflows: Mapping[str, Any]) -> StateLabel:
+    """State labels from loaded workflow definitions, falling back to the defaults."""
+    def lookup(workflow: str | None, state: str, lang: str) -> str:
+        wf = workflows.get(workflow or "")
+        if wf is not None:
+            try:
+                return str(wf.label(state, lang))
+            except KeyError:
+                pass
+        return default_state_label(workflow, state, lang)
+    return lookup
+
+
+def topic_label(code: str | None, lang: str) -> str:
+    return label(TOPICS, code, lang) if code else ""
+
+
+def kind_label(code: str | None, lang: str) -> str:
+    return label(KINDS, code, lang) if code else ""
+
+
+def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: StateLabel = default_state_label,
+                 days_late: int | None = None, due_text: str | None = None, unit_name: str | None = None) -> str:
+    """One line saying what happened, without any personal data."""
+    vi = lang != "en"
+    wf = data.get("workflow")
+    if kind == "deadline.overdue":
+        if days_late:
+            return f"Quá hạn {days_late} ngày làm việc" if vi else f"Overdue by {days_late} working day{'s' * (days_late != 1)}"
+        return (f"Quá hạn xử lý (hạn {due_text})" if vi else f"Past its deadline ({due_text})") if due_text \
+            else ("Quá hạn xử lý" if vi else "Past its deadline")
+    if kind == "deadline.reminder":
+        return (f"Sắp đến hạn xử lý: {due_text}" if vi else f"Due soon: {due_text}") if due_text \
+            else ("Sắp đến hạn xử lý" if vi else "Due soon")
+    if kind == "deadline.escalated":
+        where = unit_name or ("cấp trên" if vi else "the higher level")
+        return f"Quá hạn, đã tự động chuyển lên {where}" if vi else f"Overdue, escalated automatically to {where}"
+    if kind == "deadline.informed":
+        where = f" ({unit_name})" if unit_name else ""
+        return f"Để biết: ý kiến quá hạn đã được chuyển cấp{where}" if vi \
+            else f"For your information: an overdue opinion was escalated{where}"
+    if kind == "case.created":
+        return "Ý kiến mới được tiếp nhận" if vi else "New opinion received"
+    if kind == "case.remark":
+        vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
+        return vi_text if vi else en_text
+    if kind == "case.transitioned":
+        source, dest = data.get("from"), data.get("to")
+        dest_label = state_label(wf, str(dest), lang) if dest else "?"
+        if source and source != dest:
+            return f"{state_label(wf, str(source), lang)} → {dest_label}"
+        return dest_label
+    return kind

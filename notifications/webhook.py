@@ -1,0 +1,112 @@
+"""The webhook channel: a signed JSON POST per message and subscription.
+
+Body (stable across retries, keys sorted)::
+
+    {"id": "<idempotency key>", "type": "case.transitioned", "occurred_at": "…Z",
+     "case": "P-2026-…", "recipient": "lead_a" | null, "data": {vetted payload}}
+
+Headers: ``Idempotency-Key`` (the same on every retry), ``X-Nghedan-Event``,
+``X-Nghedan-Signature`` (see signing.py). Any 2xx is success; anything else, a
+timeout or a refused connection is a failed attempt, retried with backoff.
+Redirects are not followed (the signature is for the URL that was registered).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import NotificationDelivery, User
+
+from .channels import SendError
+from .config import NotifySettings
+from .content import vet
+from .signing import SIGNATURE_HEADER, signature_header
+
+__all__ = ["WebhookChannel", "PreparedWebhook", "webhook_body", "check_url"]
+
+USER_AGENT = "nghedan-webhook/1"
+
+
+@dataclass(frozen=True)
+class PreparedWebhook:
+    url: str
+    secret: str
+    body: bytes
+    key: str
+    event: str
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url[:100]}")
+    return url
+
+
+def webhook_body(session: Session, delivery: NotificationDelivery) -> bytes:
+    msg = delivery.outbox
+    if msg is None:
+        raise SendError("the delivery has no outbox message", permanent=True)
+    case = msg.case
+    data = vet(msg.payload, case_kind=case.kind if case else None)
+    code = data.get("code") if isinstance(data.get("code"), str) else (case.code if case else None)
+    # Deadline alerts name the official they are for (a chat bot forwards them); never a citizen.
+    recipient = session.scalar(select(User.username).where(User.id == msg.recipient_user_id)) \
+        if msg.recipient_user_id is not None else None
+    document = {
+        "id": delivery.key, "type": msg.kind, "occurred_at": msg.created_at.isoformat().replace("+00:00", "Z"),
+        "case": code, "recipient": recipient, "data": data,
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+class WebhookChannel:
+    name = "webhook"
+    enabled = True
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+
+    @property
+    def timeout(self) -> float:
+        return self.settings.webhook_timeout * 2
+
+    def prepare(self, session: Session, delivery: NotificationDelivery, now: datetime) -> PreparedWebhook:
+        sub = delivery.subscription
+        if sub is None or not sub.active:
+            raise SendError("the webhook subscription was removed", permanent=True)
+        return PreparedWebhook(url=sub.url, secret=sub.secret, body=webhook_body(session, delivery), key=delivery.key,
+                               event=delivery.outbox.kind if delivery.outbox else "")
+
+    def send(self, prepared: PreparedWebhook, now: datetime) -> str:
+        timestamp = int(now.timestamp())
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Idempotency-Key": prepared.key,
+            "X-Nghedan-Event": prepared.event,
+            SIGNATURE_HEADER: signature_header(prepared.secret, timestamp, prepared.body),
+        }
+        parts = urlsplit(prepared.url)
+        conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = conn_class(parts.hostname or "", parts.port, timeout=self.settings.webhook_timeout)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request("POST", path, body=prepared.body, headers=headers)
+            response = conn.getresponse()
+            snippet = response.read(300).decode("utf-8", "replace").strip()
+            status = response.status
+        except (OSError, http.client.HTTPException) as err:
+            raise SendError(f"{type(err).__name__}: {err}") from err
+        finally:
+            conn.close()
+        if 200 <= status < 300:
+            return f"HTTP {status}"
+        raise SendError(f"HTTP {status}: {snippet[:200]}" if snippet else f"HTTP {status}")
