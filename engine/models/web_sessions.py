@@ -1,0 +1,64 @@
+"""Tables of the web front end: server-side sessions, sign-in and lookup attempts
+(throttling that holds across processes) and one-time form nonces.
+
+None of them is part of a case's history: they may be emptied at any time (every
+user is then signed out).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+__all__ = ["WebSession", "WebAttempt", "WebFormNonce"]
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is
+    stored, so a copy of this table does not let anyone sign in."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token), hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class WebAttempt(Base):
+    """One sign-in attempt (kind ``login``) or public tracking lookup (``track``)."""
+
+    __tablename__ = "web_attempts"
+    __table_args__ = (
+        Index("ix_web_attempts_kind_subject_at", "kind", "subject", "at"),
+        Index("ix_web_attempts_kind_ip_at", "kind", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64), default="")  # the username tried, lower-cased
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(index=True)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebFormNonce(Base):
+    """A form that must be acted on once (a meeting's intake): a replayed post finds
+    its nonce taken and is shown what the first post saved."""
+
+    __tablename__ = "web_form_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+

@@ -1,0 +1,61 @@
+"""The HTML pages for officials, leaders, the Front and citizens.
+
+``install_pages(app)`` adds the routers, the static files, the security headers
+middleware and the handlers of the pages' own refusals (sign-in needed, CSRF,
+not found, not allowed) to an application built by ``web.app.create_app``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from ..security import SecurityHeadersMiddleware
+from . import admin, auth, cases, inbox, meetings, track
+from .common import BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, get_ctx, login_url, redirect, render
+
+__all__ = ["install_pages", "STATIC"]
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _error(request: Request, status: int, title: str, message: str) -> Response:
+    ctx = get_ctx(request)
+    return render(ctx, "error.html", status=status, title=ctx.t(title), message=ctx.t(message))
+
+
+def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return redirect(get_ctx(request), login_url(exc.next_path))
+
+
+def _csrf(request: Request, exc: Exception) -> Response:
+    return _error(request, 403, "csrf_title", "csrf")
+
+
+def _bad_form(request: Request, exc: Exception) -> Response:
+    return _error(request, 400, "error_title", "version_invalid")
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    return _error(request, 404, "not_found_title", "not_found")
+
+
+def _forbidden(request: Request, exc: Exception) -> Response:
+    return _error(request, 403, "forbidden_title", "forbidden")
+
+
+def install_pages(app: FastAPI) -> None:
+    settings = app.state.container.settings
+    for module in (auth, cases, meetings, track, admin, inbox):
+        app.include_router(module.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(CsrfFailed, _csrf)
+    app.add_exception_handler(BadForm, _bad_form)
+    app.add_exception_handler(PageNotFound, _not_found)
+    app.add_exception_handler(Forbidden, _forbidden)

@@ -1,0 +1,130 @@
+"""Signing in and out, changing one's password, choosing the language."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from engine.passwords import hash_password
+from engine.services.directory import MAX_PASSWORD, authenticate
+from engine.uow import UnitOfWork
+
+from ..security import (LANG_COOKIE, SESSION_COOKIE, LoginThrottle, cookie_options, end_session, end_user_sessions,
+                        set_session_language, start_session)
+from .common import Ctx, Form, get_ctx, posted, redirect, render, safe_next, signed_in, signed_in_post
+from .i18n import LANGS
+
+router = APIRouter()
+THROTTLE = LoginThrottle()
+MIN_PASSWORD = 8
+
+
+def _login_page(ctx: Ctx, *, next_path: str, username: str = "", error: str | None = None, status: int = 200,
+                notice: str | None = None) -> Response:
+    return render(ctx, "login.html", status=status, next_path=next_path, username=username, error=error,
+                  notice=notice)
+
+
+@router.get("/login")
+def login_form(next: str = "/", bye: str = "", ctx: Ctx = Depends(get_ctx)) -> Response:
+    if ctx.user is not None:
+        return redirect(ctx, safe_next(next))
+    return _login_page(ctx, next_path=safe_next(next), notice=ctx.t("logged_out") if bye else None)
+
+
+@router.post("/login")
+def login(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
+    ctx, form = checked
+    c, t = ctx.c, ctx.t
+    username = form.get("username").strip()[:200]
+    password = form.get("password")
+    next_path = safe_next(form.get("next"))
+    wait = THROTTLE.retry_after(c, username, ctx.ip)
+    if wait > 0:
+        return _login_page(ctx, next_path=next_path, username=username, status=429,
+                           error=t("login_throttled", minutes=max(1, (wait + 59) // 60)))
+    with UnitOfWork(c.sessions, write=True) as uow:
+        user = authenticate(uow.session, username, password) if username and password else None
+        found = (user.id, user.language) if user is not None else None
+        uow.commit()  # a rehashed password is kept
+    THROTTLE.record(c, username, ctx.ip, ok=found is not None)
+    if found is None:
+        return _login_page(ctx, next_path=next_path, username=username, status=401, error=t("login_failed"))
+    user_id, language = found
+    token = start_session(c, user_id, language=language if language in LANGS else "vi", ip=ctx.ip,
+                          user_agent=ctx.request.headers.get("user-agent", ""))
+    response = redirect(ctx, next_path)
+    response.set_cookie(SESSION_COOKIE, token, **cookie_options(ctx.https))
+    return response
+
+
+@router.post("/logout")
+def logout(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+    ctx, _ = checked
+    assert ctx.user is not None
+    end_session(ctx.c, ctx.user.session_id)
+    response = redirect(ctx, "/login?bye=1")
+    response.delete_cookie(SESSION_COOKIE, **cookie_options(ctx.https))
+    return response
+
+
+@router.get("/account/password")
+def password_form(done: str = "", ctx: Ctx = Depends(signed_in)) -> Response:
+    return render(ctx, "password.html", errors={}, notice=ctx.t("password_changed") if done else None)
+
+
+@router.post("/account/password")
+def change_password(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+    ctx, form = checked
+    c, t, me = ctx.c, ctx.t, ctx.user
+    assert me is not None
+    current, new, repeat = form.get("current"), form.get("new"), form.get("repeat")
+    errors: dict[str, str] = {}
+    if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+        errors["new"] = t("password_short")
+    elif new != repeat:
+        errors["repeat"] = t("password_mismatch")
+    elif new == current:
+        errors["new"] = t("password_same")
+    wait = THROTTLE.retry_after(c, me.username, ctx.ip)
+    if wait > 0:
+        errors = {"current": t("login_throttled", minutes=max(1, (wait + 59) // 60))}
+        return render(ctx, "password.html", status=429, errors=errors, notice=None)
+    token = None
+    with UnitOfWork(c.sessions, write=True) as uow:
+        user = authenticate(uow.session, me.username, current) if current else None
+        if user is None:
+            errors = {"current": t("password_wrong")}
+        elif not errors:
+            user.password_hash = hash_password(new)
+            # Every session of this user ends, here and in every other browser.
+            end_user_sessions(uow.session, user.id)
+            uow.session.flush()
+            uow.commit()
+            token = "new"
+    if user is None:
+        THROTTLE.record(c, me.username, ctx.ip, ok=False)
+    if token is None:
+        return render(ctx, "password.html", status=400, errors=errors, notice=None)
+    fresh = start_session(c, me.user_id, language=ctx.lang, ip=ctx.ip,
+                          user_agent=ctx.request.headers.get("user-agent", ""))
+    response = redirect(ctx, "/account/password?done=1")
+    response.set_cookie(SESSION_COOKIE, fresh, **cookie_options(ctx.https))
+    return response
+
+
+@router.post("/lang")
+def switch_language(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
+    ctx, form = checked
+    lang = form.get("lang")
+    if lang not in LANGS:
+        lang = ctx.lang
+    response = redirect(ctx, safe_next(form.get("next")))
+    if ctx.user is not None:
+        set_session_language(ctx.c, ctx.user.session_id, ctx.user.user_id, lang)
+    else:
+        response.set_cookie(LANG_COOKIE, lang, max_age=86400 * 365, **cookie_options(ctx.https))
+    return response
+
+
+__all__ = ["router", "THROTTLE"]

@@ -1,0 +1,365 @@
+"""Languages of the web pages: Vietnamese by default, English on request.
+
+Labels of the domain come from where they are defined (workflow YAML for states and
+actions, ``engine.vocab`` for topics, kinds, channels); everything the templates
+write themselves is in ``MESSAGES``. Also here: dates in local time, and the
+Vietnamese alphabetical order. Folding for search is ``engine.search.fold``
+(re-exported here for templates and helpers of the pages).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from typing import Any
+
+from engine.calendar import LOCAL_TZ
+from engine.errors import DomainError
+from engine.search import fold
+
+__all__ = ["LANGS", "DEFAULT_LANG", "MESSAGES", "Translator", "fold", "vi_sort_key", "local_date", "local_dt",
+           "FIELD_LABELS"]
+
+LANGS = ("vi", "en")
+DEFAULT_LANG = "vi"
+
+# Field names of the workflow format, as a person reads them.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "answer": ("Nội dung trả lời", "Answer"),
+    "target_unit": ("Chuyển đến đơn vị", "Pass to unit"),
+    "reason": ("Lý do", "Reason"),
+    "appointment": ("Hẹn trả lời lúc", "Promised answer time"),
+    "satisfaction": ("Mức độ hài lòng của người dân", "Citizen's satisfaction"),
+    "duplicate_of": ("Mã ý kiến gốc (trùng)", "Code of the original case"),
+    "note": ("Ghi chú", "Note"),
+    "content": ("Nội dung ý kiến", "Opinion"),
+    "topic": ("Lĩnh vực", "Topic"),
+    "kind": ("Loại", "Kind"),
+    "channel": ("Hình thức tiếp nhận", "Channel"),
+    "unit": ("Đơn vị", "Unit"),
+    "handling_unit": ("Đơn vị xử lý", "Handling unit"),
+    "citizen_name": ("Họ tên người dân", "Citizen's name"),
+    "citizen_phone": ("Số điện thoại", "Phone"),
+    "citizen_address": ("Địa chỉ", "Address"),
+    "received_at": ("Thời điểm tiếp nhận", "Received at"),
+    "meeting_id": ("Buổi tiếp xúc", "Meeting"),
+    "workflow": ("Chương trình", "Programme"),
+    "kind_remark": ("Loại ý kiến giám sát", "Kind of remark"),
+    "held_on": ("Ngày tổ chức", "Date held"),
+    "place": ("Địa điểm", "Place"),
+    "hosts": ("Chủ trì", "Hosts"),
+    "attendees": ("Số người dự", "Attendees"),
+    "outcome": ("Xử lý", "Outcome"),
+    "village": ("Thôn, ấp, khóm", "Village"),
+    "version": ("Phiên bản", "Version"),
+    "username": ("Tên đăng nhập", "Username"),
+    "password": ("Mật khẩu", "Password"),
+    "day": ("Ngày", "Day"),
+}
+
+# Triggers that are not workflow transitions.
+TRIGGER_LABELS: dict[str, tuple[str, str]] = {
+    "receive": ("Tiếp nhận ý kiến", "Received"),
+    "remark": ("Nhận xét giám sát", "Supervision remark"),
+    "urge": ("Đôn đốc", "Urged"),
+    "confirm": ("Xác nhận", "Confirmed"),
+}
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app_name": ("Nghe dân nói", "Citizens' opinions"),
+    "app_tagline": ("Theo dõi ý kiến, kiến nghị của người dân", "Following citizens' opinions until answered"),
+    "skip": ("Bỏ qua, đến nội dung chính", "Skip to main content"),
+    "nav_board": ("Việc cần làm", "Overdue board"),
+    "nav_cases": ("Ý kiến", "Cases"),
+    "nav_intake": ("Nhập buổi tiếp xúc", "Record a meeting"),
+    "nav_meetings": ("Buổi tiếp xúc", "Meetings"),
+    "nav_inbox": ("Thông báo", "Inbox"),
+    "nav_admin": ("Quản trị", "Admin"),
+    "nav_track": ("Tra cứu", "Track"),
+    "nav_password": ("Đổi mật khẩu", "Change password"),
+    "signed_in_as": ("Đăng nhập: {name}", "Signed in: {name}"),
+    "logout": ("Đăng xuất", "Sign out"),
+    "language": ("Ngôn ngữ", "Language"),
+    "lang_vi": ("Tiếng Việt", "Tiếng Việt"),
+    "lang_en": ("English", "English"),
+    "login_title": ("Đăng nhập", "Sign in"),
+    "login_button": ("Đăng nhập", "Sign in"),
+    "login_failed": ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
+    "login_throttled": ("Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.",
+                        "Too many failed sign-ins. Try again in {minutes} minutes."),
+    "login_hint": ("Dành cho cán bộ, lãnh đạo và giám sát. Người dân tra cứu ý kiến tại trang Tra cứu.",
+                   "For officials, leaders and the Front. Citizens track their opinion on the Track page."),
+    "logged_out": ("Bạn đã đăng xuất.", "You are signed out."),
+    "password_title": ("Đổi mật khẩu", "Change password"),
+    "password_current": ("Mật khẩu hiện tại", "Current password"),
+    "password_new": ("Mật khẩu mới (ít nhất 8 ký tự)", "New password (at least 8 characters)"),
+    "password_repeat": ("Nhập lại mật khẩu mới", "Repeat the new password"),
+    "password_wrong": ("Mật khẩu hiện tại không đúng.", "The current password is wrong."),
+    "password_short": ("Mật khẩu mới phải có từ 8 đến 1024 ký tự.", "The new password needs 8 to 1024 characters."),
+    "password_mismatch": ("Hai lần nhập mật khẩu mới không khớp.", "The two new passwords differ."),
+    "password_same": ("Mật khẩu mới phải khác mật khẩu cũ.", "The new password must differ from the old one."),
+    "password_changed": ("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.",
+                         "Password changed. Your other sessions were signed out."),
+    "save": ("Lưu", "Save"),
+    "search": ("Tìm", "Search"),
+    "filter": ("Lọc", "Filter"),
+    "clear": ("Xóa bộ lọc", "Clear filters"),
+    "all": ("Tất cả", "All"),
+    "open_only": ("Đang xử lý (chưa kết thúc)", "Open (not closed)"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "none": ("—", "—"),
+    "code": ("Mã ý kiến", "Code"),
+    "topic": ("Lĩnh vực", "Topic"),
+    "village": ("Nơi phát sinh", "Raised in"),
+    "handling_unit": ("Đơn vị xử lý", "Handling unit"),
+    "state": ("Trạng thái", "State"),
+    "deadline": ("Hạn xử lý", "Deadline"),
+    "late_days": ("Số ngày làm việc quá hạn", "Working days late"),
+    "late_n": ("quá {n} ngày", "{n} days late"),
+    "late_today": ("quá hạn hôm nay", "overdue today"),
+    "received": ("Ngày tiếp nhận", "Received"),
+    "programme": ("Chương trình", "Programme"),
+    "kind": ("Loại", "Kind"),
+    "channel": ("Hình thức tiếp nhận", "Channel"),
+    "content": ("Nội dung", "Content"),
+    "answer": ("Trả lời", "Answer"),
+    "appointment": ("Hẹn trả lời", "Promised answer"),
+    "satisfaction": ("Mức độ hài lòng", "Satisfaction"),
+    "duplicate_of": ("Trùng với ý kiến", "Duplicate of"),
+    "meeting": ("Buổi tiếp xúc", "Meeting"),
+    "citizen": ("Người dân", "Citizen"),
+    "citizen_anonymous": ("Không để lại thông tin", "Anonymous"),
+    "citizen_confidential": ("Danh tính người tố cáo được giữ bí mật (Luật Tố cáo 2018).",
+                             "The denouncer's identity is confidential (Denunciation Law 2018)."),
+    "board_title": ("Việc cần làm", "Overdue board"),
+    "board_intro": ("Các ý kiến thuộc đơn vị của bạn: quá hạn trước, quá hạn lâu nhất ở đầu.",
+                    "Cases in your units: overdue first, the latest at the top."),
+    "board_overdue": ("Quá hạn", "Overdue"),
+    "board_soon": ("Đến hạn trong 2 ngày làm việc tới", "Due in the next two working days"),
+    "board_soon_short": ("Sắp đến hạn", "Due soon"),
+    "board_none_overdue": ("Không có ý kiến nào quá hạn.", "Nothing is overdue."),
+    "board_none_soon": ("Không có ý kiến nào sắp đến hạn.", "Nothing is due soon."),
+    "board_more": ("Còn {n} ý kiến quá hạn nữa — xem tất cả", "{n} more overdue — see all"),
+    "board_open": ("Đang xử lý", "Open"),
+    "board_counts": ("Tổng quan", "Summary"),
+    "cases_title": ("Danh sách ý kiến", "Cases"),
+    "cases_q": ("Tìm theo nội dung hoặc mã", "Search content or code"),
+    "cases_q_hint": ("Gõ không dấu cũng được, ví dụ: nuoc sinh hoat", "Accents optional, e.g. nuoc sinh hoat"),
+    "cases_overdue": ("Chỉ ý kiến quá hạn", "Overdue only"),
+    "cases_sort": ("Sắp xếp", "Sort"),
+    "sort_due": ("Hạn gần nhất trước", "Earliest deadline first"),
+    "sort_new": ("Mới tiếp nhận trước", "Newest first"),
+    "cases_none": ("Không có ý kiến nào phù hợp.", "No case matches."),
+    "next_page": ("Trang sau →", "Next page →"),
+    "first_page": ("← Trang đầu", "← First page"),
+    "case_title": ("Ý kiến {code}", "Case {code}"),
+    "case_summary": ("Thông tin ý kiến", "About this case"),
+    "timeline": ("Lịch sử xử lý", "History"),
+    "actions": ("Thao tác", "Actions"),
+    "actions_none": ("Bạn không có thao tác nào với ý kiến này ở trạng thái hiện tại.",
+                     "There is nothing you may do with this case in its current state."),
+    "auditor_readonly": ("Bạn xem ý kiến này với vai trò giám sát: chỉ xem, nhận xét, đôn đốc, xác nhận.",
+                         "You see this case as a supervisor: read, remark, urge, confirm."),
+    "required": ("bắt buộc", "required"),
+    "optional": ("không bắt buộc", "optional"),
+    "choose": ("— Chọn —", "— Choose —"),
+    "do_action": ("Thực hiện: {label}", "Do: {label}"),
+    "action_done": ("Đã thực hiện: {label}.", "Done: {label}."),
+    "remark_title": ("Ý kiến giám sát", "Supervision"),
+    "remark_kind": ("Loại", "Kind"),
+    "remark_remark": ("Nhận xét", "Remark"),
+    "remark_urge": ("Đôn đốc", "Urge"),
+    "remark_confirm": ("Xác nhận", "Confirm"),
+    "remark_note": ("Nội dung", "Text"),
+    "remark_button": ("Ghi vào lịch sử", "Add to the history"),
+    "remark_done": ("Đã ghi ý kiến giám sát.", "Remark added."),
+    "export": ("Xuất lịch sử", "Export history"),
+    "chain_ok": ("Chuỗi băm toàn vẹn: {n} sự kiện.", "Hash chain intact: {n} events."),
+    "chain_broken": ("Chuỗi băm bị phá vỡ: {problem}", "Hash chain broken: {problem}"),
+    "by": ("bởi", "by"),
+    "due_was_set": ("Hạn xử lý", "Deadline"),
+    "stale_reload": ("Tải lại ý kiến", "Reload the case"),
+    "appointment_format": ("Ngày giờ theo giờ Việt Nam", "Date and time, Vietnam time"),
+    "appointment_invalid": ("không đúng dạng ngày giờ", "is not a date and time"),
+    "version_invalid": ("Biểu mẫu không hợp lệ, hãy tải lại trang.", "The form is invalid; reload the page."),
+    "intake_title": ("Nhập ý kiến của buổi tiếp xúc", "Record a meeting's opinions"),
+    "intake_intro": ("Nhập thông tin buổi tiếp xúc một lần, rồi mỗi dòng một ý kiến. Dòng để trống được bỏ qua. "
+                     "Tất cả ý kiến được lưu cùng lúc, hoặc không lưu ý kiến nào nếu có lỗi.",
+                     "Enter the meeting once, then one row per opinion. Empty rows are skipped. "
+                     "All opinions are saved together, or none if anything is wrong."),
+    "intake_meeting": ("Buổi tiếp xúc", "The meeting"),
+    "intake_unit": ("Đơn vị tổ chức", "Held by unit"),
+    "intake_row": ("Ý kiến {n}", "Opinion {n}"),
+    "intake_more": ("Thêm 5 dòng", "Add 5 rows"),
+    "intake_save": ("Lưu tất cả ý kiến", "Save all opinions"),
+    "intake_village_default": ("Như đơn vị tổ chức", "Same as the meeting's unit"),
+    "outcome_record": ("Ghi nhận, xử lý sau", "Record, handle later"),
+    "outcome_answer": ("Đã trả lời tại chỗ", "Answered on the spot"),
+    "outcome_escalate": ("Chuyển đơn vị khác xử lý", "Escalate to a unit"),
+    "intake_answer": ("Nội dung trả lời tại chỗ", "Answer given on the spot"),
+    "intake_reason": ("Lý do chuyển (nếu có)", "Reason for escalating (optional)"),
+    "intake_default_reason": ("Vượt thẩm quyền trả lời tại chỗ (buổi tiếp xúc ngày {day}).",
+                              "Beyond the authority to answer on the spot (meeting of {day})."),
+    "intake_errors": ("Chưa lưu: có {n} lỗi, xem các ô được đánh dấu.", "Nothing saved: {n} problem(s), see the marked fields."),
+    "intake_empty": ("Chưa có ý kiến nào: hãy nhập ít nhất một dòng.", "No opinion yet: fill in at least one row."),
+    "intake_no_answer": ("cần nội dung trả lời tại chỗ", "needs the answer given on the spot"),
+    "intake_no_target": ("cần chọn đơn vị nhận", "needs the unit to pass it to"),
+    "intake_no_trigger": ("chương trình này không có thao tác “{label}” khi tiếp nhận",
+                          "this programme has no “{label}” on receipt"),
+    "intake_saved": ("Đã lưu {n} ý kiến của buổi tiếp xúc.", "Saved {n} opinions of the meeting."),
+    "intake_replayed": ("Biểu mẫu này đã được gửi trước đó; không lưu thêm lần nữa.",
+                        "This form was already submitted; nothing was saved again."),
+    "intake_warn": ("{n} ý kiến đã lưu nhưng chưa trả lời / chuyển được; hãy mở từng ý kiến để xử lý.",
+                    "{n} opinion(s) were saved but could not be answered / escalated; open each to act."),
+    "intake_future": ("không được ở tương lai", "must not be in the future"),
+    "intake_bad_date": ("không đúng dạng ngày", "is not a date"),
+    "intake_bad_number": ("phải là số nguyên từ 0 đến 100000", "must be a whole number from 0 to 100000"),
+    "intake_bad_unit": ("bạn không được nhập ý kiến cho đơn vị này", "you may not record opinions for this unit"),
+    "intake_too_many": ("tối đa {n} dòng mỗi lần", "at most {n} rows at a time"),
+    "meetings_title": ("Các buổi tiếp xúc", "Meetings"),
+    "meetings_none": ("Chưa có buổi tiếp xúc nào.", "No meeting yet."),
+    "meeting_title": ("Buổi tiếp xúc ngày {day}", "Meeting of {day}"),
+    "meeting_opinions": ("Ý kiến ({n})", "Opinions ({n})"),
+    "opinions_count": ("Số ý kiến", "Opinions"),
+    "track_title": ("Tra cứu ý kiến", "Track your opinion"),
+    "track_intro": ("Nhập mã ý kiến in trên phiếu tiếp nhận (ví dụ TVH-2026-7K3M9QX).",
+                    "Type the code printed on your receipt (e.g. TVH-2026-7K3M9QX)."),
+    "track_code": ("Mã ý kiến", "Tracking code"),
+    "track_button": ("Tra cứu", "Look up"),
+    "track_not_found": ("Không tìm thấy ý kiến với mã này. Hãy kiểm tra lại mã trên phiếu.",
+                        "No opinion has this code. Check the code on your receipt."),
+    "track_limited": ("Bạn đã tra cứu quá nhiều lần. Hãy thử lại sau ít phút.",
+                      "Too many lookups. Try again in a few minutes."),
+    "track_steps": ("Các bước xử lý", "Steps"),
+    "track_privacy": ("Trang này không hiển thị thông tin cá nhân của người dân hay cán bộ.",
+                      "This page shows no personal data of citizens or officials."),
+    "inbox_title": ("Thông báo", "Inbox"),
+    "inbox_mark_read": ("Đánh dấu tất cả đã đọc", "Mark all as read"),
+    "pages": ("Chuyển trang", "Pages"),
+    "inbox_unavailable": ("Chức năng thông báo chưa được bật trên máy chủ này.",
+                          "Notifications are not enabled on this server."),
+    "inbox_unread": ("{n} thông báo chưa đọc.", "{n} unread notifications."),
+    "admin_title": ("Quản trị", "Administration"),
+    "admin_units": ("Đơn vị", "Units"),
+    "admin_users": ("Người dùng", "Users"),
+    "admin_calendar": ("Ngày nghỉ, ngày làm bù", "Days off and make-up working days"),
+    "admin_day_off": ("Nghỉ", "Day off"),
+    "admin_working_day": ("Làm việc", "Working day"),
+    "admin_add": ("Thêm", "Add"),
+    "admin_remove": ("Xóa", "Remove"),
+    "admin_saved": ("Đã lưu.", "Saved."),
+    "valid": ("Hiệu lực", "In force"),
+    "level": ("Cấp", "Level"),
+    "name": ("Tên", "Name"),
+    "roles": ("Vai trò", "Roles"),
+    "active": ("Đang hoạt động", "Active"),
+    "error_title": ("Có lỗi", "Something is wrong"),
+    "not_found_title": ("Không tìm thấy", "Not found"),
+    "not_found": ("Không tìm thấy trang hoặc ý kiến này, hoặc nó không thuộc đơn vị của bạn.",
+                  "This page or case does not exist, or is not in your units."),
+    "forbidden_title": ("Không được phép", "Not allowed"),
+    "forbidden": ("Bạn không có quyền xem trang này.", "You may not see this page."),
+    "csrf_title": ("Biểu mẫu hết hạn", "Form expired"),
+    "csrf": ("Biểu mẫu đã hết hạn hoặc không hợp lệ, nên không có gì được lưu. Hãy quay lại, tải lại trang và thử lại.",
+             "The form expired or is invalid, so nothing was saved. Go back, reload the page and try again."),
+    "too_large": ("Dữ liệu gửi lên quá lớn.", "The submitted data is too large."),
+    "back_home": ("Về trang chính", "Back to the start page"),
+    "fix_below": ("Hãy sửa các ô được đánh dấu.", "Please correct the marked fields."),
+    "today": ("hôm nay", "today"),
+}
+
+
+def local_dt(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def local_date(value: datetime | date | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return local_dt(value, "%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+class Translator:
+    """Everything a template needs to speak one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else DEFAULT_LANG
+
+    def __call__(self, key: str, **params: Any) -> str:
+        vi, en = MESSAGES[key]
+        text = en if self.lang == "en" else vi
+        return text.format(**params) if params else text
+
+    def pick(self, pair: tuple[str, str] | None, fallback: str = "") -> str:
+        if pair is None:
+            return fallback
+        return pair[1] if self.lang == "en" else pair[0]
+
+    def field(self, name: str) -> str:
+        return self.pick(FIELD_LABELS.get(name), name)
+
+    def trigger(self, name: str, workflow: Any = None) -> str:
+        if name in TRIGGER_LABELS:
+            return self.pick(TRIGGER_LABELS[name])
+        if workflow is not None:
+            for t in workflow.spec.transitions:
+                if t.trigger == name:
+                    return t.label.get(self.lang)
+        return name
+
+    def error(self, err: DomainError) -> str:
+        """The engine's message, with field and trigger codes replaced by their labels."""
+        params = dict(err.params)
+        if isinstance(params.get("field"), str):
+            params["field"] = self.field(params["field"])
+        if isinstance(params.get("trigger"), str) and params["trigger"] in TRIGGER_LABELS:
+            params["trigger"] = self.trigger(params["trigger"])
+        template = err.template_en if self.lang == "en" else err.template_vi
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return err.message(self.lang)
+
+
+# -- Vietnamese text -------------------------------------------------------------
+
+# The Vietnamese alphabet (with f, j, w, z where Latin puts them): ă, â after a; đ after d …
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
+_LETTER_MARKS = {("a", "\u0306"): "ă", ("a", "\u0302"): "â", ("e", "\u0302"): "ê", ("o", "\u0302"): "ô",
+                 ("o", "\u031b"): "ơ", ("u", "\u031b"): "ư"}
+# Dictionary order of tones: ngang, huyền, hỏi, ngã, sắc, nặng.
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vi_sort_key(text: str) -> tuple[Any, ...]:
+    """Order as a Vietnamese dictionary does: letters first (a < ă < â < b … d < đ),
+    tones only to break ties, case last. Not built on ``fold``, which makes a, ă, â
+    (and d, đ) one letter: right for search, wrong for alphabetical order."""
+    letters: list[tuple[int, int]] = []
+    tones: list[int] = []
+    for ch in unicodedata.normalize("NFD", text.casefold()):
+        if unicodedata.combining(ch):
+            if ch in _TONES and tones:
+                tones[-1] = _TONES[ch]
+            elif letters and letters[-1][0] == 2:
+                base = _ALPHABET[letters[-1][1]]
+                changed = _LETTER_MARKS.get((base, ch))
+                if changed:
+                    letters[-1] = (2, _RANK[changed])
+            continue
+        if ch in _RANK:
+            letters.append((2, _RANK[ch]))
+        elif ch.isdigit():
+            letters.append((1, ord(ch)))
+        elif ch.isspace():
+            letters.append((0, 0))
+        else:
+            letters.append((3, ord(ch)))
+        tones.append(0)
+    return (tuple(letters), tuple(tones), text)

@@ -1,0 +1,325 @@
+"""Security of the web pages: server-side sessions, CSRF tokens, throttling of
+sign-ins and public lookups, and the headers every response carries.
+
+Sessions live in the database (``web_sessions``): the cookie holds a random token
+and the table only its SHA-256, so signing out or changing a password ends a
+session everywhere at once, in every server process. Throttling counts attempts in
+the database too (``web_attempts``), so it holds across processes and restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Awaitable, Callable, MutableMapping
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from engine.actors import Actor
+from engine.models import User
+from engine.models.web_sessions import WebAttempt, WebSession
+from engine.services.directory import to_actor
+from engine.uow import UnitOfWork
+
+from .container import Container
+
+__all__ = [
+    "SESSION_COOKIE", "ANON_COOKIE", "LANG_COOKIE", "SESSION_IDLE", "SESSION_MAX",
+    "SignedIn", "start_session", "load_session", "end_session", "end_user_sessions", "set_session_language",
+    "LoginThrottle", "TrackThrottle", "client_ip", "new_token", "same_token", "is_https", "cookie_options",
+    "SecurityHeadersMiddleware", "CSP",
+]
+
+SESSION_COOKIE = "nd_session"
+ANON_COOKIE = "nd_csrf"  # double-submit token for forms shown before sign-in
+LANG_COOKIE = "nd_lang"
+SESSION_IDLE = timedelta(hours=12)
+SESSION_MAX = timedelta(days=14)
+# last_seen_at is written at most this often, so reading a page is not a write.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def same_token(given: Any, expected: str | None) -> bool:
+    if not isinstance(given, str) or not expected or len(given) > 200:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+def client_ip(scope_client: Any) -> str:
+    return (scope_client.host if scope_client is not None else "") or "unknown"
+
+
+def is_https(scheme: str) -> bool:
+    return scheme in ("https", "wss")
+
+
+def cookie_options(https: bool) -> dict[str, Any]:
+    return {"httponly": True, "samesite": "lax", "secure": https, "path": "/"}
+
+
+def _write(c: Container) -> UnitOfWork:
+    return UnitOfWork(c.sessions, write=True)
+
+
+# -- sessions --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The signed-in user of one request."""
+
+    session_id: str
+    user_id: int
+    username: str
+    full_name: str
+    csrf_token: str
+    language: str
+    actor: Actor
+
+
+def start_session(c: Container, user_id: int, *, language: str, ip: str, user_agent: str) -> str:
+    """A new session for a user who just proved who they are; returns the cookie token."""
+    now = c.clock.now()
+    token = new_token()
+    with _write(c) as uow:
+        # Expired sessions are swept here, on the rare path, never on page reads.
+        uow.session.execute(delete(WebSession).where(WebSession.expires_at < now))
+        uow.session.add(WebSession(
+            id=_digest(token), user_id=user_id, csrf_token=new_token(), language=language,
+            created_at=now, last_seen_at=now, expires_at=now + SESSION_MAX, ip=ip[:64], user_agent=user_agent[:200],
+        ))
+        uow.commit()
+    return token
+
+
+def load_session(c: Container, token: str | None) -> SignedIn | None:
+    if not token or len(token) > 200:
+        return None
+    now = c.clock.now()
+    sid = _digest(token)
+    with c.sessions() as session:
+        row = session.execute(
+            select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.id == sid)
+        ).first()
+        if row is None:
+            return None
+        ws, user = row
+        if not user.is_active or ws.expires_at <= now or ws.last_seen_at + SESSION_IDLE <= now:
+            return None
+        signed = SignedIn(session_id=ws.id, user_id=user.id, username=user.username, full_name=user.full_name,
+                          csrf_token=ws.csrf_token, language=ws.language, actor=to_actor(user))
+        stale = ws.last_seen_at + TOUCH_EVERY <= now
+    if stale:
+        with _write(c) as uow:
+            uow.session.execute(update(WebSession).where(WebSession.id == sid).values(last_seen_at=now))
+            uow.commit()
+    return signed
+
+
+def end_session(c: Container, session_id: str) -> None:
+    with _write(c) as uow:
+        uow.session.execute(delete(WebSession).where(WebSession.id == session_id))
+        uow.commit()
+
+
+def end_user_sessions(session: Session, user_id: int) -> None:
+    """Every session of a user (password change); the caller commits."""
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def set_session_language(c: Container, session_id: str, user_id: int, lang: str) -> None:
+    """The session speaks ``lang`` from now on, and so will the user's next sessions."""
+    with _write(c) as uow:
+        uow.session.execute(update(WebSession).where(WebSession.id == session_id).values(language=lang))
+        uow.session.execute(update(User).where(User.id == user_id).values(language=lang))
+        uow.commit()
+
+
+# -- throttling ------------------------------------------------------------------
+
+class LoginThrottle:
+    """After ``per_user`` failures for one username, or ``per_ip`` failures from one
+    address, within ``window``, sign-in is refused without checking the password
+    until the oldest counted failure leaves the window. A success clears the
+    username's failures (not the address's)."""
+
+    def __init__(self, per_user: int = 5, per_ip: int = 20, window: timedelta = timedelta(minutes=15)) -> None:
+        self.per_user, self.per_ip, self.window = per_user, per_ip, window
+
+    @staticmethod
+    def subject(username: str) -> str:
+        return username.strip().casefold()[:64]
+
+    def retry_after(self, c: Container, username: str, ip: str) -> int:
+        """Seconds until a sign-in may be tried again; 0 when it may be tried now."""
+        now = c.clock.now()
+        since = now - self.window
+        waits = [0]
+        with c.sessions() as session:
+            for column, value, limit in ((WebAttempt.subject, self.subject(username), self.per_user),
+                                         (WebAttempt.ip, ip, self.per_ip)):
+                failures = list(session.scalars(
+                    select(WebAttempt.at).where(WebAttempt.kind == "login", column == value, WebAttempt.ok.is_(False),
+                                                WebAttempt.at > since)
+                    .order_by(WebAttempt.at.desc()).limit(limit)))
+                if len(failures) >= limit:
+                    waits.append(max(1, math.ceil((failures[-1] + self.window - now).total_seconds())))
+        return max(waits)
+
+    def record(self, c: Container, username: str, ip: str, ok: bool) -> None:
+        now = c.clock.now()
+        subject = self.subject(username)
+        with _write(c) as uow:
+            if ok:
+                uow.session.execute(delete(WebAttempt).where(WebAttempt.kind == "login", WebAttempt.subject == subject))
+            else:
+                uow.session.execute(delete(WebAttempt).where(WebAttempt.at < now - timedelta(days=1)))
+            uow.session.add(WebAttempt(kind="login", subject=subject, ip=ip[:64], at=now, ok=ok))
+            uow.commit()
+
+
+class TrackThrottle:
+    """Public lookups: at most ``limit`` per address within ``window``."""
+
+    def __init__(self, limit: int = 30, window: timedelta = timedelta(minutes=10)) -> None:
+        self.limit, self.window = limit, window
+
+    def allow(self, c: Container, ip: str) -> bool:
+        """Counts this lookup and says whether it may be answered."""
+        now = c.clock.now()
+        with _write(c) as uow:
+            seen = uow.session.scalar(
+                select(func.count()).select_from(WebAttempt)
+                .where(WebAttempt.kind == "track", WebAttempt.ip == ip[:64], WebAttempt.at > now - self.window)) or 0
+            if seen >= self.limit:
+                return False
+            if seen == 0:
+                uow.session.execute(delete(WebAttempt).where(WebAttempt.kind == "track",
+                                                             WebAttempt.at < now - timedelta(days=1)))
+            uow.session.add(WebAttempt(kind="track", subject="", ip=ip[:64], at=now, ok=True))
+            uow.commit()
+        return True
+
+
+# -- headers and limits ----------------------------------------------------------
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+# FastAPI's interactive API docs load their scripts from a CDN; they keep a
+# Content-Security-Policy that only forbids framing.
+DOCS_PREFIXES = ("/docs", "/redoc")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class SecurityHeadersMiddleware:
+    """Adds security headers to every HTTP response, refuses request bodies over
+    ``max_body`` bytes (except under ``body_exempt`` prefixes, e.g. the JSON API which
+    sets its own limits) and, outside production, reports the server time of each
+    request in a ``Server-Timing`` header."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int = 1 << 20, body_exempt: tuple[str, ...] = ("/api", "/open311"),
+                 server_timing: bool = True) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.body_exempt = body_exempt
+        self.server_timing = server_timing
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        started = time.perf_counter()
+        https = is_https(scope.get("scheme", "http"))
+        docs = path.startswith(DOCS_PREFIXES)
+        limited = not path.startswith(self.body_exempt)
+
+        if limited:
+            declared = _content_length(scope)
+            if declared is not None and declared > self.max_body:
+                await self._too_large(scope, send, https, started)
+                return
+            receive = self._counting(receive)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+
+                def add(name: str, value: str) -> None:
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+
+                add("content-security-policy", "frame-ancestors 'none'" if docs else CSP)
+                add("x-content-type-options", "nosniff")
+                add("x-frame-options", "DENY")
+                add("referrer-policy", "same-origin")
+                add("cross-origin-opener-policy", "same-origin")
+                add("permissions-policy", "camera=(), microphone=(), geolocation=()")
+                if https:
+                    add("strict-transport-security", "max-age=31536000")
+                if self.server_timing:
+                    add("server-timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except _BodyTooLarge:
+            await self._too_large(scope, send, https, started)
+
+    def _counting(self, receive: Receive) -> Receive:
+        seen = 0
+        limit = self.max_body
+
+        async def wrapped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        return wrapped
+
+    async def _too_large(self, scope: Scope, send: Send, https: bool, started: float) -> None:
+        body = "Yêu cầu quá lớn / Request too large".encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+            (b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"), (b"connection", b"close"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
