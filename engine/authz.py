@@ -1,0 +1,55 @@
+"""The authorization model in one function: role × action × the case's origin and
+handling units × the actor's grants.
+
+``decide`` answers for reading, remarking, creating and every workflow trigger.
+It is pure (unit paths in, a refusal or ``None`` out), so a table test can
+enumerate it, and the API, the pages and the case service can all ask it the
+same question:
+
+* to see a case at all, a grant must cover its origin **or** its handling unit;
+  otherwise the answer is ``OutOfScope`` (which outer layers show as "not found");
+* to remark (comment, urge, confirm), seeing the case is enough;
+* to create, the actor needs ``official`` or ``leader`` over the origin unit;
+* to fire a trigger, the actor needs one of the transition's roles on a grant
+  covering the case's units — or only the handling unit when the transition is
+  declared ``scope: handling`` (only the unit holding the case answers it).
+
+Which triggers exist in which state is the workflow's business, not this one's.
+"""
+
+from __future__ import annotations
+
+from .actors import Actor
+from .errors import DomainError, OutOfScope, RoleNotAllowed
+from .workflow import TransitionSpec
+
+__all__ = ["CREATE_ROLES", "READ", "REMARK", "CREATE", "decide"]
+
+CREATE_ROLES = ("official", "leader")
+READ, REMARK, CREATE = "read", "remark", "create"
+
+
+def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
+           transition: TransitionSpec | None = None, case_code: str = "") -> DomainError | None:
+    """``None`` if ``actor`` may do ``action``; otherwise the refusal to raise.
+
+    ``action`` is ``read``, ``remark``, ``create`` (then both paths are the origin
+    unit's) or a trigger name, in which case ``transition`` is its declaration.
+    """
+    if actor.is_system:
+        return None
+    if action == CREATE:
+        roles = actor.roles_over(origin_path)
+        if not roles:
+            return OutOfScope(case=case_code)
+        return None if roles & set(CREATE_ROLES) else RoleNotAllowed(trigger="receive", roles=list(CREATE_ROLES))
+    if not actor.covers(origin_path, handling_path):
+        return OutOfScope(case=case_code)
+    if action in (READ, REMARK):
+        return None
+    if transition is None or transition.trigger != action:
+        raise ValueError(f"decide({action!r}) needs the transition declaring it")
+    paths = (handling_path,) if transition.scope == "handling" else (origin_path, handling_path)
+    if actor.roles_over(*paths) & set(transition.roles):
+        return None
+    return RoleNotAllowed(trigger=transition.trigger, roles=list(transition.roles))

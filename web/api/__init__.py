@@ -1,0 +1,73 @@
+"""The JSON API (``/api/v1``) and the Open311 adapter (``/open311/v2``).
+
+``install_api(app)`` is the one call the application factory makes: it adds the
+routers, the request-body limit, the problem+json rendering of unmatched API
+paths, the rate limiter and the OpenAPI components the problems refer to.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Scope
+
+from engine.services.meetings import MeetingService
+
+from ..container import Container
+from .config import ApiSettings
+from .lang import negotiate
+from .problems import from_http, problem_json
+from .ratelimit import RateLimiter
+
+__all__ = ["install_api", "API_PREFIXES"]
+
+API_PREFIXES = ("/api/", "/open311/")
+
+
+def _too_large(scope: Scope, limit: int) -> Response:
+    path = str(scope.get("path", ""))
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
+    lang = negotiate(headers.get("accept-language"))
+    if path.startswith("/open311/"):
+        from ..open311.formats import render_errors
+
+        fmt = "xml" if path.endswith(".xml") else "json"
+        return render_errors(fmt, 413, [f"request body over {limit} bytes"])
+    detail = (f"Nội dung yêu cầu vượt quá {limit} byte." if lang == "vi" else f"The request body exceeds {limit} bytes.")
+    return problem_json("body-too-large", detail, lang, limit=limit)
+
+
+def install_api(app: FastAPI, container: Container, settings: ApiSettings | None = None) -> None:
+    from ..open311 import router as open311_router
+    from ..open311.api import OPEN311_MODELS
+    from ..open311.routing import open311_error_for_http
+    from .bodylimit import BodyLimitMiddleware
+    from .cases import router as cases_router
+    from .catalog import router as catalog_router
+    from .meetings import router as meetings_router
+    from .openapi import install_problem_schema
+
+    settings = settings or ApiSettings()
+    app.state.api_settings = settings
+    app.state.api_limiter = RateLimiter(settings.rate_per_minute, settings.burst)
+    app.state.api_meetings = MeetingService(container.sessions, container.clock, tuple(container.workflows))
+    for router in (cases_router, meetings_router, catalog_router, open311_router):
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,
+                       respond=_too_large)
+
+    async def unmatched(request: Request, exc: Exception) -> Response:
+        # 404 for an unknown path, 405 for a wrong method: raised by the router
+        # before any API route runs, so they are rendered here, for API paths only.
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        if path.startswith("/open311/"):
+            return open311_error_for_http(request, exc)
+        if path.startswith("/api/"):
+            return from_http(exc, negotiate(request.headers.get("accept-language")))
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(HTTPException, unmatched)
+    install_problem_schema(app, extra_models=OPEN311_MODELS)

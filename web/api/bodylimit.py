@@ -1,0 +1,77 @@
+"""Refuse request bodies over a size limit before anything parses them (413).
+
+Pure ASGI, for the paths of the API and Open311 only (pages have their own needs).
+A declared ``Content-Length`` over the limit is answered at once without reading;
+a body without one (chunked) is counted as it streams and refused when it passes
+the limit. ``BodyTooLarge`` is an ``HTTPException`` so that FastAPI's body reader
+lets it through unchanged to the route's error handling.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["BodyLimitMiddleware", "BodyTooLarge"]
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"request body over {limit} bytes")
+        self.limit = limit
+
+
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, prefixes: Sequence[str],
+                 respond: Callable[[Scope, int], Response]) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.prefixes = tuple(prefixes)
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                break
+        if declared is not None and (declared > limit or declared < 0):
+            await self.respond(scope, limit)(scope, receive, send)
+            return
+
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self.respond(scope, limit)(scope, receive, send)

@@ -1,0 +1,200 @@
+"""``/api/v1/cases``: create, read, advance, remark, history and list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from sqlalchemy import select
+
+from engine.actors import Actor
+from engine.audit import verify_case
+from engine.codes import normalise_code
+from engine.errors import NotFound, OutOfScope
+from engine.listing import CaseQuery, CaseRow, page_cases
+from engine.models import Case, Unit
+from engine.services.cases import NewCase
+from engine.services.views import ActionOption, CaseSnapshot
+from engine.uow import UnitOfWork
+
+from ..container import Container
+from ..deps import get_container
+from .auth import current_actor
+from .openapi import problems
+from .problems import ApiProblem
+from .routing import ProblemRoute, request_lang
+from .schemas import (
+    ActionOut, CaseCreate, CaseList, CaseOut, CaseSummary, ChainOut, EventOut, EventsOut, FireRequest,
+    RemarkRequest, Topic,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=ProblemRoute)
+
+CodePath = Annotated[str, Path(max_length=40, description="Tracking code, e.g. TVH-2026-7K3M9QX.")]
+TriggerPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A workflow trigger.")]
+StateName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+MAX_LIST_FILTER = 20
+
+
+def _finals(container: Container) -> set[str]:
+    return {s for wf in container.workflows.values() for s in wf.spec.final_states}
+
+
+def _label(container: Container, workflow: str, state: str, lang: str) -> tuple[str, bool]:
+    wf = container.workflows.get(workflow)
+    if wf is None:
+        return state, False
+    try:
+        return wf.label(state, lang), wf.is_final(state)
+    except KeyError:
+        return state, False
+
+
+def _summary(container: Container, row: CaseRow | CaseSnapshot, lang: str) -> dict[str, object]:
+    label, final = _label(container, row.workflow, row.state, lang)
+    now = container.clock.now()
+    return dict(code=row.code, workflow=row.workflow, state=row.state, state_label=label, final=final,
+                kind=row.kind, topic=row.topic, channel=row.channel, content=row.content,
+                origin_unit=row.origin_unit, handling_unit=row.handling_unit, received_at=row.received_at,
+                due_at=row.due_at, overdue=bool(row.due_at and row.due_at < now and not final), version=row.version)
+
+
+def _action(option: ActionOption, lang: str) -> ActionOut:
+    return ActionOut(trigger=option.trigger, label=option.label_vi if lang == "vi" else option.label_en,
+                     dest=option.dest, requires=list(option.requires), optional=list(option.optional),
+                     allowed=option.allowed, refusal=option.refusal.message(lang) if option.refusal else None)
+
+
+def _withheld(container: Container, actor: Actor, snap: CaseSnapshot) -> bool:
+    """A denunciation's author (tố cáo) is confidential by law: only leaders over
+    the unit where it was raised see who it is."""
+    if snap.kind != "to_cao" or actor.is_system:
+        return False
+    with container.sessions() as session:
+        path = session.scalar(select(Unit.path).where(Unit.code == snap.origin_unit))
+    return path is None or "leader" not in actor.roles_over(path)
+
+
+def case_out(container: Container, actor: Actor, snap: CaseSnapshot, lang: str) -> CaseOut:
+    options = container.cases.allowed_actions(actor, snap.code)
+    withheld = _withheld(container, actor, snap)
+    return CaseOut(
+        **_summary(container, snap, lang),  # type: ignore[arg-type]
+        stage_started_at=snap.stage_started_at, appointment_at=snap.appointment_at, answer=snap.answer,
+        satisfaction=snap.satisfaction, duplicate_of=snap.duplicate_of, meeting_id=snap.meeting_id,
+        citizen_name=None if withheld else snap.citizen_name,
+        citizen_phone=None if withheld else snap.citizen_phone,
+        citizen_address=None if withheld else snap.citizen_address,
+        citizen_withheld=withheld, event_count=snap.event_count,
+        allowed_actions=[_action(o, lang) for o in options],
+    )
+
+
+@router.post("", status_code=201, response_model=CaseOut, summary="Record a citizen's opinion",
+             responses=problems(403))
+def create_case(request: Request, body: CaseCreate, actor: Actor = Depends(current_actor),
+                container: Container = Depends(get_container)) -> CaseOut:
+    new = NewCase(workflow=body.workflow, unit=body.unit, topic=body.topic, kind=body.kind, channel=body.channel,
+                  content=body.content, citizen_name=body.citizen_name, citizen_phone=body.citizen_phone,
+                  citizen_address=body.citizen_address, meeting_id=body.meeting_id, received_at=body.received_at,
+                  handling_unit=body.handling_unit)
+    try:
+        snap = container.cases.create(actor, new)
+    except OutOfScope:
+        # The unit tree is public (GET /api/v1/units): refusing a unit reveals nothing.
+        raise ApiProblem("unit-out-of-scope", f"Đơn vị “{body.unit}” không thuộc phạm vi được phân công của bạn.",
+                         f"Unit “{body.unit}” is outside your assignment.") from None
+    return case_out(container, actor, snap, request_lang(request))
+
+
+@router.get("", response_model=CaseList, summary="List cases in your units (keyset-paginated)",
+            responses=problems())
+def list_cases(
+    request: Request,
+    state: Annotated[list[StateName] | None, Query(description="Repeat for several states.")] = None,
+    unit: Annotated[str | None, Query(max_length=32, description="Unit code: cases raised or handled "
+                                                                 "in its subtree.")] = None,
+    topic: Annotated[list[Topic] | None, Query()] = None,  # type: ignore[valid-type]
+    workflow: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")] = None,
+    overdue: Annotated[bool, Query(description="Only open cases past their deadline.")] = False,
+    status: Annotated[Literal["open", "closed"] | None, Query(description="open: not in a final state.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the content, accents ignored "
+                                                               "(\"nuoc sinh hoat\" finds \"nước sinh hoạt\"), "
+                                                               "or a tracking code.")] = None,
+    order: Annotated[Literal["received", "due"], Query(description="received: newest first; due: most "
+                                                                   "urgent first.")] = "received",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    actor: Actor = Depends(current_actor),
+    container: Container = Depends(get_container),
+) -> CaseList:
+    for name, values in (("state", state), ("topic", topic)):
+        if values and len(values) > MAX_LIST_FILTER:
+            raise ApiProblem("invalid-input", f"Tối đa {MAX_LIST_FILTER} giá trị cho “{name}”.",
+                             f"At most {MAX_LIST_FILTER} values for “{name}”.")
+    for text in (unit, q, cursor):
+        if text is not None and "\x00" in text:
+            raise ApiProblem("invalid-input", "Tham số chứa ký tự NUL.", "A parameter contains a NUL character.")
+    finals = sorted(_finals(container))
+    query = CaseQuery(states=tuple(state or ()), unit=unit or None, topics=tuple(topic or ()), workflow=workflow,
+                      overdue_at=container.clock.now() if overdue else None, open_only=status == "open",
+                      closed_only=status == "closed", final_states=finals, text=q, order=order)
+    with UnitOfWork(container.sessions, write=False) as uow:
+        page = page_cases(uow.session, actor, query, limit=limit, cursor=cursor or None)
+    lang = request_lang(request)
+    return CaseList(items=[CaseSummary(**_summary(container, r, lang)) for r in page.items],  # type: ignore[arg-type]
+                    next_cursor=page.next_cursor)
+
+
+@router.get("/{code}", response_model=CaseOut, summary="A case, with what you may do with it now",
+            responses=problems(404))
+def get_case(request: Request, code: CodePath, actor: Actor = Depends(current_actor),
+             container: Container = Depends(get_container)) -> CaseOut:
+    snap = container.cases.get(actor, code)
+    return case_out(container, actor, snap, request_lang(request))
+
+
+@router.post("/{code}/actions/{trigger}", response_model=CaseOut, summary="Fire a workflow trigger",
+             responses=problems(403, 404, 409))
+def fire(request: Request, code: CodePath, trigger: TriggerPath,
+         body: Annotated[FireRequest | None, Body()] = None,
+         actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> CaseOut:
+    known = {t.trigger for wf in container.workflows.values() for t in wf.spec.transitions}
+    if trigger not in known:
+        raise ApiProblem("unknown-trigger",
+                         f"Không có thao tác “{trigger}”. Ghi nhận xét dùng POST …/remarks.",
+                         f"No action “{trigger}”. For remarks use POST …/remarks.",
+                         known=sorted(known))
+    body = body or FireRequest()
+    data = body.data.model_dump(exclude_none=True)
+    snap = container.cases.fire(actor, code, trigger, data, expected_version=body.expected_version)
+    return case_out(container, actor, snap, request_lang(request))
+
+
+@router.post("/{code}/remarks", response_model=CaseOut, status_code=201,
+             summary="Add a supervision remark, urge or confirmation (changes no state)",
+             responses=problems(404, 409))
+def remark(request: Request, code: CodePath, body: RemarkRequest, actor: Actor = Depends(current_actor),
+           container: Container = Depends(get_container)) -> CaseOut:
+    snap = container.cases.remark(actor, code, body.note, kind=body.kind)
+    return case_out(container, actor, snap, request_lang(request))
+
+
+@router.get("/{code}/events", response_model=EventsOut,
+            summary="The case's history, each event's hash, and whether the chain verifies",
+            responses=problems(404))
+def events(code: CodePath, actor: Actor = Depends(current_actor),
+           container: Container = Depends(get_container)) -> EventsOut:
+    history = container.cases.history(actor, code)  # enforces scope first
+    normal = normalise_code(code)
+    with UnitOfWork(container.sessions, write=False) as uow:
+        case = uow.session.scalar(select(Case).where(Case.code == normal))
+        if case is None:  # deleted between the two reads
+            raise NotFound(what="ý kiến / case", key=code[:40])
+        broken = verify_case(uow.session, case)
+        real_code, count = case.code, case.event_count
+    chain = ChainOut(valid=broken is None, event_count=count, problem=broken.problem if broken else None,
+                     broken_at=broken.seq if broken else None)
+    return EventsOut(code=real_code, chain=chain, events=[EventOut(**e.__dict__) for e in history])
