@@ -1,0 +1,131 @@
+"""What the reports and the Front's audit keep beside the cases.
+
+``CaseFacts`` is a projection of each case's hash-chained history: one row per case
+with the instants the figures of a periodic report depend on (first answered on the
+spot, first escalated, resolved, closed, the first stage met / met only after an
+extension / missed, the latest satisfaction). It is written in the same transaction
+as the events, by a mapper hook on ``CaseEvent`` below, so reports aggregate one
+narrow table with ``GROUP BY`` instead of re-reading every event; the history stays
+the source of truth and ``engine.reports.facts.rebuild_facts`` recomputes the
+projection from it (a test checks both agree on random histories).
+
+``DailySeal`` is the root hash over every case chain's head at the end of a day
+(``engine.seals``): a value the Front keeps outside the system.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, event, func, insert, literal, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
+
+from ..calendar import LOCAL_TZ
+from .base import Base
+from .cases import Case, CaseEvent
+
+__all__ = [
+    "CaseFacts", "DailySeal", "ON_SITE_STATES", "ESCALATE_TRIGGERS", "RESOLVED_STATES", "CLOSED_OTHER_STATES",
+    "REMARK_TRIGGERS", "FIRST_ONLY", "project_event",
+]
+
+# The report's vocabulary, shared by the built-in programmes (states and triggers are
+# stored names; see workflows/*.yaml). A programme that wants these figures uses them.
+ON_SITE_STATES = ("answered_on_site",)
+ESCALATE_TRIGGERS = ("escalate", "auto_escalate")
+RESOLVED_STATES = ("resolved",)
+CLOSED_OTHER_STATES = ("merged", "withdrawn")
+# History entries that change neither the state nor the deadline (engine.history.REMARKS).
+REMARK_TRIGGERS = ("remark", "urge", "confirm")
+
+
+class CaseFacts(Base):
+    """One case's report facts, as of its newest event (see the module docstring)."""
+
+    __tablename__ = "case_facts"
+    # The primary key is the report's GROUP BY: on SQLite the table is stored in that
+    # order (WITHOUT ROWID), so a unit's months are one range and grouping needs no sort.
+    __table_args__ = (UniqueConstraint("case_id"), {"sqlite_with_rowid": False})
+
+    origin_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    received_month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2024-06", local time
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workflow_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    on_site_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # resolved, merged or withdrawn: the first final state
+    met_at: Mapped[datetime | None]
+    extended_at: Mapped[datetime | None]  # a stage met only thanks to an accepted extension
+    missed_at: Mapped[datetime | None]
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    satisfaction_at: Mapped[datetime | None]
+
+
+class DailySeal(Base):
+    """The root hash over every case chain's head at the end of ``day`` (local)."""
+
+    __tablename__ = "daily_seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    case_count: Mapped[int] = mapped_column(Integer)
+    event_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+_OUTCOME_COLUMN = {"met": "met_at", "met_after_extension": "extended_at", "missed": "missed_at"}
+# Columns holding the *first* instant something happened: never overwritten.
+FIRST_ONLY = ("on_site_at", "escalated_at", "resolved_at", "closed_at", "met_at", "extended_at", "missed_at")
+
+
+def project_event(ev: Any) -> dict[str, Any]:
+    """The facts one event (anything with trigger, from_state, to_state, at, data)
+    contributes, as ``{column: value}``. Pure: the hook below and the tests use it."""
+    data = ev.data if isinstance(ev.data, dict) else {}
+    out: dict[str, Any] = {}
+    moved = ev.from_state != ev.to_state
+    if moved and ev.to_state in ON_SITE_STATES:
+        out["on_site_at"] = ev.at
+    if ev.trigger in ESCALATE_TRIGGERS:
+        out["escalated_at"] = ev.at
+    if moved and ev.to_state in RESOLVED_STATES:
+        out["resolved_at"] = ev.at
+    if moved and ev.to_state in RESOLVED_STATES + CLOSED_OTHER_STATES:
+        out["closed_at"] = ev.at
+    outcome = data.get("stage_outcome")
+    if isinstance(outcome, str) and outcome in _OUTCOME_COLUMN:
+        out[_OUTCOME_COLUMN[outcome]] = ev.at
+    satisfaction = data.get("satisfaction")
+    if isinstance(satisfaction, str):
+        out["satisfaction"], out["satisfaction_at"] = satisfaction, ev.at
+    return out
+
+
+@event.listens_for(CaseEvent, "after_insert")
+def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseEvent) -> None:
+    """Keep ``case_facts`` in step with the history, in the event's transaction:
+    one INSERT for a new case, one UPDATE for an event that changes a figure,
+    nothing for remarks and extensions."""
+    changes = project_event(ev)
+    table = CaseFacts.__table__
+    if ev.from_state is None:
+        case: Case = ev.case
+        received = case.received_at
+        connection.execute(insert(table).values(
+            case_id=ev.case_id, origin_unit_id=case.origin_unit_id, workflow_key=case.workflow_key,
+            kind=case.kind, topic=case.topic, received_at=received,
+            received_month=received.astimezone(LOCAL_TZ).strftime("%Y-%m"), **changes,
+        ))
+    elif changes:
+        connection.execute(update(table).where(table.c.case_id == ev.case_id).values({
+            name: func.coalesce(table.c[name], literal(value, table.c[name].type)) if name in FIRST_ONLY else value
+            for name, value in changes.items()
+        }))

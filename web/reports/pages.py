@@ -1,0 +1,249 @@
+"""The ``/reports`` page (figures, charts, downloads, printable on A4) and the
+``/audit`` pages (chain verification per case and per unit, exports, daily seals).
+
+Signed-in users only, through the pages' own session and CSRF machinery
+(``web.pages.common``). A unit outside the user's grants is "not found"; the audit
+pages are for leaders, the Front's auditors and administrators.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from sqlalchemy import or_, select
+
+from engine.actors import Actor
+from engine.calendar import LOCAL_TZ
+from engine.codes import normalise_code
+from engine.errors import DomainError, InvalidField, NotFound, OutOfScope, RoleNotAllowed
+from engine.models import Unit
+from engine.reports import AUDIT_ROLES, REPORT_ROLES, Period
+from engine.reports.audit_export import iter_case_exports, select_case, select_unit, verify_cases
+from engine.reports.export import summary_lines
+from engine.reports.labels import CASE_COLUMNS, DIMENSIONS, MEETING_COLUMNS, TITLE
+from engine.seals import latest_seals, short_code, verify_seal
+
+from ..pages.common import Ctx, Forbidden, PageNotFound, redirect, render, signed_in
+from .charts import bar_chart, line_chart, stacked_bars
+from .common import default_period, history_response, make_report, presets, query_string, report_response
+from .i18n import Words
+
+__all__ = ["router"]
+
+router = APIRouter()
+SHOWN_CASES = 500
+
+
+def _actor(ctx: Ctx, roles: tuple[str, ...]) -> Actor:
+    assert ctx.user is not None
+    actor = ctx.user.actor
+    if not any(g.role in roles for g in actor.grants):
+        raise Forbidden()
+    return actor
+
+
+def _refusal(err: DomainError) -> Exception:
+    if isinstance(err, (NotFound, OutOfScope)):
+        return PageNotFound()
+    if isinstance(err, RoleNotAllowed):
+        return Forbidden()
+    return err
+
+
+def _period(start: str, end: str, fallback: Period) -> Period:
+    if not start and not end:
+        return fallback
+    return Period.of(start or end, end or start)
+
+
+def _unit_choices(ctx: Ctx, actor: Actor, roles: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Units the user may report on: each subtree they hold and two levels below."""
+    roots = sorted({g.unit_path for g in actor.grants if g.role in roles})
+    if not roots:
+        return []
+    with ctx.c.sessions() as session:
+        units = session.execute(
+            select(Unit.code, Unit.name, Unit.path).where(or_(*[Unit.path.startswith(r) for r in roots]))
+            .order_by(Unit.path).limit(400)).all()
+    top = min(len(r.strip("/").split("/")) for r in roots)
+    out = []
+    for code, name, path in units:
+        depth = len(path.strip("/").split("/")) - top
+        if depth <= 2:
+            out.append((code, "\u00a0\u00a0\u00a0" * depth + name))
+    return out
+
+
+# -- reports ---------------------------------------------------------------------------
+
+@router.get("/reports")
+def reports_page(ctx: Ctx = Depends(signed_in), start: str = "", end: str = "", unit: str = "",
+                 programme: str = "") -> Response:
+    return _reports(ctx, start, end, unit, programme)
+
+
+def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str) -> Response:
+    words = Words(ctx.lang)
+    actor = _actor(ctx, REPORT_ROLES)
+    error = None
+    try:
+        period = _period(start, end, default_period(ctx.c))
+        report = make_report(ctx.c, actor, period, unit, programme)
+    except InvalidField as err:
+        error = ctx.t.error(err)
+        period = default_period(ctx.c)
+        report = make_report(ctx.c, actor, period, None, None)
+    except DomainError as err:
+        raise _refusal(err) from None
+    lang = ctx.lang
+    pick = words.pick
+    topics = [(pick((r.label, r.label_en)), r.cases.received) for r in report.by_topic]
+    series = [("on_time", pick(CASE_COLUMNS[5][1:])), ("extended", pick(CASE_COLUMNS[6][1:])),
+              ("late", pick(CASE_COLUMNS[7][1:]))]
+    by_unit = [(pick((r.label, r.label_en)), (r.cases.on_time, r.cases.extended, r.cases.late)) for r in report.by_unit]
+    months = [r.key for r in report.by_month]
+    charts = {
+        "topics": bar_chart(topics, title=words("chart_topics"), desc=words("chart_topics_desc")),
+        "timeliness": stacked_bars(by_unit, series, title=words("chart_timeliness"),
+                                   desc=words("chart_timeliness_desc")),
+        "months": line_chart([f"{m[5:7]}/{m[:4]}" for m in months], [
+            ("received", pick(CASE_COLUMNS[0][1:]), [r.cases.received for r in report.by_month]),
+            ("resolved", words("resolved_in_month"), [n for _, n in report.resolved_by_month]),
+        ], title=words("chart_months"), desc=words("chart_months_desc")),
+    }
+    query = query_string(start=period.start.isoformat(), end=period.end.isoformat(), unit=unit or None,
+                         programme=programme or None)
+    generated = report.generated_at
+    return render(
+        ctx, "reports/index.html", status=400 if error else 200, w=words, report=report, error=error,
+        period=period, unit=unit, programme=programme, charts=charts, query=query,
+        title_text=pick(TITLE), figure_rows=summary_lines(report, lang),
+        case_columns=[(k, pick((vi, en))) for k, vi, en in CASE_COLUMNS],
+        meeting_columns=[(k, pick((vi, en))) for k, vi, en in MEETING_COLUMNS],
+        dimensions=[(attr, pick((vi, en)), pick((c_vi, c_en))) for attr, vi, en, c_vi, c_en in DIMENSIONS],
+        unit_choices=_unit_choices(ctx, actor, REPORT_ROLES),
+        programme_choices=[(k, wf.name.get(lang)) for k, wf in ctx.c.workflows.items()],
+        presets=[(words(key), query_string(start=p.start.isoformat(), end=p.end.isoformat(), unit=unit or None,
+                                           programme=programme or None)) for key, p in presets(ctx.c)],
+        as_of=words("as_of", day=period.end.strftime("%d/%m/%Y"),
+                    at=generated.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")),
+    )
+
+
+@router.get("/reports/export.{fmt}")
+def reports_export(fmt: str, ctx: Ctx = Depends(signed_in), start: str = "", end: str = "", unit: str = "",
+                   programme: str = "") -> Response:
+    if fmt not in ("xlsx", "csv", "json"):
+        raise PageNotFound()
+    actor = _actor(ctx, REPORT_ROLES)
+    try:
+        report = make_report(ctx.c, actor, _period(start, end, default_period(ctx.c)), unit, programme)
+    except InvalidField:
+        raise PageNotFound() from None
+    except DomainError as err:
+        raise _refusal(err) from None
+    return report_response(report, fmt, ctx.lang)
+
+
+# -- audit -----------------------------------------------------------------------------
+
+@router.get("/audit")
+def audit_home(ctx: Ctx = Depends(signed_in), day: str = "", value: str = "") -> Response:
+    words = Words(ctx.lang)
+    actor = _actor(ctx, AUDIT_ROLES)
+    result = error = None
+    if day or value:
+        try:
+            when = Period.of(day, day).start
+            with ctx.c.sessions() as session:
+                check = verify_seal(session, when, value)
+            key = "seal_ok" if check.ok else "seal_bad"
+            result = (check.ok, words(key, day=when.strftime("%d/%m/%Y"), code=check.actual.short_code))
+        except InvalidField as err:
+            error = ctx.t.error(err)
+    with ctx.c.sessions() as session:
+        seals = [(s.day, short_code(s.root_hash), s.root_hash, s.case_count, s.event_count)
+                 for s in latest_seals(session, 31)]
+    period = default_period(ctx.c)
+    return render(ctx, "audit/index.html", status=400 if error else 200, w=words, seals=seals, result=result,
+                  error=error, day=day, value=value, period=period,
+                  unit_choices=_unit_choices(ctx, actor, AUDIT_ROLES))
+
+
+@router.get("/audit/cases")
+def audit_find_case(ctx: Ctx = Depends(signed_in), code: str = "") -> Response:
+    _actor(ctx, AUDIT_ROLES)
+    normal = normalise_code(code) if code else None
+    if not normal:
+        raise PageNotFound()
+    return redirect(ctx, f"/audit/cases/{normal}")
+
+
+def _one_case(ctx: Ctx, actor: Actor, code: str) -> dict[str, Any]:
+    try:
+        with ctx.c.sessions() as session:
+            sel = select_case(session, actor, code)
+            return next(iter_case_exports(session, actor, sel))
+    except DomainError as err:
+        raise _refusal(err) from None
+
+
+@router.get("/audit/cases/{code}")
+def audit_case(code: str, ctx: Ctx = Depends(signed_in)) -> Response:
+    actor = _actor(ctx, AUDIT_ROLES)
+    item = _one_case(ctx, actor, code)
+    wf = ctx.c.workflows.get(item["workflow"])
+    return render(ctx, "audit/case.html", w=Words(ctx.lang), item=item, wf=wf)
+
+
+@router.get("/audit/cases/{code}/export.{fmt}")
+def audit_case_export(code: str, fmt: str, ctx: Ctx = Depends(signed_in)) -> Response:
+    if fmt not in ("json", "csv"):
+        raise PageNotFound()
+    actor = _actor(ctx, AUDIT_ROLES)
+    try:
+        return history_response(ctx.c, actor, lambda s: select_case(s, actor, code), fmt, f"ho-so-{code}")
+    except DomainError as err:
+        raise _refusal(err) from None
+
+
+@router.get("/audit/units")
+def audit_unit(ctx: Ctx = Depends(signed_in), unit: str = "", start: str = "", end: str = "") -> Response:
+    words = Words(ctx.lang)
+    actor = _actor(ctx, AUDIT_ROLES)
+    if not unit:
+        raise PageNotFound()
+    try:
+        period = _period(start, end, default_period(ctx.c))
+        with ctx.c.sessions() as session:
+            sel = select_unit(session, actor, unit, period)
+            checks = list(islice(verify_cases(session, sel), SHOWN_CASES + 1))
+    except InvalidField as err:
+        return render(ctx, "audit/unit.html", status=400, w=words, error=ctx.t.error(err), checks=[], unit=unit,
+                      period=default_period(ctx.c), query="", more=False)
+    except DomainError as err:
+        raise _refusal(err) from None
+    more = len(checks) > SHOWN_CASES
+    return render(ctx, "audit/unit.html", w=words, error=None, checks=checks[:SHOWN_CASES], unit=unit,
+                  period=period, more=more,
+                  query=query_string(unit=unit, start=period.start.isoformat(), end=period.end.isoformat()))
+
+
+@router.get("/audit/units/export.{fmt}")
+def audit_unit_export(fmt: str, ctx: Ctx = Depends(signed_in), unit: str = "", start: str = "",
+                      end: str = "") -> Response:
+    if fmt not in ("json", "csv") or not unit:
+        raise PageNotFound()
+    actor = _actor(ctx, AUDIT_ROLES)
+    try:
+        period = _period(start, end, default_period(ctx.c))
+        return history_response(ctx.c, actor, lambda s: select_unit(s, actor, unit, period), fmt,
+                                f"lich-su-{unit}-{period.start}-{period.end}")
+    except InvalidField:
+        raise PageNotFound() from None
+    except DomainError as err:
+        raise _refusal(err) from None
+
