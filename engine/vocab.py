@@ -39,6 +39,7 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "letter": ("Thư, đơn", "Letter"),
     "fanpage": ("Fanpage", "Fanpage"),
     "online": ("Biểu mẫu trực tuyến", "Online form"),
+    "open311": ("Open311 (ứng dụng, cổng thông tin)", "Open311 (apps and portals)"),
 }
 
 UNIT_LEVELS: dict[str, tuple[str, str]] = {

@@ -7,7 +7,10 @@ import logging
 
 from fastapi import FastAPI
 
+from .api import install_api
 from .container import Container, build_container
+from .pages import install_pages
+from .reports import install_reports
 from .settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -25,4 +28,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    install_pages(app)  # HTML pages, static files, security headers
+    install_api(app, container)  # JSON API /api/v1, Open311 /open311/v2, problem+json
+    install_reports(app)  # /reports, /audit and /api/v1/reports, /api/v1/audit
     return app

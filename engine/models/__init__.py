@@ -3,9 +3,17 @@
 from .base import Base, UTCDateTime
 from .cases import Case, CaseEvent, Meeting
 from .outbox import OutboxMessage
+from .timers import Timer
+from .notifications import (  # noqa: F401  (notifications/ delivery records)
+    EmailItem, InboxItem, NotificationDelivery, NotificationPreference, WebhookSubscription,
+)
 from .units import CalendarOverride, RoleGrant, Unit, User
+from .tokens import ApiToken  # noqa: F401  (API bearer tokens)
+from .open311 import Open311Request  # noqa: F401  (Open311 intake details)
+from .reports import CaseFacts, DailySeal  # noqa: F401  (report facts, daily seals)
+from .web_sessions import WebAttempt, WebFormNonce, WebSession  # noqa: F401  (web pages)
 
 __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
-    "Meeting", "Case", "CaseEvent", "OutboxMessage",
+    "Meeting", "Case", "CaseEvent", "OutboxMessage", "Timer",
 ]

@@ -3,6 +3,11 @@
 Order of checks in ``fire`` is part of the contract: first whether the actor may
 see the case at all (so codes cannot be probed), then the version, then whether
 the workflow allows the trigger from this state, then the role, then the data.
+
+Deadlines (engine.deadline_rules) ride along in the same transaction: every
+transition ends, suspends or resumes the case's deadline stage and its timers, and
+``extend`` grants an extension. The only other writer of cases is the deadline
+sweep, which escalates overdue cases as the system, through a unit of work too.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from ..actors import Actor
+from ..authz import CREATE, CREATE_ROLES, READ, decide
 from ..calendar import LOCAL_TZ, WorkingCalendar
 from ..audit import GENESIS
 from ..clock import Clock
 from ..codes import code_prefix, new_code, normalise_code
+from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
-from ..errors import DomainError, InvalidField, MissingField, NotFound, OutOfScope, RoleNotAllowed, StaleVersion
+from ..errors import DomainError, InvalidField, NotFound, StaleVersion
 from ..history import append_event
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..uow import MessageBus, UnitOfWork
@@ -34,7 +41,6 @@ from .views import ActionOption, CaseCreated, CaseSnapshot, CaseTransitioned, Ev
 
 __all__ = ["NewCase", "CaseService", "CREATE_ROLES"]
 
-CREATE_ROLES = ("official", "leader")
 # A notebook entry may be typed in later, but not dated in the future.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -97,8 +103,10 @@ class CaseService:
         case = session.scalar(stmt) if normal else None
         if case is None:
             raise NotFound(what="ý kiến / case", key=str(code)[:40])
-        if not actor.is_system and not actor.covers(case.origin_unit.path, case.handling_unit.path):
-            raise OutOfScope(case=case.code)
+        refusal = decide(actor, READ, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
+                         case_code=case.code)
+        if refusal is not None:
+            raise refusal
         return case
 
     def _unit(self, session: Session, field: str, code: Any, on: datetime) -> Unit:
@@ -143,12 +151,8 @@ class CaseService:
 
     @staticmethod
     def _role_refusal(actor: Actor, case: Case, t: TransitionSpec) -> DomainError | None:
-        if actor.is_system:
-            return None
-        paths = (case.handling_unit.path,) if t.scope == "handling" else (case.origin_unit.path, case.handling_unit.path)
-        if actor.roles_over(*paths) & set(t.roles):
-            return None
-        return RoleNotAllowed(trigger=t.trigger, roles=list(t.roles))
+        return decide(actor, t.trigger, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
+                      transition=t, case_code=case.code)
 
     # -- writing ------------------------------------------------------------------
 
@@ -158,12 +162,18 @@ class CaseService:
     def create_many(self, actor: Actor, items: list[NewCase]) -> list[CaseSnapshot]:
         """All of a meeting's opinions in one transaction: all recorded, or none."""
         with self.uow() as uow:
-            calendar = self.calendar(uow.session)
-            cases = [self._create(uow, calendar, actor, item) for item in items]
-            uow.session.flush()
-            result = [snapshot(c) for c in cases]
+            result = self.create_within(uow, actor, items)
             uow.commit()
         return result
+
+    def create_within(self, uow: UnitOfWork, actor: Actor, items: list[NewCase]) -> list[CaseSnapshot]:
+        """Record opinions inside a unit of work the caller owns and commits, so that
+        they land together with other rows (the meeting they were heard at, a form's
+        one-time nonce) or not at all."""
+        calendar = self.calendar(uow.session)
+        cases = [self._create(uow, calendar, actor, item) for item in items]
+        uow.session.flush()
+        return [snapshot(c) for c in cases]
 
     def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase) -> Case:
         session, now = uow.session, self.clock.now()
@@ -173,12 +183,9 @@ class CaseService:
             raise InvalidField(field="received_at", problem_vi="không được ở tương lai", problem_en="is in the future")
         origin = self._unit(session, "unit", new.unit, received_at)
         handling = origin if new.handling_unit in (None, "") else self._unit(session, "handling_unit", new.handling_unit, received_at)
-        if not actor.is_system:
-            roles = actor.roles_over(origin.path)
-            if not roles:
-                raise OutOfScope(case=origin.code)
-            if not roles & set(CREATE_ROLES):
-                raise RoleNotAllowed(trigger="receive", roles=list(CREATE_ROLES))
+        refusal = decide(actor, CREATE, origin_path=origin.path, handling_path=origin.path, case_code=origin.code)
+        if refusal is not None:
+            raise refusal
         meeting_id = None
         if new.meeting_id is not None:
             meeting = session.get(Meeting, new.meeting_id) if isinstance(new.meeting_id, int) else None
@@ -197,8 +204,11 @@ class CaseService:
             created_at=now, updated_at=now, event_count=0, head_hash=GENESIS, version=1,
         )
         session.add(case)
-        append_event(session, case, at=now, actor=actor, trigger="receive", from_state=None, to_state=state,
-                     data=self._creation_data(case))
+        event = append_event(session, case, at=now, actor=actor, trigger="receive", from_state=None, to_state=state,
+                             data=self._creation_data(case))
+        # The first stage begins with the case: its timers count from when it was received.
+        case.stage_seq = event.seq
+        stages.schedule(session, wf, case, calendar, now, stage_start=received_at, fresh=True)
         uow.collect(CaseCreated(code=case.code, workflow=wf.key, state=state, actor=actor.username, at=now))
         return case
 
@@ -239,10 +249,15 @@ class CaseService:
             calendar = self.calendar(session)
             dest_state = wf.state(t.dest)
             due = None if dest_state.final else compute_due(calendar, now, dest_state.deadline, given.appointment)
+            # Ends, suspends or resumes the deadline stage (a resumed one keeps its own deadline).
+            plan = stages.plan_transition(session, wf, case, t.dest, now, calendar, due)
+            due = plan.due
             source, dest = wf.fire(case, t.trigger)
             self._apply(case, given, now, due)
-            append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source, to_state=dest,
-                         note=given.note, data=given.event_data(due))
+            event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
+                                 to_state=dest, note=given.note,
+                                 data={**given.event_data(due), **plan.event_data(calendar, now)})
+            stages.apply_plan(session, wf, case, plan, event, calendar, now)
             uow.collect(CaseTransitioned(code=case.code, trigger=t.trigger, from_state=source, to_state=dest,
                                          actor=actor.username, at=now))
             version_read = case.version
@@ -269,6 +284,12 @@ class CaseService:
         case.stage_started_at = now
         case.due_at = due
         case.updated_at = now
+
+    def extend(self, actor: Actor, code: str, working_days: Any, reason: Any,
+               *, expected_version: int | None = None) -> CaseSnapshot:
+        """Gia hạn: a leader of the handling unit moves the current stage's deadline by
+        ``working_days``, with a reason, within the workflow's limit (engine.deadline_rules)."""
+        return extensions.extend(self, actor, code, working_days, reason, expected_version=expected_version)
 
     def remark(self, actor: Actor, code: str, note: str, *, kind: str = "remark") -> CaseSnapshot:
         """A supervision remark (nhận xét), urge (đôn đốc) or confirmation (xác nhận):

@@ -10,7 +10,7 @@ import click
 
 from engine.actors import Actor
 from engine.calendar import LOCAL_TZ
-from engine.queries import CaseFilter, list_cases
+from engine.listing import CaseQuery, page_cases
 from engine.services.cases import NewCase
 from engine.services.directory import actor_for
 from engine.services.views import CaseSnapshot
@@ -141,10 +141,10 @@ def cases_list(c: Container, username: str, overdue: bool, limit: int) -> None:
     actor, lang = _actor(c, username), current_lang()
     finals = {s for wf in c.workflows.values() for s in wf.spec.final_states}
     now = c.clock.now()
+    query = CaseQuery(open_only=True, final_states=sorted(finals), overdue_at=now if overdue else None, order="due")
     with c.sessions() as session:
-        rows = list_cases(session, actor, CaseFilter(open_only=True, final_states=sorted(finals),
-                                                     overdue_at=now if overdue else None), limit)
-        for case in rows:
-            late = " QUÁ HẠN" if case.due_at and case.due_at < now else ""
-            click.echo(f"{case.code}\t{c.workflows[case.workflow_key].label(case.state, lang)}\t"
-                       f"{local(case.due_at)}{late}\t{case.handling_unit.code}\t{case.content[:60]}")
+        rows = page_cases(session, actor, query, limit=limit, max_limit=1000).items
+    for case in rows:
+        late = " QUÁ HẠN" if case.due_at and case.due_at < now else ""
+        click.echo(f"{case.code}\t{c.workflows[case.workflow].label(case.state, lang)}\t"
+                   f"{local(case.due_at)}{late}\t{case.handling_unit}\t{case.content[:60]}")
