@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ..actors import Actor
 from ..errors import DomainError, InvalidField, InvalidTransition, MissingField, RoleNotAllowed, StaleVersion
 from ..history import append_event
+from ..services.committing import commit_case
 from ..services.fields import clean_text
-from ..services.views import CaseSnapshot, snapshot
+from ..services.views import CaseSnapshot
 from .stages import read_stage, schedule
 
 if TYPE_CHECKING:
@@ -84,11 +85,5 @@ def extend(service: CaseService, actor: Actor, code: str, working_days: Any, rea
                      to_state=case.state, data={"working_days": days, "reason": reason, "stage": case.stage_seq,
                                                 "previous_due_at": previous.isoformat(), "due_at": new_due.isoformat()})
         schedule(session, wf, case, calendar, now, stage_start=facts.started_at, fresh=False)
-        version_read = case.version
-        try:
-            session.flush()
-            result = snapshot(case)
-            uow.commit()
-        except StaleVersion:
-            raise StaleVersion(case=case.code, expected=version_read, actual="?") from None
+        result = commit_case(uow, case)
     return result

@@ -35,6 +35,7 @@ from ..uow import MessageBus, UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
 from .calendars import load_calendar
+from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
 from .transition_input import TransitionInput, read_transition_input
 from .views import ActionOption, CaseCreated, CaseSnapshot, CaseTransitioned, EventView, event_view, snapshot
@@ -260,13 +261,7 @@ class CaseService:
             stages.apply_plan(session, wf, case, plan, event, calendar, now)
             uow.collect(CaseTransitioned(code=case.code, trigger=t.trigger, from_state=source, to_state=dest,
                                          actor=actor.username, at=now))
-            version_read = case.version
-            try:
-                session.flush()
-                result = snapshot(case)
-                uow.commit()
-            except StaleVersion:
-                raise StaleVersion(case=case.code, expected=version_read, actual="?") from None
+            result = commit_case(uow, case)
         return result
 
     @staticmethod
@@ -303,7 +298,5 @@ class CaseService:
             append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
                          to_state=case.state, note=clean_text("note", note))
             case.updated_at = now
-            uow.session.flush()
-            result = snapshot(case)
-            uow.commit()
+            result = commit_case(uow, case)
         return result
