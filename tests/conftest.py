@@ -27,6 +27,13 @@ PG_URL = os.environ.get("NGHEDAN_TEST_DATABASE_URL")
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+def truncate_all(engine: Engine) -> None:
+    """Empty every table of the shared PostgreSQL test database."""
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"nghedan database backend: {'postgresql' if PG_URL else 'sqlite'}"
 
@@ -60,9 +67,7 @@ def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
     if PG_URL:
         yield PG_URL
         engine = make_engine(PG_URL)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        truncate_all(engine)
         engine.dispose()
         return
     target = tmp_path / "nghedan.db"

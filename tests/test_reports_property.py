@@ -23,7 +23,6 @@ from engine.actors import SYSTEM
 from engine.calendar import LOCAL_TZ
 from engine.clock import FrozenClock
 from engine.db import make_engine, make_session_factory
-from engine.models import Base
 from engine.services.cases import CaseService
 from engine.deadline_rules import sweep
 from engine.errors import DomainError
@@ -31,7 +30,7 @@ from engine.reports import Period, ReportRequest, build_report
 from engine.reports.facts import FACT_COLUMNS, rebuild_facts
 from engine.services.cases import NewCase
 
-from .conftest import PG_URL
+from .conftest import PG_URL, truncate_all
 from .test_reports_support import MT, NDN, at
 from .world import build_world
 
@@ -128,9 +127,7 @@ def fresh_world(template: str, tmp_dir: Path, workflows) -> Iterator[tuple]:  # 
     if PG_URL:
         url = PG_URL
         eng = make_engine(url)
-        with eng.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} "
-                              "RESTART IDENTITY CASCADE"))
+        truncate_all(eng)
     else:
         target = tmp_dir / f"example-{next(_counter)}.db"
         shutil.copyfile(template, target)
@@ -140,6 +137,8 @@ def fresh_world(template: str, tmp_dir: Path, workflows) -> Iterator[tuple]:  # 
     try:
         yield build_world(service), service, clock, eng
     finally:
+        if PG_URL:
+            truncate_all(eng)  # the next test expects the shared database empty
         eng.dispose()
 
 

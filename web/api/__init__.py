@@ -41,8 +41,8 @@ def _too_large(scope: Scope, limit: int) -> Response:
 
 def install_api(app: FastAPI, container: Container, settings: ApiSettings | None = None) -> None:
     from ..open311 import router as open311_router
-    from ..open311.api import OPEN311_MODELS
     from ..open311.routing import open311_error_for_http
+    from ..open311.schemas import OPEN311_MODELS
     from .bodylimit import BodyLimitMiddleware
     from .cases import router as cases_router
     from .catalog import router as catalog_router
