@@ -18,6 +18,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/nghedan db upgrade
 	$(VENV)/bin/nghedan demo
+	@# The scheduler runs in its own process (never inside the web server); both stop together.
+	$(VENV)/bin/nghedan worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/nghedan serve --host 127.0.0.1 --port 8000
 
 # The suite runs once per backend: SQLite always, PostgreSQL when a server can be
