@@ -1,8 +1,10 @@
 """Run the benchmarks, print a table and write bench/results.json.
 
-Sizes are small by default (2 cores, a few minutes); BENCH_SCALE multiplies them.
-BENCH_DATABASE_URL runs against another database (e.g. PostgreSQL); by default a
-fresh SQLite file in a temporary directory.
+Sizes are small by default (2 cores, a few minutes); BENCH_SCALE sets them: the
+cases written by the write benchmarks (default 1,000) and the cases bulk-loaded for
+the list-page, HTTP and memory runs (default 20,000).
+BENCH_DATABASE_URL runs against another database (e.g. PostgreSQL); by default
+fresh SQLite files in a temporary directory.
 """
 
 from __future__ import annotations
@@ -14,23 +16,26 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .reads import run_read_benchmarks
+from .report import print_reads, print_writes
 from .writes import run_write_benchmarks
 
 RESULTS = Path(__file__).with_name("results.json")
 
 
 def main() -> int:
-    scale = int(os.environ.get("BENCH_SCALE", "1000"))
+    scale = os.environ.get("BENCH_SCALE")
+    writes_n, reads_n = (int(scale), int(scale)) if scale else (1000, 20_000)
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-        rows = run_write_benchmarks(url, scale)
-    width = max(len(r["name"]) for r in rows)
-    print(f"{'benchmark':<{width}}  {'nghedan/s':>10}  {'raw Core/s':>10}  {'ratio':>6}")
-    for r in rows:
-        print(f"{r['name']:<{width}}  {r['per_second']:>10.0f}  {r['baseline_per_second']:>10.0f}  {r['ratio']:>6.2f}")
+        url = os.environ.get("BENCH_DATABASE_URL")
+        rows = run_write_benchmarks(url or f"sqlite:///{tmp}/bench.db", writes_n)
+        reads = run_read_benchmarks(url or f"sqlite:///{tmp}/pages.db", reads_n, Path(tmp))
+    print_writes(rows)
+    print_reads(reads)
     RESULTS.write_text(json.dumps({
-        "python": sys.version.split()[0], "machine": platform.machine(), "scale": scale,
-        "database": url.split(":")[0], "results": rows,
+        "python": sys.version.split()[0], "machine": platform.machine(), "cpus": os.cpu_count(),
+        "scale": writes_n, "read_scale": reads_n, "database": (url or "sqlite").split(":")[0],
+        "results": rows, **reads,
     }, indent=2), encoding="utf-8")
     print(f"wrote {RESULTS}")
     return 0

@@ -1,0 +1,70 @@
+"""List-page latency for a commune leader: the overdue board (``web.pages.data.board``)
+and ``engine.listing.page_cases`` first and 100th page (or the last, when the
+commune has fewer), p50/p99 over REPEATS runs each."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from sqlalchemy import Engine
+
+from engine.listing import CaseQuery, page_cases
+from engine.db import make_session_factory
+from engine.services import calendars, directory
+from web.pages.data import board
+from web.pages.i18n import Translator
+from workflows import load_builtin
+
+from .bench_sweep import NOW
+from .load_cases import LEADER
+from .stats import percentiles
+
+REPEATS = 50
+PAGE = 50
+TARGET_MS = 50.0
+
+
+def _timed(work: Callable[[], Any]) -> dict[str, float]:
+    work()  # warm statement caches
+    samples = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        work()
+        samples.append((time.perf_counter() - start) * 1000)
+    p50, p99 = percentiles(samples)
+    return {"p50_ms": p50, "p99_ms": p99}
+
+
+def run_page_benchmarks(engine: Engine, context: str) -> list[dict[str, Any]]:
+    sessions = make_session_factory(engine)
+    workflows = load_builtin()
+    t = Translator("vi")
+    with sessions() as s:
+        actor = directory.actor_for(s, LEADER)
+    query = CaseQuery()
+
+    def board_once() -> None:
+        with sessions() as s:
+            board(s, actor, workflows, t, calendars.load_calendar(s), NOW)
+
+    def page_at(cursor: str | None) -> Callable[[], None]:
+        def once() -> None:
+            with sessions() as s:
+                page_cases(s, actor, query, limit=PAGE, cursor=cursor)
+        return once
+
+    cursor, reached = None, 1
+    with sessions() as s:
+        while reached < 100:
+            following = page_cases(s, actor, query, limit=PAGE, cursor=cursor).next_cursor
+            if following is None:
+                break
+            cursor, reached = following, reached + 1
+    context += ", leader of 1 of 50 communes"
+    return [
+        {"name": "overdue board", "context": context, "target_p99_ms": TARGET_MS, **_timed(board_once)},
+        {"name": "/cases page 1", "context": context, "target_p99_ms": TARGET_MS, **_timed(page_at(None))},
+        {"name": f"/cases page {reached}" + ("" if reached == 100 else " (last)"), "context": context,
+         "target_p99_ms": TARGET_MS, **_timed(page_at(cursor))},
+    ]

@@ -1,0 +1,31 @@
+"""The printed tables: each figure beside its baseline or target and its context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def print_writes(rows: list[dict[str, Any]]) -> None:
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'benchmark':<{width}}  {'nghedan/s':>10}  {'raw Core/s':>10}  {'ratio':>6}")
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['per_second']:>10.0f}  {r['baseline_per_second']:>10.0f}  {r['ratio']:>6.2f}")
+
+
+def print_reads(reads: dict[str, Any]) -> None:
+    load = reads["load"]
+    print(f"\nbulk load (raw Core executemany): {load['cases']:,} cases in {load['seconds']:.1f} s "
+          f"({load['per_second']:.0f}/s)")
+    rows = reads["pages"] + reads["serving"]
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'benchmark':<{width}}  {'req/s':>7}  {'p50 ms':>7}  {'p99 ms':>7}  {'target':>9}  context")
+    for r in reads["pages"]:
+        print(f"{r['name']:<{width}}  {'':>7}  {r['p50_ms']:>7.1f}  {r['p99_ms']:>7.1f}  "
+              f"{'p99<' + format(r['target_p99_ms'], '.0f'):>9}  {r['context']}")
+    for r in reads["serving"]:
+        if "mb" in r:
+            print(f"{r['name']:<{width}}  {r['mb']:>7.0f} MB{'':>15}  {'<' + format(r['target_mb'], '.0f') + ' MB':>9}"
+                  f"  {r['context']}")
+        else:
+            print(f"{r['name']:<{width}}  {r['per_second']:>7.0f}  {r['p50_ms']:>7.1f}  {r['p99_ms']:>7.1f}  "
+                  f"{'':>9}  {r['context']}")

@@ -1,0 +1,70 @@
+"""HTTP throughput and memory: the real app in a subprocess driven over loopback by
+a second process (bench.http_driver), then the web server's and one
+``nghedan sweep`` run's peak RSS."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from engine.clock import SystemClock
+from engine.db import make_session_factory
+from engine.services import directory
+from engine.services.cases import CaseService, NewCase
+from engine.services.tokens import issue_token
+from workflows import load_builtin
+
+from .load_cases import LEADER
+from .web_server import ROOT, peak_rss_mb, run_measured, served
+
+THREADS = 4
+MAX_REQUESTS, MAX_SECONDS = 1_000, 10.0  # per endpoint: 2,000 requests or 20 s in all
+FRESH = 400
+MEMORY_TARGET_MB = 200.0
+
+
+def _prepare(engine: Engine) -> tuple[str, list[str]]:
+    """An API token for the commune leader and FRESH new cases it may answer."""
+    sessions = make_session_factory(engine)
+    clock = SystemClock()
+    with sessions() as s, s.begin():
+        _, token = issue_token(s, LEADER, label="bench", now=clock.now())
+    with sessions() as s:
+        actor = directory.actor_for(s, LEADER)
+    service = CaseService(sessions, load_builtin(), clock)
+    item = NewCase(workflow="nghe-dan-noi", unit="LX0-0", topic="khac", kind="kien_nghi", content="Ý kiến mới")
+    fresh = [c.code for start in range(0, FRESH, 20) for c in service.create_many(actor, [item] * 20)]
+    return token, fresh
+
+
+def _drive(job: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.http_driver"], cwd=ROOT, input=json.dumps(job).encode(),
+                          capture_output=True, timeout=job["max_seconds"] + 60, check=True)
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def run_serving_benchmarks(engine: Engine, url: str, read_codes: list[str], context: str,
+                           tmp: Path) -> list[dict[str, Any]]:
+    token, fresh = _prepare(engine)
+    job = {"token": token, "threads": THREADS, "max_requests": MAX_REQUESTS, "max_seconds": MAX_SECONDS}
+    rows = []
+    with served(url, tmp / "server.log") as (proc, base):
+        for name, method, codes in (("GET /api/v1/cases/{code}", "GET", read_codes[:500]),
+                                    ("POST …/actions/answer_on_site", "POST", fresh)):
+            r = _drive({**job, "base": base, "method": method, "codes": codes})
+            rows.append({"name": name, "context": f"{context}, {THREADS} client threads, {r['errors']} errors",
+                         **r})
+        server_mb = peak_rss_mb(proc.pid)
+    status, sweep_mb, output = run_measured([str(Path(sys.executable).with_name("nghedan")), "sweep"], url)
+    if status != 0:
+        raise RuntimeError(f"nghedan sweep failed ({status}): {output[-2000:]}")
+    return rows + [
+        {"name": "web server peak RSS", "context": context, "mb": server_mb, "target_mb": MEMORY_TARGET_MB},
+        {"name": "nghedan sweep peak RSS", "context": f"{context}; sweep: {output.strip()}", "mb": sweep_mb,
+         "target_mb": MEMORY_TARGET_MB},
+    ]

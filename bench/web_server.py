@@ -1,0 +1,79 @@
+"""The real app in a subprocess (``uvicorn web.app:create_app --factory``, as
+``nghedan serve`` runs it) on 127.0.0.1 and a free port, always stopped on exit,
+and the peak RSS of a process (VmHWM) or of a finished child (wait4)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_env(url: str) -> dict[str, str]:
+    # The per-token throttle (300/min) would measure the limiter, not the server.
+    return {**os.environ, "NGHEDAN_DATABASE_URL": url, "NGHEDAN_API_RATE_PER_MINUTE": "1000000000",
+            "NGHEDAN_API_BURST": "1000000000"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(url: str, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
+                                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                                cwd=ROOT, env=bench_env(url), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_listening(proc, port, log)
+            yield proc, f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited ({proc.returncode}): {log.read_text(errors='replace')[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not listen within {timeout:.0f} s")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of a running process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+def run_measured(args: list[str], url: str) -> tuple[int, float, str]:
+    """Run a command to completion; its exit status, its own peak RSS in MB
+    (wait4's ru_maxrss, this child only) and its output."""
+    proc = subprocess.Popen(args, cwd=ROOT, env=bench_env(url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_maxrss / 1024, output
