@@ -24,19 +24,15 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.deadline_rules.recipients import ancestor_ids
 from engine.models import OutboxMessage, RoleGrant, Unit, User
 
-__all__ = ["recipients_for", "nearest_role_holders", "unit_ids_on_path"]
-
-
-def unit_ids_on_path(unit: Unit) -> list[int]:
-    """The unit's ancestors and itself, root first (from its materialised path)."""
-    return [int(part) for part in unit.path.strip("/").split("/") if part]
+__all__ = ["recipients_for", "nearest_role_holders"]
 
 
 def nearest_role_holders(session: Session, unit: Unit, roles: Iterable[str]) -> set[int]:
     """Active users holding each role on the deepest unit of ``unit``'s chain that has any."""
-    chain = unit_ids_on_path(unit)
+    chain = ancestor_ids(unit)
     depth = {unit_id: i for i, unit_id in enumerate(chain)}
     rows = session.execute(
         select(RoleGrant.role, RoleGrant.unit_id, RoleGrant.user_id)

@@ -177,6 +177,20 @@ def test_recipients_are_resolved_when_the_rule_fires(world, service, sessions, c
     assert service.get(world["off_b"], case.code).state == "received"
 
 
+def test_the_nearest_leaders_are_told_not_every_level_above(world, service, sessions, clock):
+    """A provincial leader would otherwise receive every overdue alert of every commune."""
+    world.new_case(who="off_b", unit="B1")
+    with service.uow() as uow:
+        from engine.services import directory
+        governor = directory.add_user(uow.session, "lead_p", "mật-khẩu-dài-đủ", now=clock.now())
+        directory.grant_role(uow.session, governor, "leader", "P")
+        uow.commit()
+        governor_id = governor.id
+    sweep_at(service, clock, at(2026, 12, 8, 17, 0, 1), times=1)
+    told = {m.recipient_user_id for m in alerts(sessions, "deadline.overdue")}
+    assert told == {uid(world, "lead_b")} and governor_id not in told
+
+
 def test_nobody_to_tell_still_leaves_a_trace(world, service, sessions, clock):
     with sessions() as s, s.begin():
         s.execute(update(User).where(User.username == "lead_a").values(is_active=False))

@@ -3,7 +3,8 @@
 Resolving at fire time (not when the timer was created) means a leader appointed
 after the case arrived gets its alerts, and a deactivated account gets none. A grant
 covers a unit when its unit is the unit or one of its ancestors; ancestors are read
-off the materialised path. A sweep batch first loads every grant on the ancestors
+off the materialised path, and the holders on the nearest level are the ones told
+(the same rule as notifications.recipients). A sweep batch first loads every grant on the ancestors
 of its cases' units in one query (``prefetch``): every unit an audience can name —
 the handling and origin units, the parent, the unit an escalation moves to — is one
 of those ancestors, so a batch of hundreds of cases costs two queries, not hundreds.
@@ -82,4 +83,11 @@ class Recipients:
             # the unit, and whoever holds a grant on a front-level unit attached to it.
             attached = {uid for front in self._fronts.get(unit.id, []) for _, uid in self._grants.get(front, [])}
             return self.role_over("auditor", unit) | attached
-        return {uid for unit_id in ancestor_ids(unit) for r, uid in self._grants.get(unit_id, []) if r == role}
+        # The nearest holders: a village case's overdue alert reaches the commune's
+        # leaders, not every leader up to the province (who would get every alert
+        # of every commune). Higher levels hear through auto-escalation instead.
+        for unit_id in reversed(ancestor_ids(unit)):
+            holders = {uid for r, uid in self._grants.get(unit_id, []) if r == role}
+            if holders:
+                return holders
+        return set()
