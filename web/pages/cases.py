@@ -85,7 +85,7 @@ class ListForm:
         values.update({k: str(v) for k, v in override.items()})
         return {k: v for k, v in values.items() if v and not (k == "sort" and v == "due")}
 
-    def query(self, finals: list[str], now: datetime) -> CaseQuery:
+    def to_case_query(self, finals: list[str], now: datetime) -> CaseQuery:
         return CaseQuery(
             states=(self.state,) if self.state and self.state != "open" else (), open_only=self.state == "open",
             unit=self.unit or None, topics=(self.topic,) if self.topic else (), workflow=self.programme or None,
@@ -97,7 +97,7 @@ def _list_page(session: Any, ctx: Ctx, form: ListForm, now: datetime) -> CasePag
     """The page the form asks for; a filter or cursor the engine refuses is not the
     reader's fault: an unknown unit finds nothing, a foreign cursor starts over."""
     assert ctx.user is not None
-    query = form.query(final_states(ctx.c.workflows), now)
+    query = form.to_case_query(final_states(ctx.c.workflows), now)
     try:
         return page_cases(session, ctx.user.actor, query, cursor=form.after or None)
     except InvalidField as err:
