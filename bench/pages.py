@@ -16,8 +16,7 @@ from web.pages.data import board
 from web.pages.i18n import Translator
 from workflows import load_builtin
 
-from .bench_sweep import NOW
-from .load_cases import LEADER
+from .dataset import LEADER, NOW
 from .stats import percentiles
 
 REPEATS = 50

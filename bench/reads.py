@@ -1,5 +1,8 @@
-"""The read-side run: bulk-load a list-page database, then list pages, HTTP and
-memory over it. Every row carries the database's size as its context."""
+"""The read-side run. The database grows in two steps — a small one, then the
+full size — with the same number of deadline timers due at each step, so the
+sweep and the report are timed at both sizes and their ratio shows whether the
+cost follows the work or the database. Then list pages, HTTP and memory at full
+size. Every row carries the database's size as its context."""
 
 from __future__ import annotations
 
@@ -12,9 +15,14 @@ from sqlalchemy import Engine, text
 from engine import migrate
 from engine.db import make_engine
 
-from .load_cases import load_cases, load_directory
+from .dataset import NOW, load_cases, load_meetings, load_province, sweep_instants
 from .pages import run_page_benchmarks
+from .reports import timed_report
 from .serving import run_serving_benchmarks
+from .sweep import timed_sweep
+
+SWEEPS = 3  # per size; the median is reported
+MEETINGS_PER_CASE = 1 / 330  # about 3,000 meetings a year for a million opinions
 
 
 def database_mb(engine: Engine) -> float:
@@ -26,19 +34,43 @@ def database_mb(engine: Engine) -> float:
         return float(pages * size) / 1e6
 
 
+def _analyze(engine: Engine) -> None:
+    # What autovacuum (PostgreSQL) or the worker's nightly PRAGMA optimize (SQLite)
+    # would have done to a database that grew over a year.
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+
+
+def _grow(engine: Engine, province: Any, start: int, stop: int, due: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    load_cases(engine, province, start, stop, due_timers=due, sweeps=SWEEPS)
+    load_meetings(engine, province, max(1, round((stop - start) * MEETINGS_PER_CASE)))
+    _analyze(engine)
+    seconds = time.perf_counter() - started
+    sweeps = [timed_sweep(engine, at) for at in sweep_instants(SWEEPS)]
+    sweeps.sort(key=lambda r: r["seconds"])
+    return {"cases": stop, "load_seconds": seconds, "mb": database_mb(engine), "sweep": sweeps[len(sweeps) // 2],
+            "report": timed_report(engine, NOW)}
+
+
 def run_read_benchmarks(url: str, n: int, tmp: Path) -> dict[str, Any]:
+    small = min(10_000, max(1_000, n // 100))
+    due = min(1_000, small // (10 * SWEEPS))
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
-        started = time.perf_counter()
-        load_directory(engine)
-        mine = load_cases(engine, n)
-        load_seconds = time.perf_counter() - started
-        context = f"{n:,} cases, {database_mb(engine):.0f} MB"
+        province = load_province(engine)
+        steps = [_grow(engine, province, 0, small, due)]
+        if n > small:
+            steps.append(_grow(engine, province, small, n, due))
+        context = f"{n:,} cases, {steps[-1]['mb']:.0f} MB"
+        loaded = sum(s["load_seconds"] for s in steps)
         return {
-            "load": {"cases": n, "seconds": load_seconds, "per_second": n / load_seconds},
+            "load": {"cases": n, "seconds": loaded, "per_second": n / loaded},
+            "growth": steps,
             "pages": run_page_benchmarks(engine, context),
-            "serving": run_serving_benchmarks(engine, url, mine, context, tmp),
+            "serving": run_serving_benchmarks(engine, url, province.x0_received, context, tmp),
         }
     finally:
         engine.dispose()

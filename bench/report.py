@@ -16,6 +16,7 @@ def print_reads(reads: dict[str, Any]) -> None:
     load = reads["load"]
     print(f"\nbulk load (raw Core executemany): {load['cases']:,} cases in {load['seconds']:.1f} s "
           f"({load['per_second']:.0f}/s)")
+    print_growth(reads["growth"])
     rows = reads["pages"] + reads["serving"]
     width = max(len(r["name"]) for r in rows)
     print(f"{'benchmark':<{width}}  {'req/s':>7}  {'p50 ms':>7}  {'p99 ms':>7}  {'target':>9}  context")
@@ -29,3 +30,19 @@ def print_reads(reads: dict[str, Any]) -> None:
         else:
             print(f"{r['name']:<{width}}  {r['per_second']:>7.0f}  {r['p50_ms']:>7.1f}  {r['p99_ms']:>7.1f}  "
                   f"{'':>9}  {r['context']}")
+
+
+def print_growth(steps: list[dict[str, Any]]) -> None:
+    """The sweep and the report at each size, and the big-to-small ratio: the
+    sweep's cost should follow its due timers (same count at both sizes)."""
+    print(f"\n{'cases':>10}  {'MB':>6}  {'sweep s':>8}  {'CPU s':>6}  {'timers':>6}  {'stmts':>6}  "
+          f"{'report s':>8}  {'JSON s':>6}")
+    for s in steps:
+        sw, rep = s["sweep"], s["report"]
+        print(f"{s['cases']:>10,}  {s['mb']:>6.0f}  {sw['seconds']:>8.3f}  {sw['cpu']:>6.3f}  {sw['claimed']:>6}  "
+              f"{sw['statements']:>6}  {rep['seconds']:>8.3f}  {rep['json_seconds']:>6.3f}")
+    if len(steps) == 2:
+        small, big = steps
+        print(f"sweep time ratio {big['sweep']['seconds'] / small['sweep']['seconds']:.2f} (target < 2, "
+              f"{big['sweep']['claimed']} timers due at each size; target < 1 s); "
+              f"report {big['report']['seconds']:.3f} s (target < 1 s)")

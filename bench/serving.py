@@ -19,7 +19,7 @@ from engine.services.cases import CaseService, NewCase
 from engine.services.tokens import issue_token
 from workflows import load_builtin
 
-from .load_cases import LEADER
+from .dataset import LEADER
 from .web_server import ROOT, peak_rss_mb, run_measured, served
 
 THREADS = 4
@@ -37,7 +37,7 @@ def _prepare(engine: Engine) -> tuple[str, list[str]]:
     with sessions() as s:
         actor = directory.actor_for(s, LEADER)
     service = CaseService(sessions, load_builtin(), clock)
-    item = NewCase(workflow="nghe-dan-noi", unit="LX0-0", topic="khac", kind="kien_nghi", content="Ý kiến mới")
+    item = NewCase(workflow="nghe-dan-noi", unit="X00-0", topic="khac", kind="kien_nghi", content="Ý kiến mới")
     fresh = [c.code for start in range(0, FRESH, 20) for c in service.create_many(actor, [item] * 20)]
     return token, fresh
 

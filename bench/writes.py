@@ -1,6 +1,9 @@
 """Ingest and transition throughput of the case service against raw Core inserts
-and updates writing the same rows (case, event, outbox) — the floor any ORM-based
-service pays on top of, measured on the same database in the same run."""
+and updates writing the same rows (case, event, report facts, outbox, deadline
+timers) — the floor any service pays on top of, measured on the same database in
+the same run. What the ratio prices is the service's own work: the checks, the
+reads it decides from (the stage's history and timers, the calendar), the hash
+chain and the ORM's unit of work."""
 
 from __future__ import annotations
 
@@ -10,12 +13,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from engine import migrate
 from engine.clock import FrozenClock
 from engine.db import WRITE, make_engine, make_session_factory
-from engine.models import Case, CaseEvent, OutboxMessage, Unit
+from engine.models import Case, CaseEvent, CaseFacts, OutboxMessage, Timer, Unit
 from engine.services import directory
 from engine.services.cases import CaseService, NewCase
 from engine.actors import Actor
@@ -49,7 +52,10 @@ def _setup(url: str) -> tuple[Engine, CaseService, Actor]:
 
 
 def _raw_ingest(engine: Engine, n: int, unit_id: int, now: datetime, tag: str) -> int:
-    """The same three rows per opinion, batched per meeting, no checks, no chain."""
+    """The rows the service writes for each opinion — the case, its creation event,
+    its report facts, its outbox message and its three deadline timers (remind,
+    overdue, auto-escalate) —, batched per meeting; no checks, no chain."""
+    due = now + timedelta(days=14)
     for start in range(0, n, BATCH):
         with engine.connect().execution_options(**WRITE) as conn, conn.begin():
             for i in range(start, min(start + BATCH, n)):
@@ -57,31 +63,48 @@ def _raw_ingest(engine: Engine, n: int, unit_id: int, now: datetime, tag: str) -
                 case_id = conn.execute(insert(Case).values(
                     code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
                     channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
-                    received_at=now, stage_started_at=now, due_at=now + timedelta(days=14), created_at=now,
-                    updated_at=now, event_count=1, head_hash="0" * 64, version=1,
+                    received_at=now, stage_started_at=now, due_at=due, created_at=now,
+                    updated_at=now, event_count=1, head_hash="0" * 64, version=1, stage_seq=1,
                 ).returning(Case.id)).scalar_one()
                 digest = hashlib.sha256(json.dumps({"c": code}).encode()).hexdigest()
                 conn.execute(insert(CaseEvent).values(
                     case_id=case_id, seq=1, at=now, actor="bench", trigger="receive", from_state=None,
                     to_state="received", note="", data={"content": "Nội dung ý kiến"}, prev_hash="0" * 64, hash=digest))
+                conn.execute(insert(CaseFacts).values(
+                    origin_unit_id=unit_id, received_month=f"{now:%Y-%m}", topic="khac", workflow_key="nghe-dan-noi",
+                    case_id=case_id, kind="kien_nghi", received_at=now))
                 conn.execute(insert(OutboxMessage).values(
                     dedup_key=f"case:{code}:event:1", kind="case.created", case_id=case_id, unit_id=unit_id,
                     payload={"code": code}, created_at=now, status="pending"))
+                conn.execute(insert(Timer), [dict(case_id=case_id, rule=rule, stage_seq=1, state="received",
+                                                  due_at=due, status="pending", created_at=now, result="")
+                                             for rule in ("remind", "overdue", "auto_escalate")])
     return n
 
 
 def _raw_transitions(engine: Engine, ids: list[int], now: datetime) -> int:
+    """Per answer on the spot, the rows the service writes: the case, the event, the
+    report facts, the outbox message, the stage's timers cancelled and the next
+    stage's two timers."""
     for case_id in ids:
         with engine.connect().execution_options(**WRITE) as conn, conn.begin():
             version = conn.execute(select(Case.version).where(Case.id == case_id)).scalar_one()
             conn.execute(update(Case).where(Case.id == case_id, Case.version == version).values(
-                state="answered_on_site", answer="Đã trả lời", version=version + 1, event_count=2, updated_at=now))
+                state="answered_on_site", answer="Đã trả lời", version=version + 1, event_count=2, updated_at=now,
+                stage_seq=2, last_stage_outcome="met", last_stage_state="received", last_stage_ended_at=now))
             conn.execute(insert(CaseEvent).values(
                 case_id=case_id, seq=2, at=now, actor="bench", trigger="answer_on_site", from_state="received",
                 to_state="answered_on_site", note="", data={"answer": "Đã trả lời"}, prev_hash="0" * 64, hash="1" * 64))
+            conn.execute(update(CaseFacts).where(CaseFacts.case_id == case_id).values(
+                on_site_at=func.coalesce(CaseFacts.on_site_at, now), met_at=func.coalesce(CaseFacts.met_at, now)))
             conn.execute(insert(OutboxMessage).values(
                 dedup_key=f"raw:{case_id}:2", kind="case.transitioned", case_id=case_id, payload={},
                 created_at=now, status="pending"))
+            conn.execute(update(Timer).where(Timer.case_id == case_id, Timer.status == "pending").values(
+                status="cancelled", result="stage ended"))
+            conn.execute(insert(Timer), [dict(case_id=case_id, rule=rule, stage_seq=2, state="answered_on_site",
+                                              due_at=now + timedelta(days=10), status="pending", created_at=now,
+                                              result="") for rule in ("remind", "overdue")])
     return len(ids)
 
 

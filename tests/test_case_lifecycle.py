@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
+import pytest
+
+from sqlalchemy import func, select
 
 from engine.audit import verify_all
-from engine.models import CaseEvent
+from engine.errors import InvalidField
+from engine.models import Case, CaseEvent, Unit
+from engine.services.cases import NewCase
 
 from .conftest import HCM
 
@@ -174,3 +178,30 @@ def test_calendar_day_limit_ending_on_a_sunday_moves_to_monday(world, service, c
     case = service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "r"})
     # 30 calendar days from Fri 06/11, start day not counted → Sun 06/12 → Mon 07/12 17:00.
     assert case.due_at == local(2026, 12, 7)
+
+
+def test_a_batch_never_gives_two_opinions_the_same_code(world, service, monkeypatch):
+    # The batch's codes are not flushed while it is built, so a code drawn twice in
+    # one batch must be caught by the batch itself, not only by the database.
+    from engine.services import cases as cases_module
+
+    drawn = iter(["P-2026-AAAAAAA", "P-2026-AAAAAAA", "P-2026-BBBBBBB"])
+    monkeypatch.setattr(cases_module, "new_code", lambda prefix, year: next(drawn))
+    item = NewCase(workflow="nghe-dan-noi", unit="A1", topic="khac", kind="kien_nghi", content="Đèn đường hỏng")
+    made = service.create_many(world["off_a"], [item, item])
+    assert [c.code for c in made] == ["P-2026-AAAAAAA", "P-2026-BBBBBBB"]
+
+
+def test_a_batch_refuses_a_unit_not_in_force_on_one_opinions_day(world, service, sessions, clock):
+    # Units are looked up once per batch, but whether one is in force depends on
+    # the day each opinion was received; a refusal leaves nothing written.
+    with sessions() as s, s.begin():
+        s.scalars(select(Unit).where(Unit.code == "A1")).one().valid_to = date(2026, 11, 20)
+    fields = dict(workflow="nghe-dan-noi", unit="A1", topic="khac", kind="kien_nghi", content="Cống tắc")
+    items = [NewCase(**fields, received_at=local(2026, 11, 19, 9).isoformat()),
+             NewCase(**fields, received_at=local(2026, 11, 21, 9).isoformat())]
+    with pytest.raises(InvalidField) as refused:
+        service.create_many(world["off_a"], items)
+    assert "A1" in refused.value.message("en")
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0

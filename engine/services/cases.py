@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
@@ -67,6 +67,25 @@ def _choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
         raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
                            problem_en=f"must be one of: {', '.join(vocabulary)}")
     return value
+
+
+class _Batch:
+    """What one batch of new opinions shares: the units already looked up (a
+    meeting's opinions mostly name the same village) and the codes already given."""
+
+    def __init__(self) -> None:
+        self.units: dict[tuple[str, str, date], Unit] = {}
+        self.codes: set[str] = set()
+
+    def unit(self, lookup: Callable[[Session, str, Any, datetime], Unit], session: Session, field: str, code: Any,
+             on: datetime) -> Unit:
+        if not isinstance(code, str):
+            return lookup(session, field, code, on)  # refused there, in the user's words
+        # A unit's validity depends on the day the opinion was received.
+        key = (field, code, on.astimezone(LOCAL_TZ).date())
+        if key not in self.units:
+            self.units[key] = lookup(session, field, code, on)
+        return self.units[key]
 
 
 class CaseService:
@@ -172,18 +191,23 @@ class CaseService:
         they land together with other rows (the meeting they were heard at, a form's
         one-time nonce) or not at all."""
         calendar = self.calendar(uow.session)
-        cases = [self._create(uow, calendar, actor, item) for item in items]
+        batch = _Batch()
+        # No flush between opinions: the batch's rows go out together in one flush
+        # (multi-row INSERTs) instead of one round of statements per opinion.
+        with uow.session.no_autoflush:
+            cases = [self._create(uow, calendar, actor, item, batch) for item in items]
         uow.session.flush()
         return [snapshot(c) for c in cases]
 
-    def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase) -> Case:
+    def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: _Batch) -> Case:
         session, now = uow.session, self.clock.now()
         wf = self.workflow(new.workflow)
         received_at = now if new.received_at is None else parse_instant("received_at", new.received_at)
         if received_at > now + CLOCK_SKEW:
             raise InvalidField(field="received_at", problem_vi="không được ở tương lai", problem_en="is in the future")
-        origin = self._unit(session, "unit", new.unit, received_at)
-        handling = origin if new.handling_unit in (None, "") else self._unit(session, "handling_unit", new.handling_unit, received_at)
+        origin = batch.unit(self._unit, session, "unit", new.unit, received_at)
+        handling = origin if new.handling_unit in (None, "") else batch.unit(self._unit, session, "handling_unit",
+                                                                              new.handling_unit, received_at)
         refusal = decide(actor, CREATE, origin_path=origin.path, handling_path=origin.path, case_code=origin.code)
         if refusal is not None:
             raise refusal
@@ -195,7 +219,7 @@ class CaseService:
             meeting_id = meeting.id
         state = wf.initial
         case = Case(
-            code=self._fresh_code(session, origin, received_at), workflow_key=wf.key, state=state,
+            code=self._fresh_code(session, origin, received_at, batch.codes), workflow_key=wf.key, state=state,
             kind=_choice("kind", new.kind, KINDS), topic=_choice("topic", new.topic, TOPICS),
             channel=_choice("channel", new.channel, CHANNELS), content=clean_text("content", new.content),
             citizen_name=optional_text("citizen_name", new.citizen_name), citizen_phone=clean_phone(new.citizen_phone),
@@ -225,13 +249,15 @@ class CaseService:
             "meeting_id": case.meeting_id, "citizen_sha256": hashlib.sha256(who.encode()).hexdigest(),
         }
 
-    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime) -> str:
+    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, taken: set[str]) -> str:
         root = session.get(Unit, int(origin.path.strip("/").split("/")[0]))
         prefix = code_prefix(root.code if root else origin.code)
         year = self.calendar_day(received_at).year
         while True:
             code = new_code(prefix, year)
-            if session.scalar(select(Case.id).where(Case.code == code)) is None:
+            # ``taken``: this batch's codes, not yet flushed so invisible to the query.
+            if code not in taken and session.scalar(select(Case.id).where(Case.code == code)) is None:
+                taken.add(code)
                 return code
 
     def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
