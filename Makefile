@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export NGHEDAN_DATABASE_URL ?= sqlite:///./nghedan.db
 
-.PHONY: run test test-sqlite test-postgres bench install clean
+.PHONY: run test test-sqlite test-postgres bench bench-postgres install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test-postgres: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The same benchmarks on a throwaway PostgreSQL cluster with durable settings.
+bench-postgres: $(STAMP)
+	NGHEDAN_PG_DURABLE=1 bash scripts/with-postgres \
+	  sh -c 'BENCH_DATABASE_URL="$$NGHEDAN_TEST_DATABASE_URL" exec $(PY) -m bench'
 
 clean:
 	rm -rf $(VENV) nghedan.db nghedan.db-wal nghedan.db-shm

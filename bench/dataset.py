@@ -1,6 +1,6 @@
-"""The one bulk loader every read-side benchmark uses: a province of COMMUNES x
-VILLAGES with a leader and an official per commune, and cases received over 2026
-up to NOW, as a year of real use would leave them.
+"""The one bulk loader every read-side benchmark uses: a country of provinces,
+communes and villages sized to the cases (``communes_for``), and cases received
+over 2026 up to NOW, as a year of real use would leave them.
 
 Fates (deterministic per case number): 85 % resolved — on the spot or after
 escalation, mostly on time, some only after an extension, some late —, 3 %
@@ -23,21 +23,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, bindparam, insert, update
 
 from engine.calendar import LOCAL_TZ
 from engine.db import WRITE
 from engine.models import Case, CaseEvent, CaseFacts, Meeting, RoleGrant, Timer, Unit, User
-from engine.services import directory
 
-__all__ = ["NOW", "YEAR_START", "LEADER", "OFFICIAL", "COMMUNES", "VILLAGES", "Province", "load_province",
+__all__ = ["NOW", "YEAR_START", "LEADER", "OFFICIAL", "PROVINCE_LEADER", "COMMUNES_PER_PROVINCE", "VILLAGES",
+           "communes_for", "Province", "load_province",
            "load_cases", "load_meetings", "sweep_instants"]
 
 NOW = datetime(2026, 12, 9, 2, 0, tzinfo=timezone.utc)  # Wed 09/12/2026 09:00 in Hà Nội
 YEAR_START = datetime(2026, 1, 1, tzinfo=LOCAL_TZ)
-COMMUNES, VILLAGES = 50, 10
+COMMUNES_PER_PROVINCE, VILLAGES = 100, 10  # since 2025: 34 provinces, ~3,300 communes
 CHUNK = 10_000
-LEADER, OFFICIAL = "lb-leader", "lb-official"  # commune X00's; token-authenticated in the HTTP run
+LEADER, OFFICIAL = "lb-leader", "lb-official"  # commune X0000's; token-authenticated in the HTTP run
+PROVINCE_LEADER = "lb-province"  # province P00's
 TOPICS = ("giao_thong", "dat_dai", "moi_truong", "an_sinh_xa_hoi", "an_ninh_trat_tu", "xay_dung", "y_te",
           "giao_duc", "nong_nghiep", "dien_nuoc", "nguoi_co_cong", "thu_tuc_hanh_chinh", "khac")
 PROGRAMMES = ("nghe-dan-noi", "moi-tuan-mot-diem-den")
@@ -46,43 +47,62 @@ ZERO = "0" * 64
 
 @dataclass
 class Province:
-    villages: list[int]  # ids, commune by commune
+    """The loaded tree: every village's id, commune by commune, and commune X0000's."""
+
+    villages: list[int]
     x0_villages: set[int]
-    x0_received: list[str] = field(default_factory=list)  # open cases the X00 leader may act on
+    x0_received: list[str] = field(default_factory=list)  # open cases the X0000 leader may act on
 
 
-def _tree_csv() -> str:
-    lines = ["code,name,level,parent_code", "P,Tỉnh,province,"]
-    for c in range(COMMUNES):
-        lines.append(f"X{c:02d},Xã {c},commune,P")
-        lines += [f"X{c:02d}-{v},Ấp {v},village,X{c:02d}" for v in range(VILLAGES)]
-    return "\n".join(lines) + "\n"
+def communes_for(n: int) -> int:
+    """The country has about 3,300 communes for a million opinions a year (~300
+    each): the tree grows with the cases, from one province of 100 communes."""
+    return max(COMMUNES_PER_PROVINCE, min(3_300, n // 300))
 
 
-def load_province(engine: Engine) -> Province:
-    """Units through the directory service (it computes the paths); users and grants
-    raw, with an unusable password (Argon2 for 100 users would cost a minute)."""
-    from engine.db import make_session_factory
+def _insert_level(conn: Any, rows: list[dict[str, Any]], parent_paths: dict[str, str]) -> dict[str, tuple[int, str]]:
+    """Insert one level of the tree; paths need the new ids, so they follow."""
+    ids = conn.execute(insert(Unit).returning(Unit.id, Unit.code, sort_by_parameter_order=True),
+                       [{k: v for k, v in r.items() if k != "parent_code"} | {"path": ""} for r in rows]).all()
+    out = {code: (uid, f"{parent_paths.get(r['parent_code'], '/')}{uid}/") for (uid, code), r in zip(ids, rows)}
+    conn.execute(update(Unit).where(Unit.id == bindparam("uid")).values(path=bindparam("new_path")),
+                 [dict(uid=uid, new_path=path) for uid, path in out.values()])
+    return out
 
-    with make_session_factory(engine)() as s, s.begin():
-        directory.import_units(s, directory.read_units_csv(__import__("io").StringIO(_tree_csv())))
+
+def load_province(engine: Engine, n: int) -> Province:
+    """A country of provinces (P00...) of COMMUNES_PER_PROVINCE communes
+    (X0000...) of VILLAGES villages each, ``communes_for(n)`` communes in all; a
+    leader and an official per commune, a leader per province. Written with Core
+    (36,000 units through the directory service would take minutes); users get an
+    unusable password (the HTTP run signs in with an API token)."""
+    communes = communes_for(n)
+    provinces = -(-communes // COMMUNES_PER_PROVINCE)
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-        units = {code: uid for uid, code in conn.execute(select(Unit.id, Unit.code))}
-        users = []
-        for c in range(COMMUNES):
-            for role in ("leader", "official"):
-                name = {("X00", "leader"): LEADER, ("X00", "official"): OFFICIAL}.get((f"X{c:02d}", role),
-                                                                                      f"u-{role}-{c:02d}")
-                users.append(dict(username=name, full_name=name, password_hash="!", language="vi",
-                                  is_active=True, created_at=NOW))
-        ids = conn.execute(insert(User).returning(User.id, User.username, sort_by_parameter_order=True), users)
-        grants = []
-        for uid, name in ids:
-            role = "leader" if "leader" in name else "official"
-            commune = "X00" if name in (LEADER, OFFICIAL) else f"X{name[-2:]}"
-            grants.append(dict(user_id=uid, role=role, unit_id=units[commune]))
-        conn.execute(insert(RoleGrant), grants)
-    villages = [units[f"X{c:02d}-{v}"] for c in range(COMMUNES) for v in range(VILLAGES)]
+        paths: dict[str, str] = {}
+        levels = [
+            [dict(code=f"P{p:02d}", name=f"Tỉnh {p}", level="province", parent_code=None) for p in range(provinces)],
+            [dict(code=f"X{c:04d}", name=f"Xã {c}", level="commune", parent_code=f"P{c // COMMUNES_PER_PROVINCE:02d}")
+             for c in range(communes)],
+            [dict(code=f"X{c:04d}-{v}", name=f"Ấp {v}", level="village", parent_code=f"X{c:04d}")
+             for c in range(communes) for v in range(VILLAGES)],
+        ]
+        units: dict[str, int] = {}
+        for rows in levels:
+            for r in rows:
+                r["parent_id"] = units.get(r["parent_code"])
+            level = _insert_level(conn, rows, paths)
+            paths.update({code: path for code, (_, path) in level.items()})
+            units.update({code: uid for code, (uid, _) in level.items()})
+        people = [(LEADER, "leader", "X0000"), (OFFICIAL, "official", "X0000"), (PROVINCE_LEADER, "leader", "P00")]
+        people += [(f"u-{role}-{c:04d}", role, f"X{c:04d}") for c in range(1, communes) for role in ("leader", "official")]
+        people += [(f"u-leader-p{p:02d}", "leader", f"P{p:02d}") for p in range(1, provinces)]
+        ids = conn.execute(insert(User).returning(User.id, sort_by_parameter_order=True), [dict(
+            username=name, full_name=name, password_hash="!", language="vi", is_active=True, created_at=NOW)
+            for name, _, _ in people]).scalars().all()
+        conn.execute(insert(RoleGrant), [dict(user_id=uid, role=role, unit_id=units[unit])
+                                         for uid, (_, role, unit) in zip(ids, people)])
+    villages = [units[f"X{c:04d}-{v}"] for c in range(communes) for v in range(VILLAGES)]
     return Province(villages, set(villages[:VILLAGES]))
 
 

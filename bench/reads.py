@@ -51,7 +51,7 @@ def _grow(engine: Engine, province: Any, start: int, stop: int, due: int) -> dic
     sweeps = [timed_sweep(engine, at) for at in sweep_instants(SWEEPS)]
     sweeps.sort(key=lambda r: r["seconds"])
     return {"cases": stop, "load_seconds": seconds, "mb": database_mb(engine), "sweep": sweeps[len(sweeps) // 2],
-            "report": timed_report(engine, NOW)}
+            "report": timed_report(engine, NOW, None), "province_report": timed_report(engine, NOW, "P00")}
 
 
 def run_read_benchmarks(url: str, n: int, tmp: Path) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def run_read_benchmarks(url: str, n: int, tmp: Path) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
-        province = load_province(engine)
+        province = load_province(engine, n)
         steps = [_grow(engine, province, 0, small, due)]
         if n > small:
             steps.append(_grow(engine, province, small, n, due))

@@ -7,9 +7,11 @@ from typing import Any
 
 def print_writes(rows: list[dict[str, Any]]) -> None:
     width = max(len(r["name"]) for r in rows)
-    print(f"{'benchmark':<{width}}  {'nghedan/s':>10}  {'raw Core/s':>10}  {'ratio':>6}")
+    base = max(len(r["baseline"]) for r in rows)
+    print(f"{'benchmark':<{width}}  {'nghedan/s':>10}  {'baseline/s':>10}  {'ratio':>6}  {'baseline':<{base}}")
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['per_second']:>10.0f}  {r['baseline_per_second']:>10.0f}  {r['ratio']:>6.2f}")
+        print(f"{r['name']:<{width}}  {r['per_second']:>10.0f}  {r['baseline_per_second']:>10.0f}  "
+              f"{r['ratio']:>6.2f}  {r['baseline']}")
 
 
 def print_reads(reads: dict[str, Any]) -> None:
@@ -36,11 +38,13 @@ def print_growth(steps: list[dict[str, Any]]) -> None:
     """The sweep and the report at each size, and the big-to-small ratio: the
     sweep's cost should follow its due timers (same count at both sizes)."""
     print(f"\n{'cases':>10}  {'MB':>6}  {'sweep s':>8}  {'CPU s':>6}  {'timers':>6}  {'stmts':>6}  "
-          f"{'report s':>8}  {'JSON s':>6}")
+          f"{'report s':>8}  {'province':>8}  {'JSON s':>6}")
     for s in steps:
         sw, rep = s["sweep"], s["report"]
         print(f"{s['cases']:>10,}  {s['mb']:>6.0f}  {sw['seconds']:>8.3f}  {sw['cpu']:>6.3f}  {sw['claimed']:>6}  "
-              f"{sw['statements']:>6}  {rep['seconds']:>8.3f}  {rep['json_seconds']:>6.3f}")
+              f"{sw['statements']:>6}  {rep['seconds']:>8.3f}  {s['province_report']['seconds']:>8.3f}  "
+              f"{rep['json_seconds']:>6.3f}")
+    print("(report: the whole country's year; province: one province's)")
     if len(steps) == 2:
         small, big = steps
         print(f"sweep time ratio {big['sweep']['seconds'] / small['sweep']['seconds']:.2f} (target < 2, "

@@ -37,7 +37,7 @@ def _prepare(engine: Engine) -> tuple[str, list[str]]:
     with sessions() as s:
         actor = directory.actor_for(s, LEADER)
     service = CaseService(sessions, load_builtin(), clock)
-    item = NewCase(workflow="nghe-dan-noi", unit="X00-0", topic="khac", kind="kien_nghi", content="Ý kiến mới")
+    item = NewCase(workflow="nghe-dan-noi", unit="X0000-0", topic="khac", kind="kien_nghi", content="Ý kiến mới")
     fresh = [c.code for start in range(0, FRESH, 20) for c in service.create_many(actor, [item] * 20)]
     return token, fresh
 

@@ -168,7 +168,10 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
                 dated = dated.where(or_(Case.due_at > due, and_(Case.due_at == due, Case.id > last)))
             cases = list(session.scalars(dated.order_by(Case.due_at, Case.id).limit(limit + 1)))
             last = 0
-        if len(cases) <= limit:
+        # A deadline bound (overdue, due from/until) already rules the undated out;
+        # asking anyway would walk every closed case's NULL deadline to find none.
+        bounded = query.overdue_at is not None or query.due_from is not None or query.due_until is not None
+        if len(cases) <= limit and not bounded:
             undated = stmt.where(Case.due_at.is_(None), Case.id > last).order_by(Case.id)
             cases += session.scalars(undated.limit(limit + 1 - len(cases)))
 

@@ -35,9 +35,14 @@ class Meeting(Base):
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        # The overdue board and the sweep read open cases by handling unit and due time.
-        Index("ix_cases_handling_state_due", "handling_unit_id", "state", "due_at"),
+        # A list is scoped to "origin or handling unit under the actor's units": each
+        # side of that OR reads its own index, narrowed by the list's order column
+        # (engine.listing), so a page costs what the actor's units hold (for the
+        # overdue board: their open cases with a deadline), not the whole table.
         Index("ix_cases_origin_received", "origin_unit_id", "received_at"),
+        Index("ix_cases_handling_received", "handling_unit_id", "received_at"),
+        Index("ix_cases_origin_due", "origin_unit_id", "due_at"),
+        Index("ix_cases_handling_due", "handling_unit_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +86,9 @@ class Case(Base):
     origin_unit: Mapped[Unit] = relationship(foreign_keys=[origin_unit_id], lazy="joined")
     handling_unit: Mapped[Unit] = relationship(foreign_keys=[handling_unit_id], lazy="joined")
     meeting: Mapped[Meeting | None] = relationship()
-    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id])
+    # Read-only: a self-referential relationship the unit of work had to order would
+    # make it flush cases (and their events, facts, timers) one row at a time.
+    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id], viewonly=True)
 
 
 class CaseEvent(Base):

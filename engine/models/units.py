@@ -21,13 +21,16 @@ class Unit(Base):
     """
 
     __tablename__ = "units"
+    __table_args__ = (Index("ix_units_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    path: Mapped[str] = mapped_column(String(400), index=True)
+    # Scopes match paths by prefix (LIKE '/1/7/%'); PostgreSQL uses an index for
+    # that only with pattern ops (or a C collation), SQLite with its default one.
+    path: Mapped[str] = mapped_column(String(400))
     # The 2025 reform abolished districts and merged communes: a case keeps the
     # unit valid when it was received; the successor says where its work went.
     valid_from: Mapped[date | None] = mapped_column(Date)

@@ -71,10 +71,12 @@ def _choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
 
 class _Batch:
     """What one batch of new opinions shares: the units already looked up (a
-    meeting's opinions mostly name the same village) and the codes already given."""
+    meeting's opinions mostly name the same village), the code prefix of each root
+    unit and the codes already given."""
 
     def __init__(self) -> None:
         self.units: dict[tuple[str, str, date], Unit] = {}
+        self.prefixes: dict[int, str] = {}
         self.codes: set[str] = set()
 
     def unit(self, lookup: Callable[[Session, str, Any, datetime], Unit], session: Session, field: str, code: Any,
@@ -219,7 +221,7 @@ class CaseService:
             meeting_id = meeting.id
         state = wf.initial
         case = Case(
-            code=self._fresh_code(session, origin, received_at, batch.codes), workflow_key=wf.key, state=state,
+            code=self._fresh_code(session, origin, received_at, batch), workflow_key=wf.key, state=state,
             kind=_choice("kind", new.kind, KINDS), topic=_choice("topic", new.topic, TOPICS),
             channel=_choice("channel", new.channel, CHANNELS), content=clean_text("content", new.content),
             citizen_name=optional_text("citizen_name", new.citizen_name), citizen_phone=clean_phone(new.citizen_phone),
@@ -249,15 +251,17 @@ class CaseService:
             "meeting_id": case.meeting_id, "citizen_sha256": hashlib.sha256(who.encode()).hexdigest(),
         }
 
-    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, taken: set[str]) -> str:
-        root = session.get(Unit, int(origin.path.strip("/").split("/")[0]))
-        prefix = code_prefix(root.code if root else origin.code)
-        year = self.calendar_day(received_at).year
+    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, batch: _Batch) -> str:
+        root_id = int(origin.path.strip("/").split("/")[0])
+        if root_id not in batch.prefixes:
+            root = session.get(Unit, root_id)
+            batch.prefixes[root_id] = code_prefix(root.code if root else origin.code)
+        prefix, year = batch.prefixes[root_id], self.calendar_day(received_at).year
         while True:
             code = new_code(prefix, year)
-            # ``taken``: this batch's codes, not yet flushed so invisible to the query.
-            if code not in taken and session.scalar(select(Case.id).where(Case.code == code)) is None:
-                taken.add(code)
+            # The batch's own codes are not flushed yet, so the query cannot see them.
+            if code not in batch.codes and session.scalar(select(Case.id).where(Case.code == code)) is None:
+                batch.codes.add(code)
                 return code
 
     def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
