@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .actors import Actor
-from .models import Case, Unit
+from .models import Case, Unit, path_under
 
 __all__ = ["scope_clause", "count_by_state"]
 
@@ -20,8 +20,8 @@ def scope_clause(actor: Actor) -> ColumnElement[bool]:
     if not roots:
         return false()
     origin, handling = aliased(Unit), aliased(Unit)
-    in_origin = select(origin.id).where(or_(*[origin.path.startswith(r) for r in roots]))
-    in_handling = select(handling.id).where(or_(*[handling.path.startswith(r) for r in roots]))
+    in_origin = select(origin.id).where(or_(*[path_under(origin.path, r) for r in roots]))
+    in_handling = select(handling.id).where(or_(*[path_under(handling.path, r) for r in roots]))
     return or_(Case.origin_unit_id.in_(in_origin), Case.handling_unit_id.in_(in_handling))
 
 

@@ -28,7 +28,7 @@ from ..audit import _check as check_chain  # the verdict verify_case gives, on e
 from ..calendar import LOCAL_TZ
 from ..codes import normalise_code
 from ..errors import NotFound, RoleNotAllowed
-from ..models import Case, CaseEvent, Unit
+from ..models import Case, CaseEvent, Unit, path_under
 from .masking import IDENTITY_DATA_KEYS, WITHHELD, contact_for, disclosure
 from .period import Period
 from .scope import AUDIT_ROLES, resolve_scope
@@ -73,8 +73,8 @@ def _case_ids(session: Session, sel: CaseSelection) -> Iterator[list[int]]:
         return
     assert sel.period is not None
     origin, handling = aliased(Unit), aliased(Unit)
-    in_origin = select(origin.id).where(or_(*[origin.path.startswith(p) for p in sel.unit_paths]))
-    in_handling = select(handling.id).where(or_(*[handling.path.startswith(p) for p in sel.unit_paths]))
+    in_origin = select(origin.id).where(or_(*[path_under(origin.path, p) for p in sel.unit_paths]))
+    in_handling = select(handling.id).where(or_(*[path_under(handling.path, p) for p in sel.unit_paths]))
     last = 0
     while True:
         ids = list(session.scalars(

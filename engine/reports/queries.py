@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, aliased
 from ..actors import Actor
 from ..calendar import LOCAL_TZ
 from ..errors import InvalidField
-from ..models import CaseEvent, Meeting, Unit
+from ..models import CaseEvent, Meeting, Unit, path_under
 from ..models.reports import REMARK_TRIGGERS, CaseFacts
 from ..vocab import TOPICS
 from .period import Period
@@ -191,7 +191,7 @@ def _case_aggregates(f: Any, end: datetime) -> list[ColumnElement[Any]]:
 
 def _in_units(unit_id: ColumnElement[int], scope: Scope) -> ColumnElement[bool]:
     u = aliased(Unit, name="scope_unit")
-    return unit_id.in_(select(u.id).where(or_(*[u.path.startswith(p) for p in scope.paths])))
+    return unit_id.in_(select(u.id).where(or_(*[path_under(u.path, p) for p in scope.paths])))
 
 
 def _row_units(session: Session, scope: Scope) -> list[Unit]:
@@ -212,7 +212,7 @@ def _unit_rows(session: Session, scope: Scope, row_units: list[Unit]) -> dict[in
     prefixes = sorted(((u.path, u.id) for u in row_units if u.id != own), key=lambda p: -len(p[0]))
     out: dict[int, int] = {}
     for unit_id, path in session.execute(select(Unit.id, Unit.path).where(
-            or_(*[Unit.path.startswith(p) for p in scope.paths]))):
+            or_(*[path_under(Unit.path, p) for p in scope.paths]))):
         if unit_id == own:
             out[unit_id] = own
             continue

@@ -15,7 +15,7 @@ from engine.actors import Actor
 from engine.calendar import WorkingCalendar
 from engine.deadlines import lateness
 from engine.listing import CaseQuery, CaseRow, count_cases, page_cases
-from engine.models import Unit
+from engine.models import Unit, path_under
 from engine.vocab import TOPICS
 from engine.workflow import Workflow
 
@@ -129,7 +129,7 @@ def scope_units(session: Session, actor: Actor) -> list[UnitOption]:
     roots = actor.scope_paths()
     if not roots:
         return []
-    units = list(session.scalars(select(Unit).where(or_(*[Unit.path.startswith(r) for r in roots]))))
+    units = list(session.scalars(select(Unit).where(or_(*[path_under(Unit.path, r) for r in roots]))))
     return unit_tree(units)
 
 
@@ -138,7 +138,7 @@ def intake_units(session: Session, actor: Actor, day: date) -> list[UnitOption]:
     roots = sorted({g.unit_path for g in actor.grants if g.role in ("official", "leader")})
     if not roots:
         return []
-    units = list(session.scalars(select(Unit).where(or_(*[Unit.path.startswith(r) for r in roots]))))
+    units = list(session.scalars(select(Unit).where(or_(*[path_under(Unit.path, r) for r in roots]))))
     return unit_tree(_valid(units, day))
 
 

@@ -23,7 +23,7 @@ from engine.authz import CREATE, decide
 from engine.calendar import LOCAL_TZ
 from engine.errors import DomainError, InvalidField, OutOfScope
 from engine.listing import case_row
-from engine.models import Case, Meeting, Unit
+from engine.models import Case, Meeting, Unit, path_under
 from engine.models.web_sessions import WebFormNonce
 from engine.queries import scope_clause
 from engine.services.calendars import load_calendar
@@ -334,7 +334,7 @@ def _with(item: NewCase, meeting_id: int, received_at: datetime) -> NewCase:
 
 def _scope_units(actor: Any) -> Any:
     roots = actor.scope_paths()
-    return select(Unit.id).where(or_(*[Unit.path.startswith(r) for r in roots])) if roots else None
+    return select(Unit.id).where(or_(*[path_under(Unit.path, r) for r in roots])) if roots else None
 
 
 @router.get("/meetings")

@@ -19,7 +19,7 @@ from engine.actors import Actor
 from engine.calendar import LOCAL_TZ
 from engine.codes import normalise_code
 from engine.errors import DomainError, InvalidField, NotFound, OutOfScope, RoleNotAllowed
-from engine.models import Unit
+from engine.models import Unit, path_under
 from engine.reports import AUDIT_ROLES, REPORT_ROLES, Period
 from engine.reports.audit_export import iter_case_exports, select_case, select_unit, verify_cases
 from engine.reports.export import summary_lines
@@ -66,7 +66,7 @@ def _unit_choices(ctx: Ctx, actor: Actor, roles: tuple[str, ...]) -> list[tuple[
         return []
     with ctx.c.sessions() as session:
         units = session.execute(
-            select(Unit.code, Unit.name, Unit.path).where(or_(*[Unit.path.startswith(r) for r in roots]))
+            select(Unit.code, Unit.name, Unit.path).where(or_(*[path_under(Unit.path, r) for r in roots]))
             .order_by(Unit.path).limit(400)).all()
     top = min(len(r.strip("/").split("/")) for r in roots)
     out = []
