@@ -35,11 +35,13 @@ def database_mb(engine: Engine) -> float:
 
 
 def _analyze(engine: Engine) -> None:
-    # What autovacuum (PostgreSQL) or the worker's nightly PRAGMA optimize (SQLite)
-    # would have done to a database that grew over a year.
-    with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-        conn.commit()
+    # What autovacuum would have done to a PostgreSQL database that grew over a
+    # year. SQLite gets none, as in production (its plans for these queries were
+    # checked to be the same with and without statistics).
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
 
 
 def _grow(engine: Engine, province: Any, start: int, stop: int, due: int) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """HTTP throughput and memory: the real app in a subprocess driven over loopback by
 a second process (bench.http_driver), then the web server's and one
-``nghedan sweep`` run's peak RSS."""
+running worker's peak RSS."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,13 @@ from engine.services.tokens import issue_token
 from workflows import load_builtin
 
 from .dataset import LEADER
-from .web_server import ROOT, peak_rss_mb, run_measured, served
+from .web_server import ROOT, peak_rss_mb, running, served
 
 THREADS = 4
 MAX_REQUESTS, MAX_SECONDS = 1_000, 10.0  # per endpoint: 2,000 requests or 20 s in all
 FRESH = 400
 MEMORY_TARGET_MB = 200.0
+WORKER_SECONDS = 8.0
 
 
 def _prepare(engine: Engine) -> tuple[str, list[str]]:
@@ -60,11 +62,21 @@ def run_serving_benchmarks(engine: Engine, url: str, read_codes: list[str], cont
             rows.append({"name": name, "context": f"{context}, {THREADS} client threads, {r['errors']} errors",
                          **r})
         server_mb = peak_rss_mb(proc.pid)
-    status, sweep_mb, output = run_measured([str(Path(sys.executable).with_name("nghedan")), "sweep"], url)
-    if status != 0:
-        raise RuntimeError(f"nghedan sweep failed ({status}): {output[-2000:]}")
+    worker_mb = _worker_peak_mb(url, tmp / "worker.log")
     return rows + [
         {"name": "web server peak RSS", "context": context, "mb": server_mb, "target_mb": MEMORY_TARGET_MB},
-        {"name": "nghedan sweep peak RSS", "context": f"{context}; sweep: {output.strip()}", "mb": sweep_mb,
-         "target_mb": MEMORY_TARGET_MB},
+        {"name": "nghedan worker peak RSS", "context": f"{context}, after {WORKER_SECONDS:.0f} s of 1 s sweeps",
+         "mb": worker_mb, "target_mb": MEMORY_TARGET_MB},
     ]
+
+
+def _worker_peak_mb(url: str, log: Path) -> float:
+    """The real worker (scheduler, sweeps every second, deliveries) for a few
+    seconds; its peak RSS while still running."""
+    with running([str(Path(sys.executable).with_name("nghedan")), "worker", "--interval", "1"], url, log) as proc:
+        time.sleep(WORKER_SECONDS)
+        if proc.poll() is not None:
+            raise RuntimeError(f"nghedan worker exited ({proc.returncode}): {log.read_text(errors='replace')[-2000:]}")
+        if "executed successfully" not in log.read_text(errors="replace"):
+            raise RuntimeError(f"nghedan worker did not sweep: {log.read_text(errors='replace')[-2000:]}")
+        return peak_rss_mb(proc.pid)

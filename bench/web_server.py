@@ -1,6 +1,6 @@
 """The real app in a subprocess (``uvicorn web.app:create_app --factory``, as
-``nghedan serve`` runs it) on 127.0.0.1 and a free port, always stopped on exit,
-and the peak RSS of a process (VmHWM) or of a finished child (wait4)."""
+``nghedan serve`` runs it) on 127.0.0.1 and a free port, the worker in another,
+both always stopped on exit, and the peak RSS of a running process (VmHWM)."""
 
 from __future__ import annotations
 
@@ -68,12 +68,19 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError("no VmHWM in /proc status")
 
 
-def run_measured(args: list[str], url: str) -> tuple[int, float, str]:
-    """Run a command to completion; its exit status, its own peak RSS in MB
-    (wait4's ru_maxrss, this child only) and its output."""
-    proc = subprocess.Popen(args, cwd=ROOT, env=bench_env(url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.stdout is not None
-    output = proc.stdout.read().decode(errors="replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024, output
+@contextmanager
+def running(args: list[str], url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A long-running command (the worker), always stopped on exit. Peak RSS is read
+    from the running process's VmHWM: a finished child's wait4 ru_maxrss would also
+    count the pages it shared with this (large) process between fork and exec."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=bench_env(url), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
