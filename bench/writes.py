@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from engine import migrate
 from engine.clock import FrozenClock
@@ -53,6 +53,39 @@ def _setup(url: str) -> tuple[Engine, CaseService, Actor]:
     return engine, service, actor
 
 
+# The baselines' statements are built once and executed with parameters, the
+# fastest way to write with Core (a new ``.values(...)`` per row would pay for
+# building and cache-keying a statement each time).
+INSERT_CASE_RETURNING = insert(Case).returning(Case.id)
+INSERT_EVENT, INSERT_FACTS, INSERT_OUTBOX, INSERT_TIMER = (insert(CaseEvent), insert(CaseFacts),
+                                                          insert(OutboxMessage), insert(Timer))
+SELECT_VERSION = select(Case.version).where(Case.id == bindparam("cid"))
+UPDATE_CASE = update(Case).where(Case.id == bindparam("cid"), Case.version == bindparam("old_version"))
+UPDATE_FACTS = update(CaseFacts).where(CaseFacts.case_id == bindparam("cid")).values(
+    on_site_at=func.coalesce(CaseFacts.on_site_at, bindparam("at")), met_at=func.coalesce(CaseFacts.met_at, bindparam("at")))
+CANCEL_TIMERS = update(Timer).where(Timer.case_id == bindparam("cid"), Timer.status == "pending")
+
+
+def _case_row(code: str, unit_id: int, now: datetime, due: datetime) -> dict[str, Any]:
+    return dict(code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
+                channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
+                received_at=now, stage_started_at=now, due_at=due, created_at=now, updated_at=now, event_count=1,
+                head_hash="0" * 64, version=1, stage_seq=1)
+
+
+def _creation_rows(case_id: int, code: str, unit_id: int, now: datetime, due: datetime) -> tuple[Any, ...]:
+    event = dict(case_id=case_id, seq=1, at=now, actor="bench", trigger="receive", from_state=None,
+                 to_state="received", note="", data={"content": "Nội dung ý kiến"}, prev_hash="0" * 64,
+                 hash=hashlib.sha256(json.dumps({"c": code}).encode()).hexdigest())
+    facts = dict(origin_unit_id=unit_id, received_month=f"{now:%Y-%m}", topic="khac", workflow_key="nghe-dan-noi",
+                 case_id=case_id, kind="kien_nghi", received_at=now)
+    outbox = dict(dedup_key=f"case:{code}:event:1", kind="case.created", case_id=case_id, unit_id=unit_id,
+                  payload={"code": code}, created_at=now, status="pending")
+    timers = [dict(case_id=case_id, rule=rule, stage_seq=1, state="received", due_at=due, status="pending",
+                   created_at=now, result="") for rule in ("remind", "overdue", "auto_escalate")]
+    return event, facts, outbox, timers
+
+
 def _raw_ingest_per_row(engine: Engine, n: int, unit_id: int, now: datetime, tag: str) -> int:
     """The rows the service writes for each opinion — the case, its creation event,
     its report facts, its outbox message and its three deadline timers (remind,
@@ -63,55 +96,29 @@ def _raw_ingest_per_row(engine: Engine, n: int, unit_id: int, now: datetime, tag
         with engine.connect().execution_options(**WRITE) as conn, conn.begin():
             for i in range(start, min(start + BATCH, n)):
                 code = f"RAW-{tag}-{i:07d}"
-                case_id = conn.execute(insert(Case).values(
-                    code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
-                    channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
-                    received_at=now, stage_started_at=now, due_at=due, created_at=now,
-                    updated_at=now, event_count=1, head_hash="0" * 64, version=1, stage_seq=1,
-                ).returning(Case.id)).scalar_one()
-                digest = hashlib.sha256(json.dumps({"c": code}).encode()).hexdigest()
-                conn.execute(insert(CaseEvent).values(
-                    case_id=case_id, seq=1, at=now, actor="bench", trigger="receive", from_state=None,
-                    to_state="received", note="", data={"content": "Nội dung ý kiến"}, prev_hash="0" * 64, hash=digest))
-                conn.execute(insert(CaseFacts).values(
-                    origin_unit_id=unit_id, received_month=f"{now:%Y-%m}", topic="khac", workflow_key="nghe-dan-noi",
-                    case_id=case_id, kind="kien_nghi", received_at=now))
-                conn.execute(insert(OutboxMessage).values(
-                    dedup_key=f"case:{code}:event:1", kind="case.created", case_id=case_id, unit_id=unit_id,
-                    payload={"code": code}, created_at=now, status="pending"))
-                conn.execute(insert(Timer), [dict(case_id=case_id, rule=rule, stage_seq=1, state="received",
-                                                  due_at=due, status="pending", created_at=now, result="")
-                                             for rule in ("remind", "overdue", "auto_escalate")])
+                case_id = conn.execute(INSERT_CASE_RETURNING, _case_row(code, unit_id, now, due)).scalar_one()
+                event, facts, outbox, timers = _creation_rows(case_id, code, unit_id, now, due)
+                conn.execute(INSERT_EVENT, event)
+                conn.execute(INSERT_FACTS, facts)
+                conn.execute(INSERT_OUTBOX, outbox)
+                conn.execute(INSERT_TIMER, timers)
     return n
 
 
 def _raw_ingest_multirow(engine: Engine, n: int, unit_id: int, now: datetime, tag: str) -> int:
-    """The rows the service writes for each opinion — the case, its creation event,
-    its report facts, its outbox message and its three deadline timers (remind,
-    overdue, auto-escalate) —, one transaction and one multi-row statement per table
-    per meeting; no checks, no chain."""
+    """The same rows, one transaction and one multi-row statement per table per
+    meeting: the floor for writing them."""
     due = now + timedelta(days=14)
     for start in range(0, n, BATCH):
         codes = [f"RAW-{tag}-{i:07d}" for i in range(start, min(start + BATCH, n))]
         with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-            ids = list(conn.execute(insert(Case).returning(Case.id, sort_by_parameter_order=True), [dict(
-                code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
-                channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
-                received_at=now, stage_started_at=now, due_at=due, created_at=now, updated_at=now, event_count=1,
-                head_hash="0" * 64, version=1, stage_seq=1) for code in codes]).scalars())
-            conn.execute(insert(CaseEvent), [dict(
-                case_id=case_id, seq=1, at=now, actor="bench", trigger="receive", from_state=None,
-                to_state="received", note="", data={"content": "Nội dung ý kiến"}, prev_hash="0" * 64,
-                hash=hashlib.sha256(json.dumps({"c": code}).encode()).hexdigest()) for case_id, code in zip(ids, codes)])
-            conn.execute(insert(CaseFacts), [dict(
-                origin_unit_id=unit_id, received_month=f"{now:%Y-%m}", topic="khac", workflow_key="nghe-dan-noi",
-                case_id=case_id, kind="kien_nghi", received_at=now) for case_id in ids])
-            conn.execute(insert(OutboxMessage), [dict(
-                dedup_key=f"case:{code}:event:1", kind="case.created", case_id=case_id, unit_id=unit_id,
-                payload={"code": code}, created_at=now, status="pending") for case_id, code in zip(ids, codes)])
-            conn.execute(insert(Timer), [dict(case_id=case_id, rule=rule, stage_seq=1, state="received", due_at=due,
-                                              status="pending", created_at=now, result="")
-                                         for case_id in ids for rule in ("remind", "overdue", "auto_escalate")])
+            ids = list(conn.execute(insert(Case).returning(Case.id, sort_by_parameter_order=True),
+                                    [_case_row(code, unit_id, now, due) for code in codes]).scalars())
+            rows = [_creation_rows(cid, code, unit_id, now, due) for cid, code in zip(ids, codes)]
+            conn.execute(INSERT_EVENT, [r[0] for r in rows])
+            conn.execute(INSERT_FACTS, [r[1] for r in rows])
+            conn.execute(INSERT_OUTBOX, [r[2] for r in rows])
+            conn.execute(INSERT_TIMER, [t for r in rows for t in r[3]])
     return n
 
 
@@ -121,23 +128,21 @@ def _raw_transitions(engine: Engine, ids: list[int], now: datetime) -> int:
     stage's two timers."""
     for case_id in ids:
         with engine.connect().execution_options(**WRITE) as conn, conn.begin():
-            version = conn.execute(select(Case.version).where(Case.id == case_id)).scalar_one()
-            conn.execute(update(Case).where(Case.id == case_id, Case.version == version).values(
-                state="answered_on_site", answer="Đã trả lời", version=version + 1, event_count=2, updated_at=now,
-                stage_seq=2, last_stage_outcome="met", last_stage_state="received", last_stage_ended_at=now))
-            conn.execute(insert(CaseEvent).values(
+            version = conn.execute(SELECT_VERSION, {"cid": case_id}).scalar_one()
+            conn.execute(UPDATE_CASE, dict(
+                cid=case_id, old_version=version, state="answered_on_site", answer="Đã trả lời", version=version + 1,
+                event_count=2, updated_at=now, stage_seq=2, last_stage_outcome="met", last_stage_state="received",
+                last_stage_ended_at=now))
+            conn.execute(INSERT_EVENT, dict(
                 case_id=case_id, seq=2, at=now, actor="bench", trigger="answer_on_site", from_state="received",
                 to_state="answered_on_site", note="", data={"answer": "Đã trả lời"}, prev_hash="0" * 64, hash="1" * 64))
-            conn.execute(update(CaseFacts).where(CaseFacts.case_id == case_id).values(
-                on_site_at=func.coalesce(CaseFacts.on_site_at, now), met_at=func.coalesce(CaseFacts.met_at, now)))
-            conn.execute(insert(OutboxMessage).values(
-                dedup_key=f"raw:{case_id}:2", kind="case.transitioned", case_id=case_id, payload={},
-                created_at=now, status="pending"))
-            conn.execute(update(Timer).where(Timer.case_id == case_id, Timer.status == "pending").values(
-                status="cancelled", result="stage ended"))
-            conn.execute(insert(Timer), [dict(case_id=case_id, rule=rule, stage_seq=2, state="answered_on_site",
-                                              due_at=now + timedelta(days=10), status="pending", created_at=now,
-                                              result="") for rule in ("remind", "overdue")])
+            conn.execute(UPDATE_FACTS, {"cid": case_id, "at": now})
+            conn.execute(INSERT_OUTBOX, dict(dedup_key=f"raw:{case_id}:2", kind="case.transitioned", case_id=case_id,
+                                             payload={}, created_at=now, status="pending"))
+            conn.execute(CANCEL_TIMERS, {"cid": case_id, "status": "cancelled", "result": "stage ended"})
+            conn.execute(INSERT_TIMER, [dict(case_id=case_id, rule=rule, stage_seq=2, state="answered_on_site",
+                                             due_at=now + timedelta(days=10), status="pending", created_at=now,
+                                             result="") for rule in ("remind", "overdue")])
     return len(ids)
 
 

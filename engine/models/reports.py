@@ -15,10 +15,11 @@ projection from it (a test checks both agree on random histories).
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, event, func, insert, literal, update
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, bindparam, event, func, insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
@@ -115,17 +116,31 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
     one INSERT for a new case, one UPDATE for an event that changes a figure,
     nothing for remarks and extensions."""
     changes = project_event(ev)
-    table = CaseFacts.__table__
     if ev.from_state is None:
         case: Case = ev.case
         received = case.received_at
-        connection.execute(insert(table).values(
+        # A constant statement with parameters: the hook runs for every event, and a
+        # fresh .values(...) statement would be built and cache-keyed each time.
+        connection.execute(_INSERT_FACTS, dict(
             case_id=ev.case_id, origin_unit_id=case.origin_unit_id, workflow_key=case.workflow_key,
             kind=case.kind, topic=case.topic, received_at=received,
             received_month=received.astimezone(LOCAL_TZ).strftime("%Y-%m"), **changes,
         ))
     elif changes:
-        connection.execute(update(table).where(table.c.case_id == ev.case_id).values({
-            name: func.coalesce(table.c[name], literal(value, table.c[name].type)) if name in FIRST_ONLY else value
-            for name, value in changes.items()
-        }))
+        connection.execute(_update_facts(frozenset(changes)),
+                           {"fact_case_id": ev.case_id, **{f"new_{k}": v for k, v in changes.items()}})
+
+
+_INSERT_FACTS = insert(CaseFacts.__table__)
+
+
+@functools.lru_cache(maxsize=64)
+def _update_facts(columns: frozenset[str]) -> Any:
+    """The UPDATE for one set of changed columns (a handful of sets occur); a column
+    in FIRST_ONLY keeps its first value."""
+    table = CaseFacts.__table__
+    return update(table).where(table.c.case_id == bindparam("fact_case_id")).values({
+        name: func.coalesce(table.c[name], bindparam(f"new_{name}", type_=table.c[name].type)) if name in FIRST_ONLY
+        else bindparam(f"new_{name}", type_=table.c[name].type)
+        for name in sorted(columns)
+    })
