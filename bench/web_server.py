@@ -31,20 +31,10 @@ def free_port() -> int:
 @contextmanager
 def served(url: str, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
-                                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                                cwd=ROOT, env=bench_env(url), stdout=out, stderr=subprocess.STDOUT)
-        try:
-            _wait_listening(proc, port, log)
-            yield proc, f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with running([sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory", "--host", "127.0.0.1",
+                  "--port", str(port), "--log-level", "warning"], url, log) as proc:
+        _wait_listening(proc, port, log)
+        yield proc, f"http://127.0.0.1:{port}"
 
 
 def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 60) -> None:

@@ -106,3 +106,20 @@ def service(sessions, workflows, clock) -> CaseService:  # type: ignore[no-untyp
 @pytest.fixture
 def world(service: CaseService) -> World:
     return build_world(service)
+
+
+@pytest.fixture
+def run(db_url):
+    """The ``nghedan`` CLI in-process on this test's database: ``run(*args, input=,
+    lang=)`` returns click's result (exit code, output)."""
+    from click.testing import CliRunner
+
+    from web.cli.main import _register, cli
+
+    _register()
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, lang: str = "vi"):
+        return runner.invoke(cli, ["--lang", lang, "--database-url", db_url, *args], input=input)
+
+    return invoke

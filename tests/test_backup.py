@@ -5,6 +5,8 @@ web server starts with several workers (docs/deploy.md relies on it)."""
 
 from __future__ import annotations
 
+import functools
+
 import os
 import signal
 import socket
@@ -30,19 +32,14 @@ from engine.models import Base, Case
 from engine.services import calendars
 from web import backup as backups
 from web.backup import postgres
-from web.cli.main import _register, cli
+from web.cli.main import cli
 from web.worker import WorkerLock
 
 
 @pytest.fixture
-def run(db_url):
-    _register()
-    runner = CliRunner()
-
-    def invoke(*args: str, lang: str = "en"):
-        return runner.invoke(cli, ["--lang", lang, "--database-url", db_url, *args])
-
-    return invoke
+def run(run):
+    """The CLI with English messages, which these tests read."""
+    return functools.partial(run, lang="en")
 
 
 def everything(engine: Engine) -> dict[str, list[tuple]]:

@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine.models import Case, User
 from engine.passwords import verify_password
-from web.cli.main import _register, cli
 
 UNITS_CSV = """code,name,level,parent_code
 XA,Xã Tam Ngãi,commune,TINH
@@ -24,15 +22,6 @@ PHONG,Phòng Kinh tế,department,XA
 """
 
 
-@pytest.fixture
-def run(db_url):
-    _register()
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, lang: str = "vi"):
-        return runner.invoke(cli, ["--lang", lang, "--database-url", db_url, *args], input=input)
-
-    return invoke
 
 
 @pytest.fixture

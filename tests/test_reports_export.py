@@ -8,12 +8,10 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from engine.reports import Period, ReportRequest, build_report
 from engine.reports.export import BOM, report_csv, report_json, report_xlsx
-from web.cli.main import _register, cli
 
 from .test_reports_support import OCTOBER, OCTOBER_MEETINGS, OCTOBER_TOTALS, build_october
 from .test_reports import PROGRAMMES
@@ -27,15 +25,6 @@ def rep(world, service, clock, workflows):
                             programmes=PROGRAMMES)
 
 
-@pytest.fixture
-def run(db_url):
-    _register()
-    runner = CliRunner()
-
-    def invoke(*args: str, lang: str = "vi"):
-        return runner.invoke(cli, ["--lang", lang, "--database-url", db_url, *args])
-
-    return invoke
 
 
 def test_json_carries_every_figure(rep):

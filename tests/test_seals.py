@@ -9,7 +9,6 @@ import re
 from datetime import date, datetime
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from engine.audit import chain_hash, verify_all
@@ -17,7 +16,6 @@ from engine.errors import InvalidField
 from engine.models import CaseEvent, DailySeal
 from engine.seals import compute_seal, parse_seal_value, seal_day, seal_yesterday, short_code, verify_seal
 from web import worker
-from web.cli.main import _register, cli
 from web.container import build_container
 from web.settings import Settings
 
@@ -30,15 +28,6 @@ def at(d: int, h: int = 9) -> datetime:
     return datetime(2026, 11, d, h, 0, tzinfo=HCM)
 
 
-@pytest.fixture
-def run(db_url):
-    _register()
-    runner = CliRunner()
-
-    def invoke(*args: str, lang: str = "vi"):
-        return runner.invoke(cli, ["--lang", lang, "--database-url", db_url, *args])
-
-    return invoke
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ CLI runs one sweep or grants an extension."""
 
 from __future__ import annotations
 
+import functools
+
 import subprocess
 import sys
 import time
@@ -12,14 +14,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from engine.models import OutboxMessage
 from web import worker
 from web.app import create_app
-from web.cli.main import _register, cli
 from web.container import build_container
 from web.settings import Settings
 
@@ -129,14 +129,9 @@ def test_a_waiting_worker_takes_over_when_the_active_one_dies(db_url, engine):
 
 
 @pytest.fixture
-def run(db_url):
-    _register()
-    runner = CliRunner()
-
-    def invoke(*args: str, lang: str = "en"):
-        return runner.invoke(cli, ["--lang", lang, "--database-url", db_url, *args])
-
-    return invoke
+def run(run):
+    """The CLI with English messages, which these tests read."""
+    return functools.partial(run, lang="en")
 
 
 def test_cli_sweep_at_an_instant(world, run, db_url, sessions):
