@@ -111,11 +111,13 @@ def _due_rule(k: int) -> str:
     return "auto_escalate" if k % 5 == 0 else ("remind" if k % 2 else "overdue")
 
 
-def _case(i: int, rnd: random.Random, village: int, rule: str | None, group: int) -> tuple[dict[str, Any], dict[str, Any],
+def _case(i: int, total: int, rnd: random.Random, village: int, rule: str | None, group: int) -> tuple[dict[str, Any], dict[str, Any],
                                                                                list[tuple[str, datetime, str]]]:
     """One case's row, its facts and its timers (rule, due_at, status)."""
+    # Cases are recorded in about the order they were heard: case i of ``total``
+    # at its share of the year, typed in up to three days after the meeting.
     span = (NOW - timedelta(days=1) - YEAR_START).total_seconds()
-    received = YEAR_START + timedelta(seconds=rnd.random() * span)
+    received = max(YEAR_START, YEAR_START + timedelta(seconds=span * i / total, days=-rnd.uniform(0, 3)))
     facts: dict[str, Any] = dict(on_site_at=None, escalated_at=None, resolved_at=None, closed_at=None, met_at=None,
                                  extended_at=None, missed_at=None, satisfaction=None, satisfaction_at=None)
     timers: list[tuple[str, datetime, str]] = []
@@ -164,10 +166,12 @@ def sweep_instants(sweeps: int) -> list[datetime]:
 
 
 def load_cases(engine: Engine, province: Province, start: int, stop: int, due_timers: int = 0,
-               sweeps: int = 1) -> int:
-    """Insert cases number ``start`` to ``stop - 1``; ``due_timers`` x ``sweeps`` of
+               sweeps: int = 1, *, total_cases: int | None = None) -> int:
+    """Insert cases number ``start`` to ``stop - 1`` of ``total_cases`` (default
+    ``stop``), received in that order over the year; ``due_timers`` x ``sweeps`` of
     them, spread evenly, get a timer due half an hour before one of
     ``sweep_instants(sweeps)``. Returns the number of timers armed."""
+    total_cases = total_cases or stop
     total = due_timers * sweeps
     step = max(1, (stop - start) // total) if total else 0
     armed = 0
@@ -179,7 +183,7 @@ def load_cases(engine: Engine, province: Province, start: int, stop: int, due_ti
             if step and (i - start) % step == 0 and armed < total:
                 rule, group, armed = _due_rule(armed // sweeps), armed % sweeps, armed + 1
             village = province.villages[(i if rule is None else armed) % len(province.villages)]
-            row, fact, timer = _case(i, rnd, village, rule, group)
+            row, fact, timer = _case(i, total_cases, rnd, village, rule, group)
             rows.append(row)
             facts.append(fact)
             timers.append(timer)

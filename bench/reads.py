@@ -44,9 +44,9 @@ def _analyze(engine: Engine) -> None:
             conn.commit()
 
 
-def _grow(engine: Engine, province: Any, start: int, stop: int, due: int) -> dict[str, Any]:
+def _grow(engine: Engine, province: Any, start: int, stop: int, due: int, total: int) -> dict[str, Any]:
     started = time.perf_counter()
-    load_cases(engine, province, start, stop, due_timers=due, sweeps=SWEEPS)
+    load_cases(engine, province, start, stop, due_timers=due, sweeps=SWEEPS, total_cases=total)
     load_meetings(engine, province, max(1, round((stop - start) * MEETINGS_PER_CASE)))
     _analyze(engine)
     seconds = time.perf_counter() - started
@@ -63,9 +63,9 @@ def run_read_benchmarks(url: str, n: int, tmp: Path) -> dict[str, Any]:
     try:
         migrate.upgrade(engine)
         province = load_province(engine, n)
-        steps = [_grow(engine, province, 0, small, due)]
+        steps = [_grow(engine, province, 0, small, due, n)]
         if n > small:
-            steps.append(_grow(engine, province, small, n, due))
+            steps.append(_grow(engine, province, small, n, due, n))
         context = f"{n:,} cases, {steps[-1]['mb']:.0f} MB"
         loaded = sum(s["load_seconds"] for s in steps)
         return {

@@ -16,7 +16,7 @@ values, never ORM objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy import Select, and_, false, func, or_, select
@@ -34,6 +34,9 @@ __all__ = ["CaseQuery", "CaseRow", "CasePage", "ORDERS", "MAX_LIMIT", "page_case
 
 ORDERS = ("received", "due")
 MAX_LIMIT = 100
+# Newest-first pages read windows of 7 days, 28, 112, ... (6 probes reach 21 years)
+# before an unbounded read: see _newest_first.
+FIRST_WINDOW, WINDOW_GROWTH, WINDOW_PROBES = timedelta(days=7), 4, 6
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,12 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
     stmt = _filtered(session, actor, query)
 
     if query.order == "received":
+        at = None
         if cursor is not None:
             at, last = decode_cursor(cursor, "received", (datetime, int))
-            stmt = stmt.where(or_(Case.received_at < at, and_(Case.received_at == at, Case.id < last)))
-        cases = list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit + 1)))
+            stmt = stmt.where(Case.received_at <= at,
+                              or_(Case.received_at < at, and_(Case.received_at == at, Case.id < last)))
+        cases = _newest_first(session, stmt, limit, at)
     else:
         due, last = decode_cursor(cursor, "due", ((datetime, None), int)) if cursor is not None else (None, 0)
         cases = []
@@ -183,6 +188,29 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
         key = (last_row.received_at, last_row.id) if query.order == "received" else (last_row.due_at, last_row.id)
         next_cursor = encode_cursor(query.order, key)
     return CasePage(rows, next_cursor)
+
+
+def _newest_first(session: Session, stmt: Select[tuple[Case]], limit: int, upper: datetime | None) -> list[Case]:
+    """The first ``limit + 1`` cases of ``stmt``, newest first, read through widening
+    windows of ``received_at`` below ``upper`` (the cursor's, or the newest case's).
+
+    The scope's OR reads one index per side and must sort what they return; without
+    a window that is every case of the actor's units (a province's tens of
+    thousands), with one it is about one window's worth. A window holding more
+    than ``limit`` rows holds the page: every row outside it is older than all of
+    them. Sparse scopes take a few more, cheap, probes; the last is unbounded.
+    """
+    ordered = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit + 1)
+    anchor = upper if upper is not None else session.scalar(
+        select(Case.received_at).order_by(Case.id.desc()).limit(1))
+    if anchor is not None:
+        width = FIRST_WINDOW
+        for _ in range(WINDOW_PROBES):
+            cases = list(session.scalars(ordered.where(Case.received_at >= anchor - width)))
+            if len(cases) > limit:
+                return cases
+            width *= WINDOW_GROWTH
+    return list(session.scalars(ordered))
 
 
 def count_cases(session: Session, actor: Actor, query: CaseQuery, *, cap: int) -> int:
