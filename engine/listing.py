@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .actors import Actor
 from .codes import normalise_code
 from .errors import InvalidField
-from .models import Case, Unit, path_under
+from .models import Case, Unit, in_units, path_under
 from .pagination import decode_cursor, encode_cursor
 from .queries import scope_clause
 from .search import matches_all
@@ -118,7 +118,7 @@ def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[
             raise InvalidField(field="unit", problem_vi=f"không có đơn vị “{query.unit[:40]}”",
                                problem_en=f"no unit “{query.unit[:40]}”")
         under = select(Unit.id).where(path_under(Unit.path, unit.path))
-        stmt = stmt.where(or_(Case.origin_unit_id.in_(under), Case.handling_unit_id.in_(under)))
+        stmt = stmt.where(or_(in_units(Case.origin_unit_id, under), in_units(Case.handling_unit_id, under)))
     finals = list(query.final_states)
     if query.open_only and finals:
         stmt = stmt.where(Case.state.not_in(finals))

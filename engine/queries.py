@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .actors import Actor
-from .models import Case, Unit, path_under
+from .models import Case, Unit, in_units, path_under
 
 __all__ = ["scope_clause", "count_by_state"]
 
@@ -22,7 +22,7 @@ def scope_clause(actor: Actor) -> ColumnElement[bool]:
     origin, handling = aliased(Unit), aliased(Unit)
     in_origin = select(origin.id).where(or_(*[path_under(origin.path, r) for r in roots]))
     in_handling = select(handling.id).where(or_(*[path_under(handling.path, r) for r in roots]))
-    return or_(Case.origin_unit_id.in_(in_origin), Case.handling_unit_id.in_(in_handling))
+    return or_(in_units(Case.origin_unit_id, in_origin), in_units(Case.handling_unit_id, in_handling))
 
 
 def count_by_state(session: Session, actor: Actor) -> dict[str, int]:

@@ -8,7 +8,7 @@ from .notifications import (  # noqa: F401  (notifications/ delivery records)
     EmailItem, InboxItem, NotificationDelivery, NotificationPreference, WebhookSubscription,
 )
 from .units import CalendarOverride, RoleGrant, Unit, User
-from .unit_paths import path_under
+from .unit_paths import in_units, path_under
 from .tokens import ApiToken  # noqa: F401  (API bearer tokens)
 from .open311 import Open311Request  # noqa: F401  (Open311 intake details)
 from .reports import CaseFacts, DailySeal  # noqa: F401  (report facts, daily seals)
@@ -16,5 +16,5 @@ from .web_sessions import WebAttempt, WebFormNonce, WebSession  # noqa: F401  (w
 
 __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
-    "Meeting", "Case", "CaseEvent", "OutboxMessage", "Timer", "path_under",
+    "Meeting", "Case", "CaseEvent", "OutboxMessage", "Timer", "path_under", "in_units",
 ]

@@ -21,7 +21,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-__all__ = ["path_under"]
+__all__ = ["path_under", "in_units"]
 
 
 class PathUnder(ColumnElement[bool]):
@@ -62,3 +62,39 @@ def _as_pattern_range(element: PathUnder, compiler: Any, **kw: Any) -> str:
     low = element.column.op("~>=~", is_comparison=True)(element.lower)
     high = element.column.op("~<~", is_comparison=True)(element.upper)
     return f"({compiler.process(and_(low, high), **kw)})"
+
+
+class InUnits(ColumnElement[bool]):
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("units", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: Any, units: Any) -> None:
+        self.column = column
+        # Never correlated: the ids come from the units table alone, whatever the
+        # enclosing query selects from.
+        self.units = units.correlate(None).scalar_subquery()
+
+
+def in_units(column: Any, units: Any) -> ColumnElement[bool]:
+    """``column`` (a unit id) is one of the ids ``units`` (a one-column SELECT) returns.
+
+    Scopes OR two of these ("origin or handling unit under mine"). PostgreSQL turns
+    ``IN (subquery)`` into a join only at the top of a WHERE; under an OR it stays a
+    hashed filter over every case (a sequential scan: 140–750 ms per list page at
+    1,000,000 cases, docs/benchmarks.md). ``= ANY(ARRAY(subquery))`` is computed
+    once, and each side becomes an index scan the planner can BitmapOr.
+    """
+    return InUnits(column, units)
+
+
+@compiles(InUnits)
+def _in_subquery(element: InUnits, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.column, **kw)} IN ({compiler.process(element.units.element, **kw)}))"
+
+
+@compiles(InUnits, "postgresql")
+def _any_array(element: InUnits, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.units.element, **kw)})))"

@@ -28,7 +28,7 @@ from ..audit import _check as check_chain  # the verdict verify_case gives, on e
 from ..calendar import LOCAL_TZ
 from ..codes import normalise_code
 from ..errors import NotFound, RoleNotAllowed
-from ..models import Case, CaseEvent, Unit, path_under
+from ..models import Case, CaseEvent, Unit, in_units, path_under
 from .masking import IDENTITY_DATA_KEYS, WITHHELD, contact_for, disclosure
 from .period import Period
 from .scope import AUDIT_ROLES, resolve_scope
@@ -80,7 +80,7 @@ def _case_ids(session: Session, sel: CaseSelection) -> Iterator[list[int]]:
         ids = list(session.scalars(
             select(Case.id).where(Case.id > last, Case.received_at >= sel.period.start_utc,
                                   Case.received_at < sel.period.end_utc,
-                                  or_(Case.origin_unit_id.in_(in_origin), Case.handling_unit_id.in_(in_handling)))
+                                  or_(in_units(Case.origin_unit_id, in_origin), in_units(Case.handling_unit_id, in_handling)))
             .order_by(Case.id).limit(BATCH)))
         if not ids:
             return
