@@ -9,17 +9,19 @@ failing half-way with SQLITE_BUSY when a read lock is upgraded.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_session_factory", "WRITE", "is_sqlite"]
+__all__ = ["make_engine", "make_session_factory", "WRITE", "is_sqlite", "writer_lock"]
 
 # Execution option a unit of work sets to ask for a write transaction.
 WRITE = {"nghedan_write": True}
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -55,7 +57,7 @@ def _configure_sqlite(engine: Engine) -> None:
     # and lets a newcomer overtake it, which under a few concurrent requests
     # turned a 30 ms write into a 1 s one at the 99th percentile (make bench).
     # Other processes still queue on SQLite's lock and its busy timeout.
-    writer = threading.Lock()
+    writer = _WRITERS[engine] = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -80,6 +82,11 @@ def _configure_sqlite(engine: Engine) -> None:
     # then waits at most for the commit itself to finish.
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
+
+
+def writer_lock(engine: Engine) -> threading.Lock | None:
+    """The lock this process's writers queue on (SQLite only), for tests and diagnostics."""
+    return _WRITERS.get(engine)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

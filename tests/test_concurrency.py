@@ -71,3 +71,27 @@ def test_interleaved_sessions_cannot_both_commit(world, service, sessions):
         with pytest.raises((StaleVersion, Conflict)):
             second.commit()
     assert service.get(world["off_a"], case.code).answer == "A"
+
+
+def test_the_sqlite_writer_queue_is_held_only_inside_a_write(world, service, sessions, engine, backend):
+    # A leaked lock would make every later write of the process wait the busy timeout.
+    from engine.db import writer_lock
+
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL writers lock rows, not a process-wide queue")
+    lock = writer_lock(service.session_factory.kw["bind"])
+    assert lock is not None and not lock.locked()
+    with UnitOfWork(sessions) as uow:
+        assert lock.locked()
+        uow.session.execute(select(Case.id)).all()
+        uow.commit()
+    assert not lock.locked()
+    with pytest.raises(ZeroDivisionError), UnitOfWork(sessions):
+        assert lock.locked()
+        1 / 0  # noqa: B018  (a failure inside the unit of work rolls back)
+    assert not lock.locked()
+    with pytest.raises(InvalidTransition):
+        service.fire(world["off_a"], world.new_case().code, "verify")
+    assert not lock.locked()
+    with UnitOfWork(sessions, write=False):
+        assert not lock.locked()
