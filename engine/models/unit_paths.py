@@ -1,5 +1,8 @@
-"""``path_under(Unit.path, "/1/4/")``: "this unit and everything below it", as a
-range over the materialised paths that each database's index can serve.
+"""Asking for a subtree of units in SQL, in the form each database's indexes serve:
+
+* ``path_under(Unit.path, "/1/4/")``: "this unit and everything below it";
+* ``in_units(Case.origin_unit_id, select(Unit.id)...)``: a unit id among those, fit to
+  be OR'd with another (the scope "origin or handling unit under mine").
 
 A ``LIKE '/1/4/%'`` looked like the obvious spelling, but SQLite's LIKE is
 case-insensitive, so its (binary) index cannot serve it and every scoped query
