@@ -39,7 +39,7 @@ from .audit import GENESIS, chain_hash
 from .calendar import LOCAL_TZ
 from .clock import Clock
 from .errors import InvalidField
-from .models import Case, CaseEvent, DailySeal
+from .models import Case, CaseEvent, ChainRekey, DailySeal
 from .uow import UnitOfWork
 
 __all__ = ["SEAL_PREFIX", "SealValue", "SealCheck", "day_cutoff", "compute_seal", "seal_day", "seal_yesterday",
@@ -87,19 +87,24 @@ def compute_seal(session: Session, day: date, *, batch: int = 5000) -> SealValue
     """The seal of ``day`` from the database as it is now: every chain recomputed from
     its events' content (streamed in code order, never all in memory)."""
     cutoff = day_cutoff(day)
-    e = CaseEvent
-    stmt = (select(Case.code, e.seq, e.at, e.actor, e.trigger, e.from_state, e.to_state, e.note, e.data)
+    e, rk = CaseEvent, ChainRekey
+    # A day that ended before migration 0010 re-keyed the identity digests was sealed
+    # over the hashes as they were then: where an event's present content still gives
+    # the hash recorded at the re-keying, its old hash stands in for it.
+    stmt = (select(Case.code, e.seq, e.at, e.actor, e.trigger, e.from_state, e.to_state, e.note, e.data,
+                   rk.old_hash, rk.new_hash)
             .join(Case, Case.id == e.case_id)
+            .outerjoin(rk, (rk.event_id == e.id) & (rk.rekeyed_at >= cutoff))
             .where(e.at < cutoff)
             .order_by(_code_order(session), e.seq, e.id)
             .execution_options(yield_per=batch))
     digest = hashlib.sha256(SEAL_PREFIX)
     cases = events = 0
     code: str | None = None
-    head, count = GENESIS, 0
+    head, sealed, count = GENESIS, GENESIS, 0
 
     def close() -> None:
-        digest.update(f"{code}:{head}:{count}\n".encode("utf-8"))
+        digest.update(f"{code}:{sealed}:{count}\n".encode("utf-8"))
 
     result = session.execute(stmt)
     try:
@@ -110,6 +115,7 @@ def compute_seal(session: Session, day: date, *, batch: int = 5000) -> SealValue
                     cases += 1
                 code, head, count = row.code, GENESIS, 0
             head = chain_hash(head, row.code, row)  # type: ignore[arg-type]  (a row has the event's fields)
+            sealed = row.old_hash if row.old_hash is not None and row.new_hash == head else head
             count += 1
             events += 1
         if code is not None:

@@ -1,13 +1,7 @@
-"""What of an outbox message may leave the app: a vetted copy of its payload.
+"""Reading the facts of a message: instants and how late a case is.
 
-The engine promises payloads without personal data; this module does not take
-that on trust. Only known, harmless keys pass (codes, states, units, topics,
-deadlines, lateness, the acting official's username), so a key added to a payload
-later (a name, a phone number, a rendered text quoting the opinion) never reaches
-an email, a webhook or an inbox until someone adds it here on purpose. For a
-denunciation (tố cáo) the origin unit is dropped as well, and any unit field that
-names it (a case still handled where it was raised): a village can be small enough
-to point at the denouncer.
+Which facts a message may carry at all is the engine's rule
+(``engine.message_facts``), not this layer's.
 """
 
 from __future__ import annotations
@@ -18,38 +12,7 @@ from typing import Any, Mapping
 from engine.calendar import WorkingCalendar
 from engine.deadlines import lateness
 
-__all__ = ["SAFE_KEYS", "CONFIDENTIAL_KINDS", "vet", "parse_instant", "days_late"]
-
-SAFE_KEYS = frozenset({
-    # case.* (engine.history)
-    "code", "workflow", "seq", "trigger", "from", "to", "topic", "kind", "origin_unit", "handling_unit",
-    "due_at", "actor",
-    # deadline.* (timers): stage, rule and the units involved
-    "state", "rule", "stage", "unit", "target_unit", "parent_unit", "escalated_to", "previous_due_at",
-    "old_due_at", "new_due_at", "remind_before", "days_late", "working_days_late", "overdue_days",
-})
-# Opinions whose author's identity is confidential by law (Denunciation Law 2018).
-CONFIDENTIAL_KINDS = frozenset({"to_cao"})
-_LOCATING_KEYS = frozenset({"origin_unit"})
-_UNIT_KEYS = frozenset({"handling_unit", "unit", "target_unit", "parent_unit", "escalated_to"})
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def vet(payload: Mapping[str, Any] | None, *, case_kind: str | None = None) -> dict[str, Any]:
-    """The safe part of a payload: whitelisted keys with scalar values only."""
-    payload = payload or {}
-    kind = case_kind or payload.get("kind")
-    confidential = kind in CONFIDENTIAL_KINDS
-    out: dict[str, Any] = {}
-    for key in sorted(SAFE_KEYS & set(payload)):
-        value = payload[key]
-        if confidential and (key in _LOCATING_KEYS or (key in _UNIT_KEYS and value == payload.get("origin_unit"))):
-            continue  # nor any other field naming the village it came from
-        if isinstance(value, _SCALARS):
-            out[key] = value
-        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            out[key] = list(value)
-    return out
+__all__ = ["parse_instant", "days_late"]
 
 
 def parse_instant(value: Any) -> datetime | None:

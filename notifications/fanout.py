@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
+from engine.message_facts import message_facts
 from engine.models import (EmailItem, InboxItem, NotificationDelivery, OutboxMessage, Unit, User,
                            WebhookSubscription)
 from engine.services.calendars import load_calendar
 
-from .content import days_late, vet
+from .content import days_late
 from .preferences import preferences_for
 from .recipients import recipients_for
 
@@ -89,7 +90,7 @@ def fan_out(session: Session, now: datetime, *, limit: int = 200) -> FanOutResul
 def _fan_out_one(session: Session, msg: OutboxMessage, now: datetime, subscriptions: list[WebhookSubscription],
                  calendar: WorkingCalendar, result: FanOutResult) -> None:
     case = msg.case
-    data = vet(msg.payload, case_kind=case.kind if case else None)
+    data = message_facts(msg.payload, case_kind=case.kind if case else None)
     if msg.kind.startswith("deadline.") and "days_late" not in data:
         late = days_late(data, calendar, msg.created_at, case.due_at if case else None)
         if late is not None:

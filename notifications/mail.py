@@ -20,12 +20,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import LOCAL_TZ
+from engine.message_facts import message_facts, unit_for_message
 from engine.models import Case, EmailItem, NotificationDelivery, Unit, User
 from engine.services.calendars import load_calendar
 
 from .channels import SendError
 from .config import NotifySettings
-from .content import CONFIDENTIAL_KINDS, days_late, parse_instant, vet
+from .content import days_late, parse_instant
 from .preferences import get_preference
 from .render import render_pair
 from .text import StateLabel, default_state_label, event_phrase, kind_label, section_of, topic_label
@@ -91,14 +92,6 @@ def message_id(key: str, mail_from: str | None) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
 
 
-def _above_village(session: Session, code: str) -> str:
-    """A denunciation is shown at commune level at most: a village can point at its author."""
-    unit = session.scalar(select(Unit).where(Unit.code == code))
-    while unit is not None and unit.level == "village" and unit.parent is not None:
-        unit = unit.parent
-    return unit.code if unit is not None else code
-
-
 def _unit_names(session: Session, items: list[EmailItem]) -> dict[str, str]:
     """Names of the units these items mention (and their parents), and nothing more."""
     codes: set[str] = set()
@@ -131,15 +124,14 @@ def build_view(session: Session, delivery: NotificationDelivery, lang: str, sett
     for item in items:
         msg = item.outbox
         case: Case | None = msg.case
-        data = vet(msg.payload, case_kind=case.kind if case else None)
+        data = message_facts(msg.payload, case_kind=case.kind if case else None)
         code = data.get("code") if isinstance(data.get("code"), str) else (case.code if case else None)
         if code is None:
             continue
         section = section_of(msg.kind)
         # The line shows the case as it is now; each event says what happened then.
         handling_code = case.handling_unit.code if case else str(data.get("handling_unit") or "")
-        if (case.kind if case else data.get("kind")) in CONFIDENTIAL_KINDS:
-            handling_code = _above_village(session, handling_code)
+        handling_code = unit_for_message(session, handling_code, case.kind if case else data.get("kind"))
         case_due = case.due_at if case else None
         late = days_late(data, calendar, as_of, case_due) if section == "overdue" \
             else (days_late({}, calendar, as_of, case_due) if case_due else None)

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.message_facts import message_facts
 from engine.models import NotificationDelivery, User
 
 from .channels import SendError
 from .config import NotifySettings
-from .content import vet
 from .signing import SIGNATURE_HEADER, signature_header
 
 __all__ = ["WebhookChannel", "PreparedWebhook", "webhook_body", "check_url"]
@@ -55,7 +55,7 @@ def webhook_body(session: Session, delivery: NotificationDelivery) -> bytes:
     if msg is None:
         raise SendError("the delivery has no outbox message", permanent=True)
     case = msg.case
-    data = vet(msg.payload, case_kind=case.kind if case else None)
+    data = message_facts(msg.payload, case_kind=case.kind if case else None)
     code = data.get("code") if isinstance(data.get("code"), str) else (case.code if case else None)
     # Deadline alerts name the official they are for (a chat bot forwards them); never a citizen.
     recipient = session.scalar(select(User.username).where(User.id == msg.recipient_user_id)) \

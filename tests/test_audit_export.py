@@ -1,6 +1,6 @@
 """Case histories for the Front: one case or a unit's period, JSON and CSV, each chain's
-verdict, citizens' contact masked for auditors, and a denouncer's identity in no
-export at all — not masked, not hashed."""
+verdict, citizens' contact masked in every export, and a denouncer's identity in no
+export at all — not masked, not hashed without a secret salt."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from engine.errors import NotFound, RoleNotAllowed
 from engine.reports import Period, ReportRequest, build_report
 from engine.reports.audit_export import history_csv, history_json, select_case, select_unit, verify_cases
 from engine.reports.export import report_csv, report_json, report_xlsx
-from engine.reports.masking import mask_name, mask_phone
+from engine.disclosure import mask_name, mask_phone
 from web.cli.main import _register, cli
 
 from .test_reports_support import at
@@ -75,9 +75,10 @@ def test_auditor_sees_initials_and_last_digits(cases, world, service):
     assert item["verification"] == {"ok": True, "problem": None, "seq": None}
     assert [e["trigger"] for e in item["events"]] == ["receive", "answer_on_site"]
     assert data["summary"] == {"cases": 1, "broken": 0}
-    # A leader of the unit handles the case anyway: their grant allows the full contact.
-    full = json.loads(export(service, world["lead_a"], case=cases["plain"]))["cases"][0]["citizen"]
-    assert full == {"disclosure": "full", "name": NAME, "phone": PHONE, "address": ADDRESS}
+    # A leader of the unit sees the full contact in the application, but a file that
+    # leaves it is a copy outside access control: masked for them too.
+    lead = json.loads(export(service, world["lead_a"], case=cases["plain"]))["cases"][0]["citizen"]
+    assert lead == item["citizen"]
     # The command line acting as the system masks too.
     assert json.loads(export(service, SYSTEM, case=cases["plain"]))["cases"][0]["citizen"]["disclosure"] == "masked"
 
@@ -112,7 +113,8 @@ def test_a_denouncers_identity_never_leaves(cases, world, service):
         assert identity_leaks(blob) == []
     item = json.loads(export(service, world["lead_a"], case=cases["to_cao"]))["cases"][0]
     assert item["citizen"] == {"disclosure": "withheld", "name": None, "phone": None, "address": None}
-    assert item["events"][0]["redacted"] == ["citizen_sha256"]
+    # The chain keeps only the salted digest, which recomputes offline and reveals nothing.
+    assert set(item["events"][0]["data"]) >= {"citizen_digest"} and "citizen_sha256" not in item["events"][0]["data"]
     assert item["content"].startswith("Tố cáo")  # the substance stays: the Front supervises its handling
     assert item["verification"]["ok"] is True  # the app's verdict, on the full chain
     # Nor in any report format.

@@ -85,5 +85,5 @@ def extend(service: CaseService, actor: Actor, code: str, working_days: Any, rea
                      to_state=case.state, data={"working_days": days, "reason": reason, "stage": case.stage_seq,
                                                 "previous_due_at": previous.isoformat(), "due_at": new_due.isoformat()})
         schedule(session, wf, case, calendar, now, stage_start=facts.started_at, fresh=False)
-        result = commit_case(uow, case)
+        result = commit_case(uow, case, actor)
     return result

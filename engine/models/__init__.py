@@ -1,7 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from .base import Base, UTCDateTime
-from .cases import Case, CaseEvent, Meeting
+from .cases import Case, CaseEvent, ChainRekey, Meeting
 from .outbox import OutboxMessage
 from .timers import Timer
 from .notifications import (  # noqa: F401  (notifications/ delivery records)
@@ -16,5 +16,5 @@ from .web_sessions import WebAttempt, WebFormNonce, WebSession  # noqa: F401  (w
 
 __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
-    "Meeting", "Case", "CaseEvent", "OutboxMessage", "Timer", "path_under", "in_units",
+    "Meeting", "Case", "CaseEvent", "ChainRekey", "OutboxMessage", "Timer", "path_under", "in_units",
 ]

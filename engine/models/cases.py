@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base
 from .units import Unit
 
-__all__ = ["Meeting", "Case", "CaseEvent"]
+__all__ = ["Meeting", "Case", "CaseEvent", "ChainRekey"]
 
 
 class Meeting(Base):
@@ -56,6 +56,9 @@ class Case(Base):
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     citizen_address: Mapped[str | None] = mapped_column(String(300))
+    # The key of the identity digest the history chains (engine.citizen_digest).
+    # Never leaves this row: with it, the digest could be brute-forced.
+    identity_salt: Mapped[str] = mapped_column(String(64))
     origin_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     handling_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
@@ -112,3 +115,18 @@ class CaseEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship()
+
+
+class ChainRekey(Base):
+    """An event whose hash changed when migration 0010 replaced the unsalted identity
+    digest in its case's chain: its hash before, and after. Seals of days that ended
+    before the re-keying are recomputed with the hash as it was (engine.seals), so
+    the values the Front kept still verify; the new hash binds the row to the event's
+    present content."""
+
+    __tablename__ = "chain_rekeys"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("case_events.id", ondelete="RESTRICT"), primary_key=True)
+    old_hash: Mapped[str] = mapped_column(String(64))
+    new_hash: Mapped[str] = mapped_column(String(64))
+    rekeyed_at: Mapped[datetime]

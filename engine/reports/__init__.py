@@ -4,8 +4,8 @@
 * :mod:`.queries` — the figures, as SQL aggregates over the facts projection;
 * :mod:`.facts` — that projection recomputed from the hash-chained history;
 * :mod:`.export` — the report as JSON, CSV (UTF-8 with BOM) and an Excel workbook;
-* :mod:`.masking` and :mod:`.history` — case histories for the auditors, with personal
-  data masked and denouncers' identities withheld.
+* :mod:`.audit_export` — case histories for the auditors, the citizen's contact as
+  ``engine.disclosure`` allows an export (masked; a denouncer's withheld).
 """
 
 from __future__ import annotations

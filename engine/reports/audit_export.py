@@ -1,11 +1,11 @@
 """Case histories for the Front's auditors: one case, or every case of a unit in a
 period, with each chain's verification, as JSON or CSV (UTF-8 with BOM).
 
-Each exported event carries its ``prev_hash`` and ``hash``: with an export of full
-disclosure anyone can recompute the chain offline (``engine.audit.canonical``).
-Where personal data was taken out (see :mod:`.masking`) the event lists what in
-``redacted``, and its hash can then only be checked by the application, whose
-verdict the export records per case.
+Each exported event carries its ``prev_hash`` and ``hash``, so anyone can recompute
+every chain offline (``engine.audit.canonical``): events hold no personal data, only
+the citizen's salted digest (``engine.citizen_digest``), which is safe to hand out.
+The case's contact is what ``engine.disclosure`` allows an export (masked at most;
+a denouncer's, nothing).
 
 Cases are read in batches with their events, so memory holds one batch whatever
 the unit's size.
@@ -27,9 +27,10 @@ from ..actors import Actor
 from ..audit import _check as check_chain  # the verdict verify_case gives, on events already loaded
 from ..calendar import LOCAL_TZ
 from ..codes import normalise_code
+from ..disclosure import EXPORT
 from ..errors import NotFound, RoleNotAllowed
 from ..models import Case, CaseEvent, Unit, in_units, path_under
-from .masking import IDENTITY_DATA_KEYS, WITHHELD, contact_for, disclosure
+from ..services.views import citizen_of
 from .period import Period
 from .scope import AUDIT_ROLES, resolve_scope
 
@@ -127,26 +128,19 @@ def iter_case_exports(session: Session, actor: Actor, sel: CaseSelection) -> Ite
     """One dictionary per case: the case, its contact as the actor may see it, its
     verification and every event."""
     for case, events in _batches(session, sel):
-        level = disclosure(actor, case.kind, case.origin_unit.path, case.handling_unit.path)
         brk = check_chain(case, events)
-        out_events = []
-        for ev in events:
-            data = dict(ev.data or {})
-            redacted = [key for key in IDENTITY_DATA_KEYS if level == WITHHELD and key in data]
-            for key in redacted:
-                data.pop(key)
-            out_events.append({
-                "seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "trigger": ev.trigger, "from": ev.from_state,
-                "to": ev.to_state, "note": ev.note or "", "data": data, "prev_hash": ev.prev_hash, "hash": ev.hash,
-                "redacted": redacted,
-            })
+        out_events = [{
+            "seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "trigger": ev.trigger, "from": ev.from_state,
+            "to": ev.to_state, "note": ev.note or "", "data": dict(ev.data or {}), "prev_hash": ev.prev_hash,
+            "hash": ev.hash,
+        } for ev in events]
         yield {
             "code": case.code, "workflow": case.workflow_key, "kind": case.kind, "topic": case.topic,
             "channel": case.channel, "state": case.state, "origin_unit": case.origin_unit.code,
             "handling_unit": case.handling_unit.code, "received_at": _iso(case.received_at),
             "due_at": _iso(case.due_at), "content": case.content, "answer": case.answer,
             "satisfaction": case.satisfaction,
-            "citizen": contact_for(level, case.citizen_name, case.citizen_phone, case.citizen_address).as_dict(),
+            "citizen": citizen_of(case, actor, EXPORT).as_dict(),
             "event_count": case.event_count, "head_hash": case.head_hash,
             "verification": {"ok": brk is None, "problem": brk.problem if brk else None,
                              "seq": brk.seq if brk else None},
@@ -170,7 +164,7 @@ def history_json(session: Session, actor: Actor, sel: CaseSelection, *, now: dat
 CSV_HEADER = (
     "Mã ý kiến", "Loại", "Lĩnh vực", "Đơn vị tiếp nhận", "Đơn vị xử lý", "Trạng thái", "Người dân",
     "Điện thoại", "Công khai thông tin", "STT sự kiện", "Thời điểm", "Người thực hiện", "Thao tác", "Từ", "Đến",
-    "Ghi chú", "Dữ liệu", "Đã che", "Mã băm trước", "Mã băm", "Chuỗi toàn vẹn",
+    "Ghi chú", "Dữ liệu", "Mã băm trước", "Mã băm", "Chuỗi toàn vẹn",
 )
 
 
@@ -190,7 +184,7 @@ def history_csv(session: Session, actor: Actor, sel: CaseSelection) -> Iterator[
                 ev.get("at", ""), ev.get("actor", ""), ev.get("trigger", ""), ev.get("from") or "",
                 ev.get("to", ""), ev.get("note", ""),
                 json.dumps(ev.get("data", {}), ensure_ascii=False, sort_keys=True) if ev else "",
-                " ".join(ev.get("redacted", [])), ev.get("prev_hash", ""), ev.get("hash", ""), verdict,
+                ev.get("prev_hash", ""), ev.get("hash", ""), verdict,
             ])
         yield buffer.getvalue()
         buffer.seek(0)

@@ -12,7 +12,6 @@ sweep, which escalates overdue cases as the system, through a unit of work too.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Mapping
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, lazyload, sessionmaker
 from ..actors import Actor
 from ..authz import CREATE, CREATE_ROLES, READ, decide
 from ..calendar import LOCAL_TZ, WorkingCalendar
+from ..citizen_digest import DIGEST_KEY, citizen_digest, new_salt
 from ..audit import GENESIS
 from ..clock import Clock
 from ..codes import code_prefix, new_code, normalise_code
@@ -150,7 +150,7 @@ class CaseService:
 
     def get(self, actor: Actor, code: str) -> CaseSnapshot:
         with self.uow(write=False) as uow:
-            return snapshot(self._load(uow.session, actor, code))
+            return snapshot(self._load(uow.session, actor, code), actor)
 
     def history(self, actor: Actor, code: str) -> list[EventView]:
         with self.uow(write=False) as uow:
@@ -199,7 +199,7 @@ class CaseService:
         with uow.session.no_autoflush:
             cases = [self._create(uow, calendar, actor, item, batch) for item in items]
         uow.session.flush()
-        return [snapshot(c) for c in cases]
+        return [snapshot(c, actor) for c in cases]
 
     def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: _Batch) -> Case:
         session, now = uow.session, self.clock.now()
@@ -225,7 +225,7 @@ class CaseService:
             kind=_choice("kind", new.kind, KINDS), topic=_choice("topic", new.topic, TOPICS),
             channel=_choice("channel", new.channel, CHANNELS), content=clean_text("content", new.content),
             citizen_name=optional_text("citizen_name", new.citizen_name), citizen_phone=clean_phone(new.citizen_phone),
-            citizen_address=optional_text("citizen_address", new.citizen_address),
+            citizen_address=optional_text("citizen_address", new.citizen_address), identity_salt=new_salt(),
             origin_unit=origin, handling_unit=handling, meeting_id=meeting_id, received_at=received_at,
             stage_started_at=received_at, due_at=compute_due(calendar, received_at, wf.state(state).deadline),
             created_at=now, updated_at=now, event_count=0, head_hash=GENESIS, version=1,
@@ -242,13 +242,14 @@ class CaseService:
     @staticmethod
     def _creation_data(case: Case) -> dict[str, Any]:
         # The content is chained so an edited opinion is detectable; the citizen's
-        # identity only as a digest, so exporting a history leaks no personal data.
-        who = "|".join(x or "" for x in (case.citizen_name, case.citizen_phone, case.citizen_address))
+        # identity only as a digest keyed by the case's salt (engine.citizen_digest),
+        # so an exported history leaks no personal data and cannot be brute-forced.
         return {
             "workflow": case.workflow_key, "kind": case.kind, "topic": case.topic, "channel": case.channel,
             "content": case.content, "origin_unit": case.origin_unit.code, "handling_unit": case.handling_unit.code,
             "received_at": case.received_at.isoformat(), "due_at": case.due_at.isoformat() if case.due_at else None,
-            "meeting_id": case.meeting_id, "citizen_sha256": hashlib.sha256(who.encode()).hexdigest(),
+            "meeting_id": case.meeting_id,
+            DIGEST_KEY: citizen_digest(case.identity_salt, case.citizen_name, case.citizen_phone, case.citizen_address),
         }
 
     def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, batch: _Batch) -> str:
@@ -291,7 +292,7 @@ class CaseService:
             stages.apply_plan(session, wf, case, plan, event, calendar, now)
             uow.collect(CaseTransitioned(code=case.code, trigger=t.trigger, from_state=source, to_state=dest,
                                          actor=actor.username, at=now))
-            result = commit_case(uow, case)
+            result = commit_case(uow, case, actor)
         return result
 
     @staticmethod
@@ -328,5 +329,5 @@ class CaseService:
             append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
                          to_state=case.state, note=clean_text("note", note))
             case.updated_at = now
-            result = commit_case(uow, case)
+            result = commit_case(uow, case, actor)
         return result

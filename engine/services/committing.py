@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..actors import Actor
 from ..errors import StaleVersion
 from ..models import Case
 from ..uow import UnitOfWork
@@ -10,13 +11,13 @@ from .views import CaseSnapshot, snapshot
 __all__ = ["commit_case"]
 
 
-def commit_case(uow: UnitOfWork, case: Case) -> CaseSnapshot:
-    """Flush, snapshot and commit. A concurrent writer that got there first turns
+def commit_case(uow: UnitOfWork, case: Case, actor: Actor) -> CaseSnapshot:
+    """Flush, snapshot (as ``actor`` may see it) and commit. A concurrent writer that got there first turns
     into ``StaleVersion`` naming this case and the version it was read at."""
     version_read = case.version
     try:
         uow.session.flush()
-        result = snapshot(case)
+        result = snapshot(case, actor)
         uow.commit()
     except StaleVersion:
         raise StaleVersion(case=case.code, expected=version_read, actual="?") from None

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..actors import Actor
+from ..disclosure import SHOW, Contact, contact_for, disclosure
 from ..errors import DomainError
 from ..models import Case, CaseEvent
 
-__all__ = ["CaseSnapshot", "EventView", "ActionOption", "CaseCreated", "CaseTransitioned", "snapshot", "event_view"]
+__all__ = ["CaseSnapshot", "EventView", "ActionOption", "CaseCreated", "CaseTransitioned", "snapshot", "citizen_of",
+           "event_view"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,9 @@ class CaseSnapshot:
     satisfaction: str | None
     duplicate_of: str | None
     meeting_id: int | None
-    citizen_name: str | None
-    citizen_phone: str | None
-    citizen_address: str | None
+    # The citizen as this snapshot's reader may see them (engine.disclosure): a
+    # snapshot is made for one actor and is never handed to another.
+    citizen: Contact
     version: int
     event_count: int
     # Deadline stages (engine.deadline_rules): how the last stage with a deadline ended
@@ -94,7 +97,12 @@ class CaseTransitioned:
     at: datetime
 
 
-def snapshot(case: Case) -> CaseSnapshot:
+def citizen_of(case: Case, actor: Actor, purpose: str = SHOW) -> Contact:
+    level = disclosure(actor, case.kind, case.origin_unit.path, case.handling_unit.path, purpose=purpose)
+    return contact_for(level, case.citizen_name, case.citizen_phone, case.citizen_address)
+
+
+def snapshot(case: Case, actor: Actor) -> CaseSnapshot:
     return CaseSnapshot(
         code=case.code, workflow=case.workflow_key, state=case.state, kind=case.kind, topic=case.topic,
         channel=case.channel, content=case.content, origin_unit=case.origin_unit.code,
@@ -102,8 +110,7 @@ def snapshot(case: Case) -> CaseSnapshot:
         stage_started_at=case.stage_started_at, due_at=case.due_at, appointment_at=case.appointment_at,
         answer=case.answer, satisfaction=case.satisfaction,
         duplicate_of=case.duplicate_of.code if case.duplicate_of_id else None,
-        meeting_id=case.meeting_id, citizen_name=case.citizen_name, citizen_phone=case.citizen_phone,
-        citizen_address=case.citizen_address, version=case.version, event_count=case.event_count,
+        meeting_id=case.meeting_id, citizen=citizen_of(case, actor), version=case.version, event_count=case.event_count,
         last_stage_outcome=case.last_stage_outcome, last_stage_state=case.last_stage_state,
         last_stage_ended_at=case.last_stage_ended_at,
     )

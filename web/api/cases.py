@@ -12,7 +12,7 @@ from engine.audit import verify_case
 from engine.codes import normalise_code
 from engine.errors import NotFound, OutOfScope
 from engine.listing import CaseQuery, CaseRow, page_cases
-from engine.models import Case, Unit
+from engine.models import Case
 from engine.services.cases import NewCase
 from engine.services.views import ActionOption, CaseSnapshot
 from engine.uow import UnitOfWork
@@ -67,27 +67,15 @@ def _action(option: ActionOption, lang: str) -> ActionOut:
                      allowed=option.allowed, refusal=option.refusal.message(lang) if option.refusal else None)
 
 
-def _withheld(container: Container, actor: Actor, snap: CaseSnapshot) -> bool:
-    """A denunciation's author (tố cáo) is confidential by law: only leaders over
-    the unit where it was raised see who it is."""
-    if snap.kind != "to_cao" or actor.is_system:
-        return False
-    with container.sessions() as session:
-        path = session.scalar(select(Unit.path).where(Unit.code == snap.origin_unit))
-    return path is None or "leader" not in actor.roles_over(path)
-
-
 def case_out(container: Container, actor: Actor, snap: CaseSnapshot, lang: str) -> CaseOut:
     options = container.cases.allowed_actions(actor, snap.code)
-    withheld = _withheld(container, actor, snap)
+    citizen = snap.citizen  # already filtered for this actor by the case service
     return CaseOut(
         **_summary(container, snap, lang),  # type: ignore[arg-type]
         stage_started_at=snap.stage_started_at, appointment_at=snap.appointment_at, answer=snap.answer,
         satisfaction=snap.satisfaction, duplicate_of=snap.duplicate_of, meeting_id=snap.meeting_id,
-        citizen_name=None if withheld else snap.citizen_name,
-        citizen_phone=None if withheld else snap.citizen_phone,
-        citizen_address=None if withheld else snap.citizen_address,
-        citizen_withheld=withheld, event_count=snap.event_count,
+        citizen_name=citizen.name, citizen_phone=citizen.phone, citizen_address=citizen.address,
+        citizen_disclosure=citizen.disclosure, citizen_withheld=citizen.withheld, event_count=snap.event_count,
         allowed_actions=[_action(o, lang) for o in options],
     )
 

@@ -168,8 +168,11 @@ class CaseOut(CaseSummary):
     citizen_name: str | None
     citizen_phone: str | None
     citizen_address: str | None
-    citizen_withheld: bool = Field(description="True when the citizen's identity is withheld from this caller "
-                                               "(a denunciation's author is confidential by law).")
+    citizen_disclosure: Literal["full", "masked", "withheld"] = Field(
+        description="How much of the citizen's identity this caller may see: full; masked (initials, the last "
+                    "three digits of the phone); withheld (a denunciation's author, confidential by law, for "
+                    "anyone but the leaders over the unit now handling it).")
+    citizen_withheld: bool = Field(description="True when the citizen's identity is withheld from this caller.")
     event_count: int
     allowed_actions: list[ActionOut]
 

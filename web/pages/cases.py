@@ -23,7 +23,7 @@ from engine.errors import (Conflict, DomainError, InvalidField, InvalidTransitio
                            OutOfScope, RoleNotAllowed, StaleVersion)
 from engine.listing import CasePage, CaseQuery, page_cases
 from engine.pagination import MAX_CURSOR
-from engine.models import Case, Meeting, Unit, User
+from engine.models import Case, Meeting, User
 from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
 from engine.vocab import SATISFACTION, TOPICS
@@ -229,13 +229,9 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         meeting = session.get(Meeting, snap.meeting_id) if snap.meeting_id else None
         meeting_info = (meeting.id, meeting.held_on, meeting.place) if meeting else None
         targets = escalation_units(session, cal.local_date(now), exclude=snap.handling_unit) if needs_units else []
-        handling_path = session.scalar(select(Unit.path).where(Unit.code == snap.handling_unit)) or "-"
     final = wf.is_final(snap.state)
     overdue = snap.due_at is not None and not final and snap.due_at < now
     late = lateness(cal, snap.due_at, now) if overdue and snap.due_at else 0
-    # A denouncer's identity is confidential (Denunciation Law 2018): only the
-    # leaders of the unit handling the denunciation see it.
-    show_citizen = snap.kind != "to_cao" or "leader" in actor.roles_over(handling_path)
     auditor_only = actor.has_role("auditor") and not options
     if form_state is not None and (form_state.trigger == "__remark__"
                                    or form_state.trigger in {o.trigger for o in options}):
@@ -243,7 +239,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
     return render(
         ctx, "case.html", status=status, snap=snap, wf=wf, state_label=_state_label(wf, snap.state, ctx.lang),
         timeline=_timeline(ctx, wf, events, names, people), options=options, names=names, targets=targets,
-        meeting=meeting_info, overdue=overdue, late=late, final=final, show_citizen=show_citizen,
+        meeting=meeting_info, overdue=overdue, late=late, final=final,
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
         remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
     )

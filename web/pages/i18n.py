@@ -132,6 +132,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "citizen_anonymous": ("Không để lại thông tin", "Anonymous"),
     "citizen_confidential": ("Danh tính người tố cáo được giữ bí mật (Luật Tố cáo 2018).",
                              "The denouncer's identity is confidential (Denunciation Law 2018)."),
+    "citizen_masked": ("đã che theo quy định bảo vệ dữ liệu cá nhân", "masked under personal data protection"),
     "board_title": ("Việc cần làm", "Overdue board"),
     "board_intro": ("Các ý kiến thuộc đơn vị của bạn: quá hạn trước, quá hạn lâu nhất ở đầu.",
                     "Cases in your units: overdue first, the latest at the top."),

@@ -1,0 +1,116 @@
+"""Who may see what of a citizen: the one rule every surface asks.
+
+The law this follows:
+
+* **A denouncer** (tố cáo). The Law on Denunciation 2018 (Luật Tố cáo, Điều 9 khoản 1
+  điểm b and Điều 47) makes the person who resolves a denunciation, and the agency
+  handling it, keep the denouncer's name, address and anything that identifies them
+  confidential. Here that is the leaders over the unit that *now* handles the case
+  (after an escalation, the new unit's leaders and no longer the old one's); nobody
+  else sees who it is — not the officials, not the origin unit, not the Front's
+  auditors, not an administrator. Even those leaders see it only inside the
+  application: no export, notification, webhook, Open311 read, public page or log line
+  carries it, masked or not.
+* **Everyone else's personal data** (Decree 13/2023/NĐ-CP and the Law on Personal Data
+  Protection in force since 1 January 2026: the minimum a role needs). Officials and
+  leaders over the case's origin or handling unit answer the citizen and may call
+  back: they see the full contact in the application. Auditors (the Front) and
+  administrators supervise the handling, not the person: initials and the last three
+  digits of the phone. A file that leaves the application is a copy outside any access
+  control, so an export never carries more than the masked contact.
+* Whoever cannot see the case (another commune, the public) sees no identity at all.
+
+``disclosure`` is the decision; ``contact_for`` applies it. The case service hands
+out snapshots already filtered by them; exports, pages, the API, notifications and
+Open311 hold no rule of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .actors import Actor
+
+__all__ = ["FULL", "MASKED", "WITHHELD", "SHOW", "EXPORT", "is_confidential", "disclosure", "mask_name",
+           "mask_phone", "Contact", "contact_for", "NOBODY"]
+
+FULL, MASKED, WITHHELD = "full", "masked", "withheld"
+# Where the identity would go: a page or API answer inside the application, or a
+# file / message that leaves it.
+SHOW, EXPORT = "show", "export"
+
+_CONFIDENTIAL_KINDS = frozenset({"to_cao"})
+_HANDLING_ROLES = frozenset({"official", "leader"})
+_RESOLVER_ROLE = "leader"
+
+
+def is_confidential(kind: str | None) -> bool:
+    """Is the author of an opinion of this kind protected by law (a denunciation)?"""
+    return kind in _CONFIDENTIAL_KINDS
+
+
+def disclosure(actor: Actor, kind: str, origin_path: str, handling_path: str, *, purpose: str = SHOW) -> str:
+    """How much of the citizen's identity ``actor`` may see, for ``purpose``.
+
+    The paths are the units' ``path`` ("/1/4/9/"). The system actor (the command
+    line, the sweep) is nobody in particular: it gets what an export gets.
+    """
+    if purpose not in (SHOW, EXPORT):
+        raise ValueError(f"unknown purpose {purpose!r}")
+    inside = purpose == SHOW and not actor.is_system
+    if is_confidential(kind):
+        return FULL if inside and _RESOLVER_ROLE in actor.roles_over(handling_path) else WITHHELD
+    if not actor.is_system and not actor.covers(origin_path, handling_path):
+        return WITHHELD
+    if inside and actor.roles_over(origin_path, handling_path) & _HANDLING_ROLES:
+        return FULL
+    return MASKED
+
+
+def mask_name(name: str | None) -> str | None:
+    """"Nguyễn Văn Dân" → "N.V.D." (initials, diacritics kept on the capital)."""
+    if not name or not name.strip():
+        return None
+    return "".join(part[0].upper() + "." for part in name.split())
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """"0901234567" → "*******567"."""
+    if not phone:
+        return None
+    digits = [ch for ch in phone if ch.isdigit()]
+    if len(digits) <= 3:
+        return "*" * len(digits)
+    return "*" * (len(digits) - 3) + "".join(digits[-3:])
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The citizen as one reader may see them."""
+
+    disclosure: str
+    name: str | None
+    phone: str | None
+    address: str | None
+
+    @property
+    def withheld(self) -> bool:
+        return self.disclosure == WITHHELD
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.withheld and not (self.name or self.phone or self.address)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"disclosure": self.disclosure, "name": self.name, "phone": self.phone, "address": self.address}
+
+
+NOBODY = Contact(WITHHELD, None, None, None)
+
+
+def contact_for(level: str, name: str | None, phone: str | None, address: str | None) -> Contact:
+    if level == FULL:
+        return Contact(FULL, name, phone, address)
+    if level == MASKED:
+        return Contact(MASKED, mask_name(name), mask_phone(phone), "***" if address else None)
+    return NOBODY

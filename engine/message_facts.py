@@ -1,0 +1,63 @@
+"""What of a case may leave the application in a message: an email, a webhook, an
+inbox line. The outbound half of ``engine.disclosure``.
+
+The engine writes outbox payloads without personal data; this module does not take
+that on trust. Only known, harmless keys pass (codes, states, units, topics,
+deadlines, lateness, the acting official's username), so a key added to a payload
+later (a name, a phone number, a rendered text quoting the opinion) never reaches
+an email, a webhook or an inbox until someone adds it here on purpose. For a
+denunciation the origin unit is dropped as well, and any unit field that names it
+(a case still handled where it was raised): a village can be small enough to point
+at the denouncer, so a message names a denunciation's unit at commune level at
+most (``unit_for_message``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .disclosure import is_confidential
+from .models import Unit
+
+__all__ = ["SAFE_KEYS", "message_facts", "unit_for_message"]
+
+SAFE_KEYS = frozenset({
+    # case.* (engine.history)
+    "code", "workflow", "seq", "trigger", "from", "to", "topic", "kind", "origin_unit", "handling_unit",
+    "due_at", "actor",
+    # deadline.* (timers): stage, rule and the units involved
+    "state", "rule", "stage", "unit", "target_unit", "parent_unit", "escalated_to", "previous_due_at",
+    "old_due_at", "new_due_at", "remind_before", "days_late", "working_days_late", "overdue_days",
+})
+_LOCATING_KEYS = frozenset({"origin_unit"})
+_UNIT_KEYS = frozenset({"handling_unit", "unit", "target_unit", "parent_unit", "escalated_to"})
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def message_facts(payload: Mapping[str, Any] | None, *, case_kind: str | None = None) -> dict[str, Any]:
+    """The part of an outbox payload a message may carry: whitelisted keys, scalar values."""
+    payload = payload or {}
+    confidential = is_confidential(case_kind or payload.get("kind"))
+    out: dict[str, Any] = {}
+    for key in sorted(SAFE_KEYS & set(payload)):
+        value = payload[key]
+        if confidential and (key in _LOCATING_KEYS or (key in _UNIT_KEYS and value == payload.get("origin_unit"))):
+            continue  # nor any other field naming the village it came from
+        if isinstance(value, _SCALARS):
+            out[key] = value
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            out[key] = list(value)
+    return out
+
+
+def unit_for_message(session: Session, code: str, kind: str | None) -> str:
+    """The unit a message names for a case of ``kind`` handled by ``code``."""
+    if not is_confidential(kind):
+        return code
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    while unit is not None and unit.level == "village" and unit.parent is not None:
+        unit = unit.parent
+    return unit.code if unit is not None else code
