@@ -70,7 +70,7 @@ def _case_row(code: str, unit_id: int, now: datetime, due: datetime) -> dict[str
     return dict(code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
                 channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
                 received_at=now, stage_started_at=now, due_at=due, created_at=now, updated_at=now, event_count=1,
-                head_hash="0" * 64, version=1, stage_seq=1)
+                head_hash="0" * 64, version=1, stage_seq=1, identity_salt="5a" * 32)
 
 
 def _creation_rows(case_id: int, code: str, unit_id: int, now: datetime, due: datetime) -> tuple[Any, ...]:

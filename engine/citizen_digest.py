@@ -38,6 +38,8 @@ def identity_sha256(name: str | None, phone: str | None, address: str | None) ->
 
 
 def keyed(salt: str, inner: str) -> str:
+    if not salt:  # an empty key would still "work", and protect nothing
+        raise ValueError("a case's identity digest needs its salt")
     return hmac.new(bytes.fromhex(salt), inner.encode("ascii"), hashlib.sha256).hexdigest()
 
 

@@ -57,8 +57,9 @@ class Case(Base):
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     citizen_address: Mapped[str | None] = mapped_column(String(300))
     # The key of the identity digest the history chains (engine.citizen_digest).
-    # Never leaves this row: with it, the digest could be brute-forced.
-    identity_salt: Mapped[str] = mapped_column(String(64))
+    # Never leaves this row: with it, the digest could be brute-forced. Nullable
+    # only in the schema (migration 0010); every case has one.
+    identity_salt: Mapped[str | None] = mapped_column(String(64))
     origin_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     handling_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)

@@ -249,7 +249,8 @@ class CaseService:
             "content": case.content, "origin_unit": case.origin_unit.code, "handling_unit": case.handling_unit.code,
             "received_at": case.received_at.isoformat(), "due_at": case.due_at.isoformat() if case.due_at else None,
             "meeting_id": case.meeting_id,
-            DIGEST_KEY: citizen_digest(case.identity_salt, case.citizen_name, case.citizen_phone, case.citizen_address),
+            DIGEST_KEY: citizen_digest(case.identity_salt or "", case.citizen_name, case.citizen_phone,
+                                       case.citizen_address),
         }
 
     def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, batch: _Batch) -> str:

@@ -52,8 +52,10 @@ _rekeys = sa.table("chain_rekeys", sa.column("event_id", sa.Integer), sa.column(
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases") as batch_op:
-        batch_op.add_column(sa.Column("identity_salt", sa.String(length=64), nullable=True))
+    # Plain ALTER TABLE, not a batch copy: SQLite cannot drop and recreate ``cases``
+    # under the foreign keys of its events. So the column stays nullable in the
+    # schema; the case service always fills it, and this migration fills the rest.
+    op.add_column("cases", sa.Column("identity_salt", sa.String(length=64), nullable=True))
     op.create_table(
         "chain_rekeys",
         sa.Column("event_id", sa.Integer(), nullable=False),
@@ -79,8 +81,6 @@ def upgrade() -> None:
             events[ev.case_id].append(ev)
         for case in cases:
             _rekey(conn, case, events[case.id], now)
-    with op.batch_alter_table("cases") as batch_op:
-        batch_op.alter_column("identity_salt", existing_type=sa.String(length=64), nullable=False)
 
 
 def _rekey(conn: sa.Connection, case: sa.Row, events: list[sa.Row], now: datetime) -> None:  # type: ignore[type-arg]
@@ -115,5 +115,4 @@ def downgrade() -> None:
     # The unsalted digests are gone for good (that is the point); the re-keyed chains
     # keep verifying without the salt column.
     op.drop_table("chain_rekeys")
-    with op.batch_alter_table("cases") as batch_op:
-        batch_op.drop_column("identity_salt")
+    op.drop_column("cases", "identity_salt")

@@ -1,0 +1,209 @@
+"""Every surface, read by every role: what each sees of a citizen.
+
+A denunciation (tố cáo) and an ordinary opinion, both raised in commune A and
+escalated once, to the provincial department P-SO, so the origin commune no longer
+handles them. Each is read through the API (case, events, audit history), the case
+page, its history downloads, the Front's exports, the reports, Open311, the public
+tracking page, and the emails and webhooks the escalation sends. The expectation
+table is the rule of ``engine.disclosure`` written out by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+
+import pytest
+from fastapi.testclient import TestClient
+
+from engine.disclosure import mask_name, mask_phone
+from engine.models import RoleGrant, User
+from engine.services import directory
+from engine.services.tokens import issue_token
+from engine.uow import UnitOfWork
+from notifications import run_once
+
+from .browser.web import browser, web_app, web_container  # noqa: F401
+from .test_notify_support import (all_text, give_emails, notify_settings, rng, smtp_server,  # noqa: F401
+                                  webhook_server)
+from .test_webhook_delivery import _subscribe
+from .world import _password_hash
+
+PLAIN = ("Nguyễn Văn Dân", "0901234567", "Số 5 đường Lê Lợi, ấp A1")
+DENOUNCER = ("Trần Thị Tố Giác", "0912888999", "Số 9 hẻm 3, ấp A2")
+ROLES = ("off_a", "lead_a", "off_so", "lead_so", "aud_p", "admin", "off_b")
+
+# What each role sees of each citizen inside the application (API case, case page).
+IN_APP = {
+    "plain": {"off_a": "full", "lead_a": "full", "off_so": "full", "lead_so": "full", "aud_p": "masked",
+              "admin": "masked", "off_b": None},
+    # Only the leaders over the unit now handling the denunciation (not the origin's).
+    "to_cao": {"off_a": "withheld", "lead_a": "withheld", "off_so": "withheld", "lead_so": "full",
+               "aud_p": "withheld", "admin": "withheld", "off_b": None},
+}
+# The Front's exports (leaders, auditors, admins): masked at most, a denouncer never.
+EXPORTED = {"plain": "masked", "to_cao": "none"}
+
+
+def seen(blob: str, who: tuple[str, str, str]) -> str:
+    """How much of ``who`` a text reveals: full, masked or none."""
+    name, phone, address = who
+    if name in blob or phone in blob or address in blob or phone[-7:] in blob:
+        return "full"
+    if mask_name(name) in blob or mask_phone(phone) in blob:
+        return "masked"
+    return "none"
+
+
+def legacy_digest(who: tuple[str, str, str]) -> str:
+    return hashlib.sha256("|".join(who).encode()).hexdigest()
+
+
+def xlsx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+
+
+@pytest.fixture
+def scene(world, service, sessions, clock, web_container):
+    with UnitOfWork(sessions) as uow:
+        user = User(username="lead_so", password_hash=_password_hash(), created_at=clock.now())
+        uow.session.add(user)
+        uow.session.flush()
+        uow.session.add(RoleGrant(user_id=user.id, role="leader", unit_id=directory.unit_by_code(uow.session, "P-SO").id))
+        uow.commit()
+    plain = world.new_case("off_a", "A1", citizen_name=PLAIN[0], citizen_phone=PLAIN[1], citizen_address=PLAIN[2])
+    den = world.new_case("off_a", "A2", kind="to_cao", topic="an_ninh_trat_tu", content="Tố cáo thu tiền sai quy định",
+                         citizen_name=DENOUNCER[0], citizen_phone=DENOUNCER[1], citizen_address=DENOUNCER[2])
+    for code in (plain.code, den.code):
+        service.fire(world["off_a"], code, "escalate", {"target_unit": "P-SO", "reason": "Thẩm quyền của Sở"})
+    tokens = {}
+    with UnitOfWork(sessions) as uow:
+        for username in ROLES:
+            tokens[username] = issue_token(uow.session, username, label="t", now=clock.now())[1]
+        uow.commit()
+    return {"plain": plain.code, "to_cao": den.code, "tokens": tokens}
+
+
+def _who(kind: str) -> tuple[str, str, str]:
+    return PLAIN if kind == "plain" else DENOUNCER
+
+
+def _never(blob: str) -> None:
+    """What no surface may ever carry: an unsalted digest of either citizen."""
+    assert legacy_digest(PLAIN) not in blob and legacy_digest(DENOUNCER) not in blob
+
+
+def test_the_api_case_gives_each_role_exactly_its_disclosure(scene, web_app):
+    with TestClient(web_app) as api:
+        for kind in ("plain", "to_cao"):
+            code, who = scene[kind], _who(kind)
+            for role in ROLES:
+                r = api.get(f"/api/v1/cases/{code}", headers={"Authorization": f"Bearer {scene['tokens'][role]}"})
+                expected = IN_APP[kind][role]
+                if expected is None:
+                    assert r.status_code == 404, (kind, role)
+                    continue
+                body = r.json()
+                assert body["citizen_disclosure"] == expected, (kind, role)
+                assert body["citizen_withheld"] is (expected == "withheld")
+                got = seen(r.text, who)
+                assert got == {"withheld": "none"}.get(expected, expected), (kind, role, got)
+                if expected == "masked":
+                    assert (body["citizen_name"], body["citizen_phone"]) == (mask_name(who[0]), mask_phone(who[1]))
+                _never(r.text)
+                # The history the API hands out holds no identity, only the salted digest.
+                ev = api.get(f"/api/v1/cases/{code}/events", headers={"Authorization": f"Bearer {scene['tokens'][role]}"})
+                assert ev.status_code == 200 and seen(ev.text, who) == "none", (kind, role)
+                assert ev.json()["chain"]["valid"] is True
+                _never(ev.text)
+        assert api.get(f"/api/v1/cases/{scene['to_cao']}").status_code == 401
+
+
+def test_the_case_page_and_its_downloads(scene, browser):
+    for role in ROLES:
+        page = browser(role)
+        for kind in ("plain", "to_cao"):
+            code, who, expected = scene[kind], _who(kind), IN_APP[kind][role]
+            html = page.get(f"/cases/{code}")
+            if expected is None:
+                assert html.status_code == 404
+                continue
+            assert seen(html.text, who) == {"withheld": "none"}.get(expected, expected), (kind, role)
+            assert ("Danh tính người tố cáo được giữ bí mật" in html.text) is (expected == "withheld")
+            for fmt in ("json", "csv"):
+                dl = page.get(f"/cases/{code}/history.{fmt}")
+                assert dl.status_code == 200 and seen(dl.text, who) == "none", (kind, role, fmt)
+                _never(dl.text)
+
+
+def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
+    for role in ROLES:
+        page = browser(role)
+        for kind in ("plain", "to_cao"):
+            code, who = scene[kind], _who(kind)
+            for path in (f"/audit/cases/{code}/export.json", f"/audit/cases/{code}/export.csv"):
+                r = page.get(path)
+                if role.startswith("off_"):
+                    # Officials read reports, not histories (whichever commune: the refusal
+                    # is about the role, so it says nothing about the code).
+                    assert r.status_code == 403, (path, role)
+                    continue
+                assert r.status_code == 200, (path, role)
+                assert seen(r.text, who) == EXPORTED[kind], (path, role)
+                _never(r.text)
+        if role in ("lead_a", "aud_p", "admin"):
+            for fmt in ("json", "csv"):
+                r = page.get(f"/audit/units/export.{fmt}?unit=A")
+                assert r.status_code == 200 and scene["to_cao"] in r.text
+                assert seen(r.text, PLAIN) == "masked" and seen(r.text, DENOUNCER) == "none", (role, fmt)
+                _never(r.text)
+        for fmt in ("csv", "json", "xlsx"):
+            r = page.get(f"/reports/export.{fmt}")
+            if r.status_code != 200:
+                continue  # not everyone reads reports; those who do must see no one
+            blob = xlsx_text(r.content) if fmt == "xlsx" else r.text
+            assert seen(blob, PLAIN) == "none" and seen(blob, DENOUNCER) == "none", (role, fmt)
+    with TestClient(browser("aud_p").http.app) as api:
+        for kind in ("plain", "to_cao"):
+            r = api.get(f"/api/v1/audit/cases/{scene[kind]}/history",
+                        headers={"Authorization": f"Bearer {scene['tokens']['aud_p']}"})
+            assert r.status_code == 200 and seen(r.text, _who(kind)) == EXPORTED[kind]
+            _never(r.text)
+
+
+def test_open311_and_the_public_page_carry_no_identity(scene, browser, web_app):
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            key = scene["tokens"][role]
+            for kind in ("plain", "to_cao"):
+                r = api.get(f"/open311/v2/requests/{scene[kind]}.json", params={"api_key": key})
+                assert r.status_code == (404 if role == "off_b" else 200), (role, r.text)
+                assert seen(r.text, _who(kind)) == "none"
+            listed = api.get("/open311/v2/requests.xml", headers={"Authorization": f"Bearer {key}"})
+            assert seen(listed.text, PLAIN) == "none" and seen(listed.text, DENOUNCER) == "none"
+    public = browser()
+    for kind in ("plain", "to_cao"):
+        r = public.post("/tra-cuu", {"code": scene[kind]})
+        assert r.status_code == 200 and scene[kind] in r.text
+        assert seen(r.text, _who(kind)) == "none"
+        assert public.get(f"/cases/{scene[kind]}").status_code in (303, 401, 404)
+
+
+def test_emails_and_webhooks_name_nobody_and_no_denouncers_village(scene, sessions, clock, service, smtp_server,
+                                                                    webhook_server, notify_settings, rng):
+    give_emails(sessions)
+    _subscribe(sessions, clock, webhook_server, "/portal", ["*"])
+    webhook_server.now = int(clock.now().timestamp())
+    run_once(sessions, notify_settings, clock, workflows=service.workflows, rng=rng)
+    mails = [all_text(m) for m in smtp_server.messages]
+    hooks = [r.body.decode() for r in webhook_server.received]
+    assert mails and hooks
+    for blob in mails + hooks:
+        assert seen(blob, PLAIN) == "none" and seen(blob, DENOUNCER) == "none"
+        _never(blob)
+    den_hooks = [r.json for r in webhook_server.received if r.json["case"] == scene["to_cao"]]
+    assert den_hooks and all("origin_unit" not in h["data"] for h in den_hooks)
+    assert not any(re.search(r'"A2"|Ấp A2', h) for h in hooks if scene["to_cao"] in h)
