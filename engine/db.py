@@ -29,6 +29,9 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A database error's text would otherwise quote the statement's parameters —
+    # a citizen's name and phone — into every log line and traceback it reaches.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {})
         # Let SQLAlchemy, not the driver, decide when transactions begin.

@@ -207,3 +207,14 @@ def test_emails_and_webhooks_name_nobody_and_no_denouncers_village(scene, sessio
     den_hooks = [r.json for r in webhook_server.received if r.json["case"] == scene["to_cao"]]
     assert den_hooks and all("origin_unit" not in h["data"] for h in den_hooks)
     assert not any(re.search(r'"A2"|Ấp A2', h) for h in hooks if scene["to_cao"] in h)
+
+
+def test_a_database_error_quotes_no_citizen_into_logs(engine):
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError) as caught:
+        with engine.begin() as conn:
+            conn.execute(sql("INSERT INTO role_grants (user_id, role, unit_id) VALUES (:u, :r, 999)"),
+                         {"u": 999, "r": DENOUNCER[1]})
+    assert DENOUNCER[1] not in str(caught.value)

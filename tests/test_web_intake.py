@@ -57,7 +57,7 @@ def test_a_meeting_with_three_opinions_is_recorded_at_once(browser, world, servi
     states = [service.get(world["off_a"], c.code) for c in cases]
     assert [x.state for x in states] == ["answered_on_site", "escalated", "received"]
     assert states[0].answer == "Đã hướng dẫn lắp bộ lọc, xã hỗ trợ kinh phí."
-    assert states[0].citizen_name == "Thạch Văn A" and states[0].origin_unit == "A1"
+    assert states[0].citizen.name == "Thạch Văn A" and states[0].origin_unit == "A1"
     assert states[1].handling_unit == "P-SO" and states[1].origin_unit == "A2"
     assert states[2].origin_unit == "A" and states[2].kind == "phan_anh"
     history = service.history(world["off_a"], states[1].code)

@@ -21,7 +21,6 @@ hashes the Front's kept value was made from (engine.seals).
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -67,8 +66,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_chain_rekeys")),
     )
     conn = op.get_bind()
-    # A migration happens once, at a real moment: the wall clock, not the app's clock.
-    now = datetime.now(timezone.utc)
+    # When the re-keying happened is the database server's clock: a migration runs
+    # once, at a real moment, outside the application and its clock.
+    now = sa.func.current_timestamp()
     last = 0
     while True:
         cases = conn.execute(sa.select(_cases).where(_cases.c.id > last).order_by(_cases.c.id).limit(BATCH)).all()
@@ -83,7 +83,7 @@ def upgrade() -> None:
             _rekey(conn, case, events[case.id], now)
 
 
-def _rekey(conn: sa.Connection, case: sa.Row, events: list[sa.Row], now: datetime) -> None:  # type: ignore[type-arg]
+def _rekey(conn: sa.Connection, case: sa.Row, events: list[sa.Row], now: sa.ColumnElement[object]) -> None:  # type: ignore[type-arg]
     salt = secrets.token_hex(32)
     conn.execute(_cases.update().where(_cases.c.id == case.id).values(identity_salt=salt))
     first = events[0] if events else None
