@@ -7,12 +7,13 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 
 from engine import migrate
 from engine.audit import GENESIS, chain_hash, verify_all
@@ -27,6 +28,7 @@ from engine.uow import UnitOfWork
 from workflows import load_builtin
 
 from .browser.web import browser, web_app, web_container  # noqa: F401
+from .conftest import PG_URL
 from .world import build_world
 
 PHONE = "0912888999"  # a phone-only denouncer
@@ -95,26 +97,45 @@ def _legacy(conn, code: str) -> tuple[str, int]:
     rows = conn.execute(text("SELECT id, seq, at, actor, \"trigger\", from_state, to_state, note, data FROM case_events "
                              "WHERE case_id = :i ORDER BY seq"), {"i": case.id}).all()
     prev = GENESIS
+    cast = "CAST(:d AS JSON)" if conn.dialect.name == "postgresql" else ":d"
     for r in rows:
-        data = json.loads(r.data)
+        data = json.loads(r.data) if isinstance(r.data, str) else dict(r.data)
         if r.seq == 1:
             data.pop("citizen_digest")
             data["citizen_sha256"] = identity_sha256(case.citizen_name, case.citizen_phone, case.citizen_address)
-        at = datetime.fromisoformat(str(r.at)).replace(tzinfo=timezone.utc)
+        at = r.at if isinstance(r.at, datetime) else datetime.fromisoformat(str(r.at))
+        at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
         body = SimpleNamespace(seq=r.seq, at=at, actor=r.actor, trigger=r.trigger, from_state=r.from_state,
                                to_state=r.to_state, note=r.note, data=data)
         h = chain_hash(prev, code, body)
-        conn.execute(text("UPDATE case_events SET data = :d, prev_hash = :p, hash = :h WHERE id = :i"),
+        conn.execute(text(f"UPDATE case_events SET data = {cast}, prev_hash = :p, hash = :h WHERE id = :i"),
                      {"d": json.dumps(data, ensure_ascii=False), "p": prev, "h": h, "i": r.id})
         prev = h
     conn.execute(text("UPDATE cases SET head_hash = :h WHERE id = :i"), {"h": prev, "i": case.id})
     return prev, len(rows)
 
 
-def test_migration_0010_rekeys_old_chains_keeps_breaks_and_old_seals(tmp_path, backend):
-    if backend == "postgresql":
-        pytest.skip("the shared PostgreSQL database is in use by the session; SQLite proves the script")
-    engine = make_engine(f"sqlite:///{tmp_path / 'legacy.db'}")
+@pytest.fixture
+def scratch_url(tmp_path, backend):
+    """An empty database of the backend under test, of this test's own."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'legacy.db'}"
+        return
+    server = make_url(PG_URL)
+    name = f"nghedan_mig_{secrets.token_hex(4)}"
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_migration_0010_rekeys_old_chains_keeps_breaks_and_old_seals(scratch_url):
+    engine = make_engine(scratch_url)
     try:
         migrate.upgrade(engine)
         clock = FrozenClock(datetime(2026, 10, 5, 2, 0, tzinfo=timezone.utc))
