@@ -12,8 +12,9 @@ writes through here, so the rule below is decided once.
   read on; a leading line break is where a line-based importer starts a new record), or
 * its first character that is neither whitespace nor invisible (a control character,
   a zero-width space, a BOM, a direction mark) is ``=``, ``+``, ``-`` or ``@`` once folded
-  with Unicode NFKC — so the full-width ``＝＋－＠`` of East Asian input methods, the
-  small and the super/subscript variants count as what spreadsheets take them for.
+  with Unicode NFKC — so the full-width ``＝＋－＠`` of East Asian input methods and the
+  small or super/subscript variants count too (some spreadsheet locales read them as
+  the ASCII signs; treating them as such costs an apostrophe at worst).
 
 Only the start of a cell is interpreted: a line break *inside* a value is quoted by the
 CSV writer, so conforming readers keep it one cell, and text after it is left as typed
