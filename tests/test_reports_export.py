@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.reports import Period, ReportRequest, build_report
-from engine.reports.export import BOM, report_csv, report_json, report_xlsx
+from engine.reports.export import report_csv, report_json, report_xlsx
+from engine.tabular import BOM
 
 from .test_reports_support import OCTOBER, OCTOBER_MEETINGS, OCTOBER_TOTALS, build_october
 from .test_reports import PROGRAMMES

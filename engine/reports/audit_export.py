@@ -13,8 +13,6 @@ the unit's size.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +29,7 @@ from ..disclosure import EXPORT
 from ..errors import NotFound, RoleNotAllowed
 from ..models import Case, CaseEvent, Unit, in_units, path_under
 from ..services.views import citizen_of
+from ..tabular import CsvWriter
 from .period import Period
 from .scope import AUDIT_ROLES, resolve_scope
 
@@ -169,16 +168,14 @@ CSV_HEADER = (
 
 
 def history_csv(session: Session, actor: Actor, sel: CaseSelection) -> Iterator[str]:
-    """One line per event, the case's columns repeated; UTF-8 with BOM."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(CSV_HEADER)
+    """One line per event, the case's columns repeated; UTF-8 with BOM, one chunk per case."""
+    out = CsvWriter()
+    out.row(CSV_HEADER)
     for item in iter_case_exports(session, actor, sel):
         citizen = item["citizen"]
         verdict = "Đúng" if item["verification"]["ok"] else f"SAI: {item['verification']['problem']}"
         for ev in item["events"] or [{}]:
-            writer.writerow([
+            out.row([
                 item["code"], item["kind"], item["topic"], item["origin_unit"], item["handling_unit"], item["state"],
                 citizen["name"] or "", citizen["phone"] or "", citizen["disclosure"], ev.get("seq", ""),
                 ev.get("at", ""), ev.get("actor", ""), ev.get("trigger", ""), ev.get("from") or "",
@@ -186,9 +183,7 @@ def history_csv(session: Session, actor: Actor, sel: CaseSelection) -> Iterator[
                 json.dumps(ev.get("data", {}), ensure_ascii=False, sort_keys=True) if ev else "",
                 ev.get("prev_hash", ""), ev.get("hash", ""), verdict,
             ])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    rest = buffer.getvalue()
+        yield out.take()
+    rest = out.take()
     if rest:
         yield rest

@@ -1,8 +1,8 @@
 """A report as JSON, CSV and an Excel workbook.
 
-CSV is UTF-8 **with a byte order mark**: without it Excel reads the file as the
-Windows code page and "Đất đai" turns into "Ä\x90áº¥t Ä‘ai". One CSV holds every
-table, one row per line of the report, the first column naming the table.
+Every cell goes through :mod:`engine.tabular` (UTF-8 with the BOM; a unit's or a
+programme's name never becomes a formula). One CSV holds every table, one row per
+line of the report, the first column naming the table.
 
 The workbook's first sheet is laid out as a Vietnamese periodic report is (national
 motto, title, period, unit, numbered figures, signature block); then one sheet per
@@ -11,21 +11,17 @@ breakdown with Vietnamese headers and a total row, and a sheet of definitions.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import timezone
 from typing import Any, Iterable
 
 from ..calendar import LOCAL_TZ
+from ..tabular import csv_text, put_cell
 from .labels import CASE_COLUMNS, DIMENSIONS, MEETING_COLUMNS, TITLE
 from .queries import Figures, MeetingFigures, Report, Row
 
-__all__ = ["report_json", "report_csv", "report_xlsx", "summary_lines", "BOM", "CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE"]
-
-BOM = "\ufeff"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["report_json", "report_csv", "report_xlsx", "summary_lines"]
 
 
 def report_json(report: Report) -> str:
@@ -55,14 +51,8 @@ def _table_rows(report: Report, lang: str) -> Iterable[list[Any]]:
 
 def report_csv(report: Report, lang: str = "vi") -> str:
     """The whole report as one CSV text, starting with the BOM."""
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
     first = ["Table", "Code", "Name"] if lang == "en" else ["Bảng", "Mã", "Tên"]
-    writer.writerow(first + _headers(lang))
-    for row in _table_rows(report, lang):
-        writer.writerow(["" if v is None else v for v in row])
-    return out.getvalue()
+    return csv_text([first + _headers(lang), *_table_rows(report, lang)])
 
 
 # -- Excel ---------------------------------------------------------------------------
@@ -140,36 +130,36 @@ def report_xlsx(report: Report) -> bytes:
     ws.column_dimensions["B"].width = 58
     ws.column_dimensions["C"].width = 14
     ws.column_dimensions["D"].width = 12
-    ws["A1"] = report.unit_name.upper()
+    put_cell(ws, 1, 1, report.unit_name.upper())
     ws["A1"].font = bold
     ws.merge_cells("A1:B1")
-    ws["C1"] = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-    ws["C2"] = "Độc lập - Tự do - Hạnh phúc"
+    put_cell(ws, 1, 3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    put_cell(ws, 2, 3, "Độc lập - Tự do - Hạnh phúc")
     for ref in ("C1", "C2"):
         ws[ref].font = bold
         ws[ref].alignment = Alignment(horizontal="center")
     ws.merge_cells("C1:D1")
     ws.merge_cells("C2:D2")
-    ws["C3"] = f"ngày {generated.day:02d} tháng {generated.month:02d} năm {generated.year}"
+    put_cell(ws, 3, 3, f"ngày {generated.day:02d} tháng {generated.month:02d} năm {generated.year}")
     ws["C3"].font = Font(italic=True)
     ws["C3"].alignment = Alignment(horizontal="center")
     ws.merge_cells("C3:D3")
-    ws["A5"] = TITLE[0]
+    put_cell(ws, 5, 1, TITLE[0])
     ws["A5"].font = Font(bold=True, size=13)
     ws["A5"].alignment = center
     ws.merge_cells("A5:D5")
     ws.row_dimensions[5].height = 36
-    ws["A6"] = f"Kỳ báo cáo: {report.period.label('vi').lower()}"
-    ws["A7"] = f"Đơn vị: {report.unit_name}"
+    put_cell(ws, 6, 1, f"Kỳ báo cáo: {report.period.label('vi').lower()}")
+    put_cell(ws, 7, 1, f"Đơn vị: {report.unit_name}")
     programme = next((r.label for r in report.by_programme if r.key == report.programme), report.programme)
-    ws["A8"] = f"Chương trình: {programme or 'Tất cả các chương trình'}"
+    put_cell(ws, 8, 1, f"Chương trình: {programme or 'Tất cả các chương trình'}")
     for row in (6, 7, 8):
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
         ws.cell(row, 1).alignment = Alignment(horizontal="center")
 
     head = 10
     for col, text in enumerate(("STT", "Nội dung", "Số lượng", "Tỷ lệ (%)"), start=1):
-        cell = ws.cell(head, col, text)
+        cell = put_cell(ws, head, col, text)
         cell.font, cell.alignment, cell.border = bold, center, box
     r = head
     for number, text, count, share in summary_lines(report):
@@ -177,7 +167,7 @@ def report_xlsx(report: Report) -> bytes:
         heading = count is None
         values = (number, text, count, share)
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(r, col, value)
+            cell = put_cell(ws, r, col, value)
             cell.border = box
             cell.alignment = center if col != 2 else wrap
             if heading:
@@ -185,16 +175,16 @@ def report_xlsx(report: Report) -> bytes:
             if col == 4 and value is not None:
                 cell.number_format = "0.0"
     r += 2
-    ws.cell(r, 1, f"Số liệu tính đến hết ngày {report.period.end:%d/%m/%Y}; lập lúc "
-                  f"{generated:%H:%M ngày %d/%m/%Y}.").font = Font(italic=True)
+    put_cell(ws, r, 1, f"Số liệu tính đến hết ngày {report.period.end:%d/%m/%Y}; lập lúc "
+                       f"{generated:%H:%M ngày %d/%m/%Y}.").font = Font(italic=True)
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
     r += 2
-    ws.cell(r, 2, "NGƯỜI LẬP BIỂU").font = bold
-    ws.cell(r, 3, "THỦ TRƯỞNG ĐƠN VỊ").font = bold
+    put_cell(ws, r, 2, "NGƯỜI LẬP BIỂU").font = bold
+    put_cell(ws, r, 3, "THỦ TRƯỞNG ĐƠN VỊ").font = bold
     ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=4)
     ws.cell(r, 2).alignment = ws.cell(r, 3).alignment = Alignment(horizontal="center")
-    ws.cell(r + 1, 2, "(Ký, ghi rõ họ tên)").font = Font(italic=True)
-    ws.cell(r + 1, 3, "(Ký tên, đóng dấu)").font = Font(italic=True)
+    put_cell(ws, r + 1, 2, "(Ký, ghi rõ họ tên)").font = Font(italic=True)
+    put_cell(ws, r + 1, 3, "(Ký tên, đóng dấu)").font = Font(italic=True)
     ws.merge_cells(start_row=r + 1, start_column=3, end_row=r + 1, end_column=4)
     ws.cell(r + 1, 2).alignment = ws.cell(r + 1, 3).alignment = Alignment(horizontal="center")
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -207,7 +197,7 @@ def report_xlsx(report: Report) -> bytes:
         sheet = wb.create_sheet(sheet_name)
         columns = ["STT", first_col, "Mã", *headers]
         for col, text in enumerate(columns, start=1):
-            cell = sheet.cell(1, col, text)
+            cell = put_cell(sheet, 1, col, text)
             cell.font, cell.alignment, cell.border = bold, center, box
             sheet.column_dimensions[get_column_letter(col)].width = 32 if col == 2 else 13
         sheet.row_dimensions[1].height = 45
@@ -215,14 +205,14 @@ def report_xlsx(report: Report) -> bytes:
         for i, row in enumerate(rows, start=1):
             values = [i, row.label, row.key, *_cells(row.cases, row.meetings)]
             for col, value in enumerate(values, start=1):
-                cell = sheet.cell(i + 1, col, value)
+                cell = put_cell(sheet, i + 1, col, value)
                 cell.border = box
                 if isinstance(value, float):
                     cell.number_format = "0.0"
         total_row = len(rows) + 2
         totals = ["", "Tổng cộng", "", *_cells(report.totals, report.meetings)]
         for col, value in enumerate(totals, start=1):
-            cell = sheet.cell(total_row, col, value)
+            cell = put_cell(sheet, total_row, col, value)
             cell.font, cell.border = bold, box
             if isinstance(value, float):
                 cell.number_format = "0.0"
@@ -233,11 +223,11 @@ def report_xlsx(report: Report) -> bytes:
     notes = wb.create_sheet("Giải thích")
     notes.column_dimensions["A"].width = 26
     notes.column_dimensions["B"].width = 90
-    notes.cell(1, 1, "Chỉ tiêu").font = bold
-    notes.cell(1, 2, "Cách tính").font = bold
+    put_cell(notes, 1, 1, "Chỉ tiêu").font = bold
+    put_cell(notes, 1, 2, "Cách tính").font = bold
     for i, (name, text) in enumerate(NOTES, start=2):
-        notes.cell(i, 1, name)
-        notes.cell(i, 2, text).alignment = wrap
+        put_cell(notes, i, 1, name)
+        put_cell(notes, i, 2, text).alignment = wrap
 
     wb.properties.title = TITLE[0]
     wb.properties.creator = "nghedan"

@@ -3,8 +3,6 @@ remarks and the export of a case's history."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +24,7 @@ from engine.pagination import MAX_CURSOR
 from engine.models import Case, Meeting, User
 from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
+from engine.tabular import CSV_MEDIA_TYPE, CsvWriter
 from engine.vocab import SATISFACTION, TOPICS
 
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
@@ -392,29 +391,18 @@ def export_json(code: str, ctx: Ctx = Depends(signed_in)) -> Response:
                     headers=_download_headers(ctx, f"{snap.code}-history.json", broken))
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting like a formula would run in a spreadsheet: keep it text.
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
 @router.get("/cases/{code}/history.csv")
 def export_csv(code: str, ctx: Ctx = Depends(signed_in)) -> Response:
     snap, events, broken = _export(ctx, code)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["case", "seq", "at_utc", "at_local", "actor", "trigger", "from_state", "to_state", "note",
-                     "data", "prev_hash", "hash"])
+    out = CsvWriter()
+    out.row(["case", "seq", "at_utc", "at_local", "actor", "trigger", "from_state", "to_state", "note", "data",
+             "prev_hash", "hash"])
     for e in events:
-        writer.writerow([_cell(v) for v in (
-            snap.code, e.seq, e.at.isoformat(), local_dt(e.at), e.actor, e.trigger, e.from_state or "", e.to_state,
-            e.note, json.dumps(e.data, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash)])
-    writer.writerow([_cell(v) for v in (snap.code, "", ctx.c.clock.now().isoformat(), "", "", "verification", "", "",
-                                        "OK" if broken is None else f"BROKEN: {broken}", "", "", "")])
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+        out.row([snap.code, e.seq, e.at.isoformat(), local_dt(e.at), e.actor, e.trigger, e.from_state or "",
+                 e.to_state, e.note, json.dumps(e.data, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash])
+    out.row([snap.code, "", ctx.c.clock.now().isoformat(), "", "", "verification", "", "",
+             "OK" if broken is None else f"BROKEN: {broken}", "", "", ""])
+    return Response(out.take(), media_type=CSV_MEDIA_TYPE,
                     headers=_download_headers(ctx, f"{snap.code}-history.csv", broken))
 
 

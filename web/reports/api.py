@@ -19,8 +19,8 @@ from engine.actors import Actor
 from engine.errors import RoleNotAllowed
 from engine.reports import AUDIT_ROLES, Period
 from engine.reports.audit_export import select_case, select_unit, verify_cases
-from engine.reports.export import XLSX_MEDIA_TYPE
 from engine.seals import latest_seals, short_code, verify_seal
+from engine.tabular import XLSX_MEDIA_TYPE
 
 from ..api.auth import current_actor
 from ..api.openapi import problems

@@ -13,7 +13,8 @@ from engine.actors import Actor
 from engine.calendar import LOCAL_TZ
 from engine.reports import Period, Report, ReportRequest, build_report
 from engine.reports.audit_export import CaseSelection, history_csv, history_json
-from engine.reports.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, report_csv, report_json, report_xlsx
+from engine.reports.export import report_csv, report_json, report_xlsx
+from engine.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
 from ..container import Container
 
