@@ -35,7 +35,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     workflows = load_builtin()
     if settings.workflows_dir is not None:
         # A deployment's own files replace built-in programmes of the same key.
-        workflows.update(load_workflows(settings.workflows_dir))
+        workflows = load_workflows(settings.workflows_dir, over=workflows)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()

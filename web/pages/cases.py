@@ -27,9 +27,10 @@ from engine.models import Case, Meeting, Unit, User
 from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
 from engine.vocab import SATISFACTION, TOPICS
+from engine.workflow import final_states
 
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
-from .data import board as board_query, escalation_units, final_states, scope_units, to_row
+from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
 
 router = APIRouter()

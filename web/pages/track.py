@@ -61,8 +61,7 @@ def public_view(ctx: Ctx, code: str) -> PublicView | None:
     wf = c.workflows[snap.workflow]
     with c.sessions() as session:
         unit = unit_names(session, [snap.handling_unit]).get(snap.handling_unit, "")
-    steps = [PublicStep(e.at, wf.label(e.to_state, ctx.lang) if e.to_state in wf.spec.states else e.to_state)
-             for e in events if e.trigger not in REMARKS]
+    steps = [PublicStep(e.at, wf.label(e.to_state, ctx.lang)) for e in events if e.trigger not in REMARKS]
     return PublicView(
         code=snap.code, programme=wf.name.get(ctx.lang), topic=t.pick(TOPICS.get(snap.topic), snap.topic),
         kind=t.pick(KINDS.get(snap.kind), snap.kind), state=wf.label(snap.state, ctx.lang),
