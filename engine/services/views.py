@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import DomainError
 from ..models import Case, CaseEvent
 
-__all__ = ["CaseSnapshot", "EventView", "ActionOption", "CaseCreated", "CaseTransitioned", "snapshot", "event_view"]
+__all__ = ["CaseSnapshot", "EventView", "ActionOption", "snapshot", "event_view"]
 
 
 @dataclass(frozen=True)
@@ -73,25 +73,6 @@ class ActionOption:
     @property
     def allowed(self) -> bool:
         return self.refusal is None
-
-
-@dataclass(frozen=True)
-class CaseCreated:
-    code: str
-    workflow: str
-    state: str
-    actor: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class CaseTransitioned:
-    code: str
-    trigger: str
-    from_state: str
-    to_state: str
-    actor: str
-    at: datetime
 
 
 def snapshot(case: Case) -> CaseSnapshot:

@@ -20,11 +20,9 @@ from engine.errors import NotFound, OutOfScope
 from engine.history import REMARKS
 from engine.vocab import KINDS, TOPICS
 
-from ..security import TrackThrottle
 from .common import Ctx, Form, get_ctx, posted, render, unit_names
 
 router = APIRouter()
-THROTTLE = TrackThrottle()
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def track_form(ctx: Ctx = Depends(get_ctx)) -> Response:
 @router.post("/tra-cuu")
 def track(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
     ctx, form = checked
-    if not THROTTLE.allow(ctx.c, ctx.ip):
+    if not ctx.c.track_throttle.allow(ctx.c, ctx.ip):
         return render(ctx, "track.html", status=429, view=None, not_found=False, limited=True)
     view = public_view(ctx, form.get("code")[:60])
     if view is None:
