@@ -3,13 +3,13 @@ are ``engine.listing``."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import aliased
 
 from .actors import Actor
 from .models import Case, Unit, in_units, path_under
 
-__all__ = ["scope_clause", "count_by_state"]
+__all__ = ["scope_clause"]
 
 
 def scope_clause(actor: Actor) -> ColumnElement[bool]:
@@ -23,8 +23,3 @@ def scope_clause(actor: Actor) -> ColumnElement[bool]:
     in_origin = select(origin.id).where(or_(*[path_under(origin.path, r) for r in roots]))
     in_handling = select(handling.id).where(or_(*[path_under(handling.path, r) for r in roots]))
     return or_(in_units(Case.origin_unit_id, in_origin), in_units(Case.handling_unit_id, in_handling))
-
-
-def count_by_state(session: Session, actor: Actor) -> dict[str, int]:
-    rows = session.execute(select(Case.state, func.count()).where(scope_clause(actor)).group_by(Case.state))
-    return {state: n for state, n in rows}

@@ -1,15 +1,15 @@
 """The unit of work: one database transaction, and the only place that commits.
 
-Domain events raised while it is open are handed to the message bus only after
-the commit succeeded, so nobody is told about a change that was rolled back.
-Anything that must not be lost (notifications, timers) is written as rows in the
-same transaction instead; after-commit handlers are for what may be recomputed.
+Whatever a change causes (its history event, outbox messages, timers) is written as
+rows in the same transaction, so it is committed or rolled back with the change:
+nothing is told in memory about a change that might still be rolled back, and
+the outer layers react to those rows (notifications read the outbox).
 """
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Callable, Self
+from typing import Self
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,36 +18,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from .db import WRITE
 from .errors import Conflict, StaleVersion
 
-__all__ = ["UnitOfWork", "MessageBus"]
-
-Handler = Callable[[Any], None]
-
-
-class MessageBus:
-    """Maps domain event types to handlers run after commit."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[type, list[Handler]] = {}
-
-    def subscribe(self, event_type: type, handler: Handler) -> None:
-        self._handlers.setdefault(event_type, []).append(handler)
-
-    def publish(self, events: list[Any]) -> None:
-        for event in events:
-            for handler in self._handlers.get(type(event), []):
-                handler(event)
+__all__ = ["UnitOfWork"]
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], bus: MessageBus | None = None, *, write: bool = True):
+    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True):
         self._factory = session_factory
-        self._bus = bus
         self._write = write
-        self.events: list[Any] = []
 
     def __enter__(self) -> Self:
         self.session = self._factory()
-        self.events = []
         self._committed = False
         if self._write:
             # On SQLite this turns the transaction into BEGIN IMMEDIATE (see engine.db).
@@ -58,9 +38,6 @@ class UnitOfWork:
         if not self._committed:
             self.session.rollback()
         self.session.close()
-
-    def collect(self, event: Any) -> None:
-        self.events.append(event)
 
     def commit(self) -> None:
         try:
@@ -80,6 +57,3 @@ class UnitOfWork:
                 raise Conflict(detail=str(err.orig)) from err
             raise
         self._committed = True
-        events, self.events = self.events, []
-        if self._bus is not None:
-            self._bus.publish(events)

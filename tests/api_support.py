@@ -1,5 +1,5 @@
-"""Fixtures for the API and Open311 tests: the real application over the test
-database and the test clock, and a bearer token for every person of the world.
+"""Fixtures for the API and Open311 tests: the real application over the test's
+container (its database and clock), and a bearer token for every person of the world.
 
 Import them into a test module with ``from .api_support import *``.
 """
@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from engine.services.tokens import issue_token
 from engine.uow import UnitOfWork
 from web.app import create_app
-from web.container import Container, build_container
-from web.settings import Settings
+from web.container import Container
 
 from .world import PEOPLE, World
 
@@ -24,10 +23,9 @@ __all__ = ["api_container", "api_app", "api", "tokens", "bearer", "as_user", "ne
 
 
 @pytest.fixture
-def api_container(db_url: str, clock, world: World) -> Iterator[Container]:  # type: ignore[no-untyped-def]
-    container = build_container(Settings(database_url=db_url, environment="test"), clock=clock)
-    yield container
-    container.close()
+def api_container(container: Container, world: World) -> Container:
+    """The test's container (conftest), once the world is in its database."""
+    return container
 
 
 @pytest.fixture

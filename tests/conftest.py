@@ -1,6 +1,9 @@
 """Shared fixtures. Each test gets an empty, migrated database: SQLite by default
 (a copy of a file migrated once per run), PostgreSQL when NGHEDAN_TEST_DATABASE_URL
-is set (migrated once, tables truncated after each test)."""
+is set (migrated once, tables truncated after each test), and over it a container
+built by ``web.container.build_container`` like every process's: its engine,
+sessions and case service are the ``engine``, ``sessions`` and ``service`` fixtures,
+and the API and page fixtures serve it."""
 
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ from sqlalchemy import Engine, text
 
 from engine import migrate
 from engine.clock import FrozenClock
-from engine.db import make_engine, make_session_factory
+from engine.db import make_engine
 from engine.models import Base
 from engine.services.cases import CaseService
+from web.container import Container, build_container
+from web.settings import Settings
 from workflows import load_builtin
 
 from .world import World, build_world
@@ -76,31 +81,38 @@ def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine):  # type: ignore[no-untyped-def]
-    return make_session_factory(engine)
-
-
-@pytest.fixture
 def clock() -> FrozenClock:
     # Monday 23 November 2026, 09:00 in Hà Nội.
     return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=HCM))
 
 
+@pytest.fixture
+def container(db_url: str, clock: FrozenClock) -> Iterator[Container]:
+    """This test's process, as ``nghedan`` builds it, on the test clock."""
+    built = build_container(Settings(database_url=db_url, environment="test"), clock=clock)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def engine(container: Container) -> Engine:
+    return container.engine
+
+
+@pytest.fixture
+def sessions(container: Container):  # type: ignore[no-untyped-def]
+    return container.sessions
+
+
 @pytest.fixture(scope="session")
 def workflows():  # type: ignore[no-untyped-def]
+    """The shipped programmes, for tests that build a variant of them."""
     return load_builtin()
 
 
 @pytest.fixture
-def service(sessions, workflows, clock) -> CaseService:  # type: ignore[no-untyped-def]
-    return CaseService(sessions, workflows, clock)
+def service(container: Container) -> CaseService:
+    return container.cases
 
 
 @pytest.fixture

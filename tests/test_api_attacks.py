@@ -304,8 +304,8 @@ def test_meeting_input_is_checked(api, as_user):
 
 # ---------------------------------------------------------------------- throttling
 
-def test_each_token_has_its_own_rate_limit(api, api_app, as_user):
-    api_app.state.api_limiter = RateLimiter(rate_per_minute=1, burst=3)
+def test_each_token_has_its_own_rate_limit(api, api_container, as_user):
+    api_container.api_limiter = RateLimiter(rate_per_minute=1, burst=3)
     for _ in range(3):
         assert api.get("/api/v1/me", headers=as_user("off_a")).status_code == 200
     throttled = api.get("/api/v1/me", headers=as_user("off_a"))
@@ -314,8 +314,8 @@ def test_each_token_has_its_own_rate_limit(api, api_app, as_user):
     assert api.get("/api/v1/me", headers=as_user("off_b")).status_code == 200
 
 
-def test_guessing_tokens_is_throttled_per_client(api, api_app, as_user):
-    api_app.state.api_limiter = RateLimiter(rate_per_minute=1, burst=5)
+def test_guessing_tokens_is_throttled_per_client(api, api_container, as_user):
+    api_container.api_limiter = RateLimiter(rate_per_minute=1, burst=5)
     statuses = [api.get("/api/v1/me", headers=bearer(f"nd_guess{i}")).status_code for i in range(7)]
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
     assert api.get("/api/v1/me", headers=as_user("off_a")).status_code == 200  # real tokens are not locked out

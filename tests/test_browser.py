@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 
 from web.app import create_app
-from web.container import Container, build_container
+from web.container import Container
 from web.demo import DEMO_PASSWORD, load_demo
-from web.settings import Settings
 
 from .browser.live import ARTIFACTS, chromium, chromium_or_skip, live_server
 
@@ -32,12 +31,10 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
-def demo(db_url: str, clock: Any) -> Iterator[Container]:
+def demo(container: Container) -> Container:
     chromium_or_skip()
-    container = build_container(Settings(database_url=db_url, environment="test"), clock=clock)
     load_demo(container)
-    yield container
-    container.close()
+    return container
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ from engine.errors import InvalidField
 from engine.models import CaseEvent, DailySeal
 from engine.seals import compute_seal, parse_seal_value, seal_day, seal_yesterday, short_code, verify_seal
 from web import worker
-from web.container import build_container
-from web.settings import Settings
 
 from .conftest import HCM
 
@@ -106,14 +104,10 @@ def test_seal_day_records_once_and_only_ended_days(histories, service, clock):
             DAY, date(2026, 11, 22)]
 
 
-def test_the_worker_schedules_the_daily_seal(db_url, clock):
-    c = build_container(Settings(database_url=db_url), clock=clock)
-    try:
-        job = worker.build_scheduler(c, hooks=[]).get_job("daily-seal")
-        assert job is not None and job.func is seal_yesterday and job.args == (c.sessions, c.clock)
-        assert str(job.trigger.timezone) == "Asia/Ho_Chi_Minh"
-    finally:
-        c.close()
+def test_the_worker_schedules_the_daily_seal(container):
+    job = worker.build_scheduler(container).get_job("daily-seal")
+    assert job is not None and job.func is seal_yesterday and job.args == (container.sessions, container.clock)
+    assert str(job.trigger.timezone) == "Asia/Ho_Chi_Minh"
 
 
 def test_seal_values_people_type(histories, sessions):

@@ -17,7 +17,9 @@ from engine.audit import verify_all
 from engine.db import make_engine, make_session_factory
 from engine.deadline_rules import SweepResult, claim_statement, sweep
 from engine.models import CaseEvent, OutboxMessage, Timer, User
+from engine.errors import InvalidTransition
 from engine.services.cases import NewCase
+from engine.workflow import Workflow
 
 from .conftest import HCM
 
@@ -379,3 +381,54 @@ def test_a_programme_missing_from_the_configuration_loses_nothing(world, service
     assert (r.claimed, r.deferred, r.messages) == (2, 2, 0)
     assert settled(sessions)["pending"] == 3
     assert sweep(service, SWEEP_AT).overdue == 1
+
+
+# ------------------------------------------------- the state moves through the machine only
+
+
+def _escalating_to(workflows, dest: str) -> Workflow:
+    """The default programme with received's auto-escalation aimed at ``dest``, built
+    around the loader (which refuses a target no declared transition reaches)."""
+    spec = workflows["nghe-dan-noi"].spec
+    received = spec.states["received"]
+    rule = received.rules.auto_escalate.model_copy(update={"state": dest})
+    states = {**spec.states, "received": received.model_copy(
+        update={"rules": received.rules.model_copy(update={"auto_escalate": rule})})}
+    return Workflow(spec.model_copy(update={"states": states}))
+
+
+def test_an_escalation_the_workflow_does_not_declare_changes_nothing(world, service, sessions, clock, workflows):
+    case = world.new_case()
+    bent = type(service)(service.session_factory, {**workflows, "nghe-dan-noi": _escalating_to(workflows, "verified")},
+                         clock)
+    with pytest.raises(InvalidTransition):
+        bent.workflows["nghe-dan-noi"].escalation("received")
+    clock.set(at(2026, 12, 11, 17, 0, 1))  # the escalation is due (see the first test)
+    r = sweep(bent, clock.now())
+    # The overdue alert still goes out; the escalation is refused, the batch is not
+    # (the other skip is the reminder, stale by now).
+    assert (r.overdue, r.escalations, r.skipped) == (1, 0, 2)
+    snap = service.get(world["lead_a"], case.code)
+    assert (snap.state, snap.handling_unit) == ("received", "A1")
+    assert [e.trigger for e in service.history(world["lead_a"], case.code)] == ["receive"]
+    with sessions() as s:
+        timer = s.scalar(select(Timer).where(Timer.rule == "auto_escalate"))
+        assert (timer.status, timer.result) == ("skipped", "no declared transition from received")
+        assert list(verify_all(s)) == []
+    # The timer is spent, not retried by every sweep: the late stage is a person's now.
+    assert sweep(service, clock.now()).claimed == 0
+
+
+def test_the_escalation_fires_the_declared_transition(world, service, clock, workflows, monkeypatch):
+    fired: list[tuple[str, str]] = []
+    real = Workflow.fire
+
+    def spy(self, model, trigger):  # type: ignore[no-untyped-def]
+        fired.append((model.state, trigger))
+        return real(self, model, trigger)
+
+    case = world.new_case()
+    monkeypatch.setattr(Workflow, "fire", spy)
+    r = sweep_at(service, clock, at(2026, 12, 11, 17, 0, 1), times=1)
+    assert r.escalations == 1 and fired == [("received", "escalate")]
+    assert service.get(world["lead_a"], case.code).state == "escalated"

@@ -9,9 +9,9 @@ from typing import get_args
 import pytest
 
 from engine.vocab import UNIT_LEVELS
-from engine.workflow import Problem, WorkflowDefinitionError, parse_workflow
+from engine.workflow import Problem, WorkflowDefinitionError, load_workflow, load_workflows, parse_workflow
 from engine.workflow.spec import EscalationTarget
-from workflows import load_builtin
+from workflows import BUILTIN_DIR, load_builtin
 
 BASE = textwrap.dedent("""\
     key: t
@@ -37,6 +37,7 @@ BASE = textwrap.dedent("""\
       - {trigger: hold, label: {vi: a, en: a}, from: [open], to: wait, roles: [official]}
       - {trigger: back, label: {vi: b, en: b}, from: [wait], to: open, roles: [official]}
       - {trigger: finish, label: {vi: c, en: c}, from: [open], to: done, roles: [official]}
+      - {trigger: pass_on, label: {vi: d, en: d}, from: [open], to: open, roles: [official], requires: [target_unit, reason]}
     """)
 
 
@@ -155,3 +156,84 @@ def test_every_problem_is_reported_at_once() -> None:
     text = edit("to: parent,", "to: parent, state: done,", edit("before: {working_days: 2}", "before: {working_days: 9}"))
     assert {p.key for p in problems_of(text)} == {"states.open.rules.remind.before",
                                                   "states.open.rules.auto_escalate.state"}
+
+
+# ------------------------------------------- auto-escalation only along declared transitions
+
+SHIPPED = sorted(BUILTIN_DIR.glob("*.yaml"))
+
+
+def test_an_escalation_into_a_state_no_transition_reaches_is_refused() -> None:
+    # The issue's example: the shipped programme with received → verified.
+    path = BUILTIN_DIR / "nghe-dan-noi.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("        state: escalated\n") == 1
+    with pytest.raises(WorkflowDefinitionError) as info:
+        parse_workflow(text.replace("        state: escalated\n", "        state: verified\n"), str(path))
+    [problem] = info.value.problems
+    assert (problem.file, problem.key) == (str(path), "states.received.rules.auto_escalate.state")
+    assert text.splitlines()[problem.line - 1].strip() == "state: escalated"  # the line that was edited
+    assert "no declared transition leads from 'received' to 'verified'" in problem.message
+    # It names what the author may choose instead (final states are not escalations).
+    assert "(answered_on_site, escalated)" in problem.message
+
+
+def test_staying_needs_a_transition_back_into_the_state() -> None:
+    # Without `state:` the case stays in `open`: only pass_on (open → open) does that.
+    problem = only(edit("from: [open], to: open, roles: [official], requires",
+                        "from: [wait], to: open, roles: [official], requires"))
+    assert (problem.line, problem.key) == (11, "states.open.rules.auto_escalate")
+    assert "from 'open' to 'open'" in problem.message and "(wait)" in problem.message
+
+
+def test_two_transitions_to_the_target_leave_the_system_no_choice() -> None:
+    twin = ("  - {trigger: hand_over, label: {vi: e, en: e}, from: [open], to: open, roles: [leader], "
+            "requires: [target_unit]}\n")
+    problem = only(BASE + twin)
+    assert (problem.line, problem.key) == (11, "states.open.rules.auto_escalate")
+    assert "2 declared transitions" in problem.message and "(pass_on, hand_over)" in problem.message
+
+
+def test_the_system_cannot_fire_a_transition_needing_a_persons_answer() -> None:
+    problem = only(edit("requires: [target_unit, reason]}", "requires: [target_unit, answer]}"))
+    assert (problem.line, problem.key) == (11, "states.open.rules.auto_escalate")
+    assert "cannot fill in answer" in problem.message and "'pass_on'" in problem.message
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_escalations_take_the_escalate_transition(path) -> None:
+    wf = load_workflow(path)
+    ruled = [name for name, state in wf.spec.states.items() if state.rules and state.rules.auto_escalate]
+    assert ruled == ["received", "escalated"]
+    for name in ruled:
+        via = wf.escalation(name)
+        assert (via.trigger, via.dest) == ("escalate", "escalated")
+        assert via in wf.transitions_from(name)  # from the machine's own table
+    assert wf.escalation("answered") is None  # no rule, nothing to fire
+
+
+# --------------------------------------------------- one finality per state name
+
+# The same graph as BASE's, except that "done" is a way station before "end".
+WAY_STATION = BASE.replace("key: t\n", "key: u\n").replace(
+    "    final: true\n", "    deadline: {working_days: 1}\n  end:\n    label: {vi: z, en: z}\n    final: true\n"
+) + "  - {trigger: stop, label: {vi: s, en: s}, from: [done], to: end, roles: [official]}\n"
+
+
+def test_a_state_name_closing_a_case_in_one_programme_only_is_refused(tmp_path) -> None:
+    parse_workflow(WAY_STATION, "u.yaml")  # each file alone is fine
+    (tmp_path / "t.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "u.yaml").write_text(WAY_STATION, encoding="utf-8")
+    with pytest.raises(WorkflowDefinitionError) as info:
+        load_workflows(tmp_path)
+    [problem] = info.value.problems
+    assert (problem.file, problem.key) == (str(tmp_path / "u.yaml"), "states.done.final")
+    assert WAY_STATION.splitlines()[problem.line - 1].strip() == "done:"  # it has no final: line to point at
+    assert "'done' is not final here but final in workflow 't'" in problem.message
+    # A deployment's file is checked against the built-in programmes it joins.
+    (tmp_path / "t.yaml").unlink()
+    (tmp_path / "u.yaml").write_text(WAY_STATION.replace("done", "resolved"), encoding="utf-8")
+    with pytest.raises(WorkflowDefinitionError) as info:
+        load_workflows(tmp_path, over=load_builtin())
+    [problem] = info.value.problems
+    assert problem.key == "states.resolved.final" and "final in workflow 'moi-tuan-mot-diem-den'" in problem.message

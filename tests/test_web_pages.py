@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,8 @@ from sqlalchemy import select
 
 from engine.models import CalendarOverride, Case, Meeting
 from web.app import create_app
-from web.container import Container, build_container
+from web.container import Container
 from web.demo import DEMO_PASSWORD, load_demo
-from web.settings import Settings
 
 from .browser.web import Page, browser, client, counts, csrf_of, web_app, web_container  # noqa: F401
 
@@ -79,11 +77,9 @@ def test_navigation_is_keyboard_and_screen_reader_friendly(browser, world):
 # -- server time with the demo data ------------------------------------------------
 
 @pytest.fixture
-def demo(db_url: str, clock) -> Iterator[Container]:  # type: ignore[no-untyped-def]
-    container = build_container(Settings(database_url=db_url, environment="test"), clock=clock)
+def demo(container: Container) -> Container:
     load_demo(container)
-    yield container
-    container.close()
+    return container
 
 
 def _server_ms(response) -> float:  # type: ignore[no-untyped-def]

@@ -20,17 +20,8 @@ from sqlalchemy import select
 from engine.models import OutboxMessage
 from web import worker
 from web.app import create_app
-from web.container import build_container
-from web.settings import Settings
 
 from .conftest import HCM
-
-
-@pytest.fixture
-def container(db_url, clock):
-    c = build_container(Settings(database_url=db_url), clock=clock)
-    yield c
-    c.close()
 
 
 def test_sweep_job_sweeps_at_the_containers_clock(world, container, clock):
@@ -43,15 +34,7 @@ def test_sweep_job_sweeps_at_the_containers_clock(world, container, clock):
     assert worker.sweep_job(container).claimed == 0
 
 
-def test_scheduler_is_configured_and_not_started(container, monkeypatch):
-    added: list[str] = []
-
-    def delivery_hook(scheduler: BaseScheduler, c) -> None:  # what the notifications package will add
-        assert c is container
-        scheduler.add_job(lambda: None, "interval", seconds=5, id="outbox-delivery", max_instances=1, coalesce=True)
-        added.append("delivery")
-
-    monkeypatch.setattr(worker, "JOB_HOOKS", [delivery_hook])
+def test_scheduler_is_configured_and_not_started(container):
     scheduler = worker.build_scheduler(container, worker.WorkerOptions(sweep_interval=30, misfire_grace=120))
     assert isinstance(scheduler, BlockingScheduler) and not scheduler.running
     assert scheduler.timezone == timezone.utc
@@ -59,10 +42,10 @@ def test_scheduler_is_configured_and_not_started(container, monkeypatch):
     assert job.func is worker.sweep_job and job.args == (container, worker.DEFAULT_BATCH)
     assert (job.trigger.interval, job.max_instances, job.coalesce, job.misfire_grace_time) == (
         timedelta(seconds=30), 1, True, 120)
-    assert added == ["delivery"] and scheduler.get_job("outbox-delivery") is not None
-    assert worker.build_scheduler(container, hooks=[]).get_job("outbox-delivery") is None
+    # Exactly the three jobs, each given the process's container (or what it needs of it).
+    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify"}
     # Defaults: every minute.
-    assert worker.build_scheduler(container, hooks=[]).get_job("deadline-sweep").trigger.interval == timedelta(minutes=1)
+    assert worker.build_scheduler(container).get_job("deadline-sweep").trigger.interval == timedelta(minutes=1)
 
 
 def test_creating_the_web_app_starts_no_scheduler(container, monkeypatch):
@@ -161,9 +144,9 @@ def test_cli_extend(world, run, clock):
 
 
 def test_worker_runs_deliveries_and_the_daily_seal(container):
-    scheduler = worker.build_scheduler(container, worker.WorkerOptions(deliver_interval=15), hooks=[])
+    scheduler = worker.build_scheduler(container, worker.WorkerOptions(deliver_interval=15))
     notify = scheduler.get_job("notify")
-    assert notify.func is worker.deliver_job and notify.args[0] is container
+    assert notify.func is worker.deliver_job and notify.args == (container,)
     assert (notify.trigger.interval, notify.max_instances, notify.coalesce) == (timedelta(seconds=15), 1, True)
     assert scheduler.get_job("daily-seal").func.__name__ == "seal_yesterday"
     # The job itself runs one real delivery pass against the database.

@@ -159,7 +159,10 @@ def test_labels_and_states(default: Workflow) -> None:
     assert default.label("escalated", "en") == "Escalated"
     assert default.label("merged", "vi-VN") == "Đã gộp"
     assert default.state("received").deadline is not None
-    assert not default.is_final("verified")
+    assert not default.is_final("verified") and default.is_open("verified")
+    # A state the file does not declare (renamed since) is shown as stored, and open.
+    assert default.label("archived") == "archived"
+    assert not default.is_final("archived") and default.is_open("archived")
     with pytest.raises(KeyError):
         default.state("archived")
 

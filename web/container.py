@@ -1,8 +1,11 @@
-"""Builds the engine's objects from settings, once per process, on demand."""
+"""The composition root: the one place that builds the objects a process runs on
+(settings, the database engine, workflows, services and throttles), from settings
+and a clock. The web app, the CLI, the worker and the tests all take a container
+from :func:`build_container`; nothing else constructs these."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,9 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.services.cases import CaseService
+from engine.services.meetings import MeetingService
 from engine.workflow import Workflow, load_workflows
+from notifications import NotifySettings
 from workflows import load_builtin
 
+from .api.config import ApiSettings
+from .api.ratelimit import RateLimiter
+from .security import LoginThrottle, TrackThrottle
 from .settings import Settings
 
 __all__ = ["Container", "build_container"]
@@ -21,23 +29,49 @@ __all__ = ["Container", "build_container"]
 @dataclass
 class Container:
     settings: Settings
+    api_settings: ApiSettings
+    notify_settings: NotifySettings
     engine: Engine
     sessions: sessionmaker[Session]
     workflows: dict[str, Workflow]
     clock: Clock
     cases: CaseService
+    meetings: MeetingService
+    # In this process's memory: per API token (and per address for failed tokens).
+    api_limiter: RateLimiter
+    # Counted in the database, so they hold across processes.
+    login_throttle: LoginThrottle
+    track_throttle: TrackThrottle
+
+    def with_clock(self, clock: Clock) -> Container:
+        """The same database and workflows with the services on another clock (the
+        demo replays months of history on a frozen one)."""
+        cases, meetings = _services(self.settings, self.sessions, self.workflows, clock)
+        return replace(self, clock=clock, cases=cases, meetings=meetings)
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _services(settings: Settings, sessions: sessionmaker[Session], workflows: dict[str, Workflow],
+              clock: Clock) -> tuple[CaseService, MeetingService]:
+    return (CaseService(sessions, workflows, clock, office_close=settings.office_close),
+            MeetingService(sessions, clock, tuple(workflows)))
 
 
 def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
     workflows = load_builtin()
     if settings.workflows_dir is not None:
         # A deployment's own files replace built-in programmes of the same key.
-        workflows.update(load_workflows(settings.workflows_dir))
+        workflows = load_workflows(settings.workflows_dir, over=workflows)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()
-    cases = CaseService(sessions, workflows, clock, office_close=settings.office_close)
-    return Container(settings, engine, sessions, workflows, clock, cases)
+    api = ApiSettings()
+    cases, meetings = _services(settings, sessions, workflows, clock)
+    return Container(
+        settings=settings, api_settings=api, notify_settings=NotifySettings(), engine=engine, sessions=sessions,
+        workflows=workflows, clock=clock, cases=cases, meetings=meetings,
+        api_limiter=RateLimiter(api.rate_per_minute, api.burst), login_throttle=LoginThrottle(),
+        track_throttle=TrackThrottle(),
+    )

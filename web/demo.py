@@ -20,7 +20,7 @@ from engine.clock import FrozenClock
 from engine.errors import DomainError
 from engine.models import Case, Meeting, User
 from engine.services import directory
-from engine.services.cases import CaseService, NewCase
+from engine.services.cases import NewCase
 
 from .container import Container
 
@@ -140,7 +140,7 @@ def load_demo(c: Container, *, now: datetime | None = None, seed: int = 2026) ->
 
 def _replay(c: Container, now: datetime, rng: random.Random) -> tuple[int, int]:
     clock = FrozenClock(now)
-    service = CaseService(c.sessions, c.workflows, clock, office_close=c.settings.office_close)
+    service = c.with_clock(clock).cases
     with c.sessions() as session:
         actors = {u: directory.actor_for(session, u) for u in USERS}
     with c.sessions() as session:

@@ -16,7 +16,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -27,7 +27,8 @@ from engine.models.web_sessions import WebAttempt, WebSession
 from engine.services.directory import to_actor
 from engine.uow import UnitOfWork
 
-from .container import Container
+if TYPE_CHECKING:  # the container builds this module's throttles
+    from .container import Container
 
 __all__ = [
     "SESSION_COOKIE", "ANON_COOKIE", "LANG_COOKIE", "SESSION_IDLE", "SESSION_MAX",

@@ -7,10 +7,8 @@ are plain functions (tested directly, without a scheduler). Only one worker is
 active at a time — a PostgreSQL advisory lock, or a lock file next to the SQLite
 database — and a second one waits, taking over when the first dies (the operating
 system releases both kinds of lock with the process). The sweep would be correct
-with two workers anyway; the lock only saves the work.
-
-``JOB_HOOKS`` lets other packages add their jobs (the notifications delivery pass)
-without this module importing them.
+with two workers anyway; the lock only saves the work. Every job gets the process's
+container (``web.container``), and with it its settings and clock.
 """
 
 from __future__ import annotations
@@ -25,11 +23,9 @@ from datetime import timezone
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Connection, Engine, text
 
-from notifications import NotifySettings
 from notifications import run_once as run_deliveries
 from notifications.worker import Stats as DeliveryStats
 
@@ -39,14 +35,9 @@ from engine.seals import seal_yesterday
 
 from .container import Container
 
-__all__ = ["WorkerOptions", "JOB_HOOKS", "JobHook", "sweep_job", "deliver_job", "build_scheduler", "WorkerLock", "run_worker"]
+__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "build_scheduler", "WorkerLock", "run_worker"]
 
 log = logging.getLogger("nghedan.worker")
-
-JobHook = Callable[[BaseScheduler, Container], None]
-# Each hook adds its jobs to the scheduler, e.g. the notifications delivery pass:
-#   JOB_HOOKS.append(lambda s, c: s.add_job(deliver, "interval", seconds=5, args=[c], ...))
-JOB_HOOKS: list[JobHook] = []
 
 # Any 64-bit number unlikely to clash with another application's advisory locks.
 ADVISORY_KEY = 0x6E6768_6564616E  # "ngh" "edan"
@@ -73,17 +64,16 @@ def sweep_job(container: Container, batch_size: int = DEFAULT_BATCH) -> SweepRes
     return result
 
 
-def deliver_job(container: Container, settings: NotifySettings | None = None) -> DeliveryStats:
+def deliver_job(container: Container) -> DeliveryStats:
     """One notifications pass: fan out the outbox, compose, send what is due."""
-    stats = run_deliveries(container.sessions, settings or NotifySettings(), container.clock,
+    stats = run_deliveries(container.sessions, container.notify_settings, container.clock,
                            workflows=container.workflows)
     if stats.claimed:
         log.info("notifications: %s", stats)
     return stats
 
 
-def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions(),
-                    hooks: list[JobHook] | None = None) -> BlockingScheduler:
+def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
     """A configured, not yet started scheduler; the first sweep runs at once."""
     scheduler = BlockingScheduler(timezone=timezone.utc)
     scheduler.add_job(sweep_job, "interval", seconds=options.sweep_interval, args=[container, options.batch_size],
@@ -93,11 +83,9 @@ def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions
     scheduler.add_job(seal_yesterday, "cron", hour=0, minute=10, timezone=LOCAL_TZ, args=[container.sessions, container.clock],
                       id="daily-seal", name="daily seal", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
     # Email, webhooks and inboxes from the outbox (notifications.run_once).
-    scheduler.add_job(deliver_job, "interval", seconds=options.deliver_interval, args=[container, NotifySettings()],
+    scheduler.add_job(deliver_job, "interval", seconds=options.deliver_interval, args=[container],
                       id="notify", name="notifications", max_instances=1, coalesce=True,
                       misfire_grace_time=options.misfire_grace)
-    for hook in JOB_HOOKS if hooks is None else hooks:
-        hook(scheduler, container)
     return scheduler
 
 

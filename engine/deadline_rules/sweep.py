@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..calendar import WorkingCalendar
 from ..clock import ensure_utc
+from ..errors import InvalidTransition
 from ..models import Case, Timer
 from ..services.calendars import load_calendar
 from ..uow import UnitOfWork
@@ -162,8 +163,16 @@ def _fire(session: Session, wf: Workflow, case: Case, timer: Timer, calendar: Wo
         result.overdue += 1
     else:
         old_due, from_unit = case.due_at, case.handling_unit.code
-        if auto_escalate(session, wf, case, timer, rule, calendar, now, new_timers) is None:
-            timer.status, timer.result = "skipped", "no unit above"
+        try:
+            escalated = auto_escalate(session, wf, case, timer, rule, calendar, now, new_timers)
+        except InvalidTransition:
+            # Only a workflow built around the loader gets here; refusing the one
+            # timer keeps the rest of the batch (and every later sweep) going.
+            escalated, why = None, f"no declared transition from {case.state}"[:120]
+        else:
+            why = "no unit above"
+        if escalated is None:
+            timer.status, timer.result = "skipped", why
             result.skipped += 1
             return []
         payload = alert_payload(case, calendar, now, timer, old_due, from_unit=from_unit,

@@ -31,14 +31,14 @@ from ..deadlines import compute_due
 from ..errors import DomainError, InvalidField, NotFound, StaleVersion
 from ..history import append_event
 from ..models import Case, CaseEvent, Meeting, Unit
-from ..uow import MessageBus, UnitOfWork
+from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
 from .calendars import load_calendar
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
 from .transition_input import TransitionInput, read_transition_input
-from .views import ActionOption, CaseCreated, CaseSnapshot, CaseTransitioned, EventView, event_view, snapshot
+from .views import ActionOption, CaseSnapshot, EventView, event_view, snapshot
 
 __all__ = ["NewCase", "CaseService", "CREATE_ROLES"]
 
@@ -92,17 +92,16 @@ class _Batch:
 
 class CaseService:
     def __init__(self, session_factory: sessionmaker[Session], workflows: Mapping[str, Workflow], clock: Clock,
-                 *, office_close: time = time(17, 0), bus: MessageBus | None = None) -> None:
+                 *, office_close: time = time(17, 0)) -> None:
         self.session_factory = session_factory
         self.workflows = dict(workflows)
         self.clock = clock
         self.office_close = office_close
-        self.bus = bus or MessageBus()
 
     # -- plumbing -----------------------------------------------------------------
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.bus, write=write)
+        return UnitOfWork(self.session_factory, write=write)
 
     def calendar(self, session: Session) -> WorkingCalendar:
         return load_calendar(session, self.office_close)
@@ -236,7 +235,6 @@ class CaseService:
         # The first stage begins with the case: its timers count from when it was received.
         case.stage_seq = event.seq
         stages.schedule(session, wf, case, calendar, now, stage_start=received_at, fresh=True)
-        uow.collect(CaseCreated(code=case.code, workflow=wf.key, state=state, actor=actor.username, at=now))
         return case
 
     @staticmethod
@@ -291,8 +289,6 @@ class CaseService:
                                  to_state=dest, note=given.note,
                                  data={**given.event_data(due), **plan.event_data(calendar, now)})
             stages.apply_plan(session, wf, case, plan, event, calendar, now)
-            uow.collect(CaseTransitioned(code=case.code, trigger=t.trigger, from_state=source, to_state=dest,
-                                         actor=actor.username, at=now))
             result = commit_case(uow, case, actor)
         return result
 

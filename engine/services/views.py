@@ -12,8 +12,7 @@ from ..disclosure import SHOW, Contact, contact_for, disclosure
 from ..errors import DomainError
 from ..models import Case, CaseEvent
 
-__all__ = ["CaseSnapshot", "EventView", "ActionOption", "CaseCreated", "CaseTransitioned", "snapshot", "citizen_of",
-           "event_view"]
+__all__ = ["CaseSnapshot", "EventView", "ActionOption", "snapshot", "citizen_of", "event_view"]
 
 
 @dataclass(frozen=True)
@@ -76,25 +75,6 @@ class ActionOption:
     @property
     def allowed(self) -> bool:
         return self.refusal is None
-
-
-@dataclass(frozen=True)
-class CaseCreated:
-    code: str
-    workflow: str
-    state: str
-    actor: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class CaseTransitioned:
-    code: str
-    trigger: str
-    from_state: str
-    to_state: str
-    actor: str
-    at: datetime
 
 
 def citizen_of(case: Case, actor: Actor, purpose: str = SHOW) -> Contact:

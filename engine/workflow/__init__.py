@@ -6,16 +6,10 @@ Import from here, not from the submodules: they may be reorganised.
 
 from __future__ import annotations
 
-from .loader import (
-    OPEN_WILDCARD,
-    Problem,
-    WorkflowDefinitionError,
-    load_workflow,
-    load_workflows,
-    parse_workflow,
-    spec_problems,
-)
+from .finality import final_states, finality_conflicts, is_final, is_open
+from .loader import OPEN_WILDCARD, load_workflow, load_workflows, parse_workflow, spec_problems
 from .machine import RESERVED_TRIGGERS, StatefulModel, Workflow
+from .problems import Problem, WorkflowDefinitionError
 from .spec import (
     FIELDS,
     ROLES,
@@ -44,6 +38,10 @@ __all__ = [
     "Workflow",
     "WorkflowDefinitionError",
     "WorkflowSpec",
+    "final_states",
+    "finality_conflicts",
+    "is_final",
+    "is_open",
     "load_workflow",
     "load_workflows",
     "parse_workflow",

@@ -17,20 +17,19 @@ from __future__ import annotations
 import copy
 import re
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 import yaml
 from pydantic import ValidationError
 
+from .finality import finality_conflicts
 from .machine import RESERVED_TRIGGERS, Workflow
+from .problems import Problem, WorkflowDefinitionError
 from .rule_checks import rule_problems
 from .spec import FIELDS, ROLES, WorkflowSpec
 
 __all__ = [
-    "Problem",
-    "WorkflowDefinitionError",
     "OPEN_WILDCARD",
     "load_workflow",
     "load_workflows",
@@ -41,29 +40,6 @@ __all__ = [
 OPEN_WILDCARD = "*open"
 _DEAD_END = "dead end: no transition leaves the non-final state {name!r}"
 _FROM_ITEM = re.compile(r"^transitions\[(?P<t>\d+)\]\.from\[(?P<s>\d+)\](?P<tail>.*)$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in one file. ``key`` is a dotted path such as
-    ``states.resolved.deadline``; empty when the problem concerns the whole file."""
-
-    file: str
-    line: int | None
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
-
-
-class WorkflowDefinitionError(Exception):
-    """A definition (or a directory of them) cannot be used; ``problems`` lists why."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: list[Problem] = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 # --------------------------------------------------------------------------- public
@@ -84,17 +60,20 @@ def load_workflow(path: str | Path) -> Workflow:
     return parse_workflow(text, str(path))
 
 
-def load_workflows(directory: str | Path) -> dict[str, Workflow]:
-    """Every ``*.yaml`` in ``directory`` (not recursive), in file-name order, by key.
+def load_workflows(directory: str | Path, *, over: Mapping[str, Workflow] | None = None) -> dict[str, Workflow]:
+    """Every ``*.yaml`` in ``directory`` (not recursive), in file-name order, by key;
+    with ``over``, those workflows too, a file replacing the one of its key.
 
-    Problems of all files are reported together. Hidden files are skipped because
-    editors leave lock and backup files (``.#x.yaml``) next to the real ones.
+    Problems of all files are reported together, and with them the state names whose
+    finality differs between the workflows returned (see :mod:`.finality`). Hidden
+    files are skipped because editors leave lock and backup files (``.#x.yaml``).
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise NotADirectoryError(f"workflow directory not found: {directory}")
     found: dict[str, Workflow] = {}
     where: dict[str, str] = {}
+    line_maps: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name.startswith("."):
@@ -114,10 +93,15 @@ def load_workflows(directory: str | Path) -> dict[str, Workflow]:
             ))
             continue
         found[workflow.key] = workflow
-        where[workflow.key] = str(path)
+        where[workflow.key], line_maps[workflow.key] = str(path), lines
+    combined = {**(over or {}), **found}
+    for key, state, message in finality_conflicts(combined, newer=found):
+        dotted = f"states.{state}.final"
+        problems.append(Problem(where.get(key, f"<workflow {key}>"), _line_of(line_maps.get(key, {}), dotted),
+                                dotted, message))
     if problems:
         raise WorkflowDefinitionError(problems)
-    return found
+    return combined
 
 
 def spec_problems(spec: WorkflowSpec) -> list[tuple[str, str]]:

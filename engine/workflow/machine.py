@@ -13,7 +13,10 @@ registered with that machine:
 Instead an event is fired directly on an unregistered object:
 ``machine.events[trigger].trigger(model)``. In transitions 0.9.3 ``Event.trigger``
 only reads ``model.state``, builds a per-call ``EventData`` and assigns ``model.state``;
-nothing about the model stays in the machine. The machine is never mutated after
+nothing about the model stays in the machine. Every change of a case's state goes
+through :meth:`Workflow.fire`: a person's transition (the case service) and the
+deadline sweep's auto-escalation, which fires the declared transition its rule names
+(:meth:`Workflow.escalation`). The machine is never mutated after
 ``__init__`` (no conditions, no callbacks, not queued), so concurrent ``fire`` calls on
 *different* models are safe. Two threads firing on the *same* case must be serialised
 by the caller (the case service does it with the case's version column).
@@ -119,10 +122,20 @@ class Workflow:
             raise KeyError(f"workflow {self.key!r} has no state {name!r}") from None
 
     def label(self, state: str, lang: str = "vi") -> str:
-        return self.state(state).label.get(lang)
+        """The state's name for people; a state this workflow does not declare is
+        shown as stored, rather than failing the page that shows it."""
+        spec = self._spec.states.get(state)
+        return spec.label.get(lang) if spec is not None else state
 
     def is_final(self, state: str) -> bool:
-        return self.state(state).final
+        """Whether a case in ``state`` is closed. A state this workflow does not declare
+        (renamed since, or the workflow edited) counts as open, as it does in every
+        list query, so such a case stays on boards until someone looks at it."""
+        spec = self._spec.states.get(state)
+        return spec is not None and spec.final
+
+    def is_open(self, state: str) -> bool:
+        return not self.is_final(state)
 
     # ----------------------------------------------------------------- transitions
 
@@ -148,6 +161,21 @@ class Workflow:
         # The loader rejects a trigger declared twice from one state, so there is one.
         spec: TransitionSpec = candidates[0].spec
         return spec
+
+    def escalation(self, state: str) -> TransitionSpec | None:
+        """The declared transition that ``state``'s auto-escalation fires, from the
+        machine's tables; None when the state has no such rule. The loader makes sure
+        there is exactly one; a workflow built around it gets ``InvalidTransition``."""
+        declared = self._spec.states.get(state)
+        rule = declared.rules.auto_escalate if declared is not None and declared.rules is not None else None
+        if rule is None:
+            return None
+        target = rule.target(state)
+        found = [t for t in self.transitions_from(state) if t.dest == target]
+        if len(found) != 1:
+            raise InvalidTransition(trigger="auto_escalate", state=state,
+                                    allowed=[t.trigger for t in self.transitions_from(state)])
+        return found[0]
 
     def fire(self, model: StatefulModel, trigger: str) -> tuple[str, str]:
         """Move ``model`` along ``trigger``; returns ``(source, dest)``.

@@ -7,12 +7,16 @@ show up as silence weeks later, so the loader reports it with the rest.
 
 from __future__ import annotations
 
-from .spec import StateSpec, WorkflowSpec
+from .spec import AutoEscalateRule, StateSpec, WorkflowSpec
 
-__all__ = ["RULE_TRIGGERS", "rule_problems"]
+__all__ = ["RULE_TRIGGERS", "SYSTEM_FIELDS", "rule_problems"]
 
 # Event triggers the deadline engine writes itself; a workflow may not declare them.
 RULE_TRIGGERS = frozenset({"extend", "auto_escalate"})
+# What an auto-escalation knows of a transition's fields: the unit it passes the case
+# to, and its reason (the case is overdue). A transition requiring more (an answer, a
+# satisfaction) is a person's to take.
+SYSTEM_FIELDS = frozenset({"target_unit", "reason"})
 
 _TIMED = ("remind", "overdue", "auto_escalate", "extension")
 
@@ -77,13 +81,34 @@ def _state_problems(spec: WorkflowSpec, name: str, state: StateSpec) -> list[tup
                             f"nothing is {event} here: add an {rule_of[event]} rule to this state"))
             elif event in rules.inform.when[:k]:
                 out.append((f"{base}.rules.inform.when[{k}]", f"{event!r} is listed twice"))
-    if rules.auto_escalate is not None and rules.auto_escalate.state is not None:
-        target = rules.auto_escalate.state
-        key = f"{base}.rules.auto_escalate.state"
-        if target not in spec.states:
-            out.append((key, f"unknown state {target!r} (states: {', '.join(spec.states)})"))
-        elif spec.states[target].final:
-            out.append((key, f"an escalated case stays open: {target!r} is final"))
-        elif spec.states[target].clock == "paused":
-            out.append((key, f"an escalated case must be worked on: {target!r} pauses the clock"))
+    if rules.auto_escalate is not None:
+        out.extend(_escalation_problems(spec, name, rules.auto_escalate, f"{base}.rules.auto_escalate"))
     return out
+
+
+def _escalation_problems(spec: WorkflowSpec, name: str, rule: AutoEscalateRule, base: str) -> list[tuple[str, str]]:
+    target = rule.target(name)
+    key = f"{base}.state" if rule.state is not None else base
+    if target not in spec.states:
+        return [(key, f"unknown state {target!r} (states: {', '.join(spec.states)})")]
+    if spec.states[target].final:
+        return [(key, f"an escalated case stays open: {target!r} is final")]
+    if spec.states[target].clock == "paused":
+        return [(key, f"an escalated case must be worked on: {target!r} pauses the clock")]
+    # The system moves a case only along a transition a person could take, so the
+    # machine, not the sweep, changes the state and the graph checks stay true.
+    via = [t for t in spec.transitions if name in t.source and t.dest == target]
+    if not via:
+        reached = sorted({t.dest for t in spec.transitions
+                          if name in t.source and t.dest in spec.states and not spec.states[t.dest].final})
+        return [(key, f"no declared transition leads from {name!r} to {target!r}: the system moves a case only "
+                      f"along a declared transition; declare one, or choose a state one reaches from {name!r} "
+                      f"({', '.join(reached) or 'none'})")]
+    if len(via) > 1:
+        return [(key, f"{len(via)} declared transitions lead from {name!r} to {target!r} "
+                      f"({', '.join(t.trigger for t in via)}): the system fires one, so only one may")]
+    missing = [f for f in via[0].requires if f not in SYSTEM_FIELDS]
+    if missing:
+        return [(key, f"the system cannot fill in {', '.join(missing)}, which {via[0].trigger!r} requires; "
+                      f"it gives only {' and '.join(sorted(SYSTEM_FIELDS))}")]
+    return []

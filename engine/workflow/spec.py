@@ -199,12 +199,20 @@ class OverdueRule(_Frozen):
 class AutoEscalateRule(_Frozen):
     """After being overdue this long the system moves the case up the unit tree: to
     the handling unit's ``parent``, or to its nearest ancestor of a level (``to:
-    commune``); ``state`` is where the case goes (default: it stays in this state)."""
+    commune``); ``state`` is where the case goes (default: it stays in this state).
+
+    The system moves a case only the way a person could: exactly one declared
+    transition must lead from the rule's state to ``state``, and that is the one
+    fired (the loader checks it)."""
 
     after: Offset
     to: EscalationTarget = "parent"
     state: StateName | None = None
     notify: Audience
+
+    def target(self, on_state: str) -> str:
+        """Where a case escalated from ``on_state`` (the state holding the rule) goes."""
+        return self.state or on_state
 
 
 class InformRule(_Frozen):

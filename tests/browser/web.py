@@ -15,8 +15,7 @@ from sqlalchemy import func, select
 from engine.models import Case, CaseEvent, Meeting, OutboxMessage
 from engine.models.web_sessions import WebAttempt, WebSession
 from web.app import create_app
-from web.container import Container, build_container
-from web.settings import Settings
+from web.container import Container
 
 from ..world import PASSWORD, World
 
@@ -39,10 +38,9 @@ def form_values(html: str, action: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def web_container(db_url: str, clock: Any, world: World) -> Iterator[Container]:
-    container = build_container(Settings(database_url=db_url, environment="test"), clock=clock)
-    yield container
-    container.close()
+def web_container(container: Container, world: World) -> Container:
+    """The test's container (conftest), once the world is in its database."""
+    return container
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
 """The JSON API (``/api/v1``) and the Open311 adapter (``/open311/v2``).
 
-``install_api(app)`` is the one call the application factory makes: it adds the
-routers, the request-body limit, the problem+json rendering of unmatched API
-paths, the rate limiter and the OpenAPI components the problems refer to.
+``install_api(app, container)`` is the one call the application factory makes: it
+adds the routers, the request-body limit, the problem+json rendering of unmatched
+API paths and the OpenAPI components the problems refer to. The limits and the rate
+limiter come from the container (``web.container``).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -13,13 +16,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from engine.services.meetings import MeetingService
-
-from ..container import Container
-from .config import ApiSettings
 from .lang import negotiate
 from .problems import from_http, problem_json
-from .ratelimit import RateLimiter
+
+if TYPE_CHECKING:  # the container builds this package's settings and rate limiter
+    from ..container import Container
 
 __all__ = ["install_api", "API_PREFIXES"]
 
@@ -39,7 +40,7 @@ def _too_large(scope: Scope, limit: int) -> Response:
     return problem_json("body-too-large", detail, lang, limit=limit)
 
 
-def install_api(app: FastAPI, container: Container, settings: ApiSettings | None = None) -> None:
+def install_api(app: FastAPI, container: Container) -> None:
     from ..open311 import router as open311_router
     from ..open311.routing import open311_error_for_http
     from ..open311.schemas import OPEN311_MODELS
@@ -49,10 +50,7 @@ def install_api(app: FastAPI, container: Container, settings: ApiSettings | None
     from .meetings import router as meetings_router
     from .openapi import install_problem_schema
 
-    settings = settings or ApiSettings()
-    app.state.api_settings = settings
-    app.state.api_limiter = RateLimiter(settings.rate_per_minute, settings.burst)
-    app.state.api_meetings = MeetingService(container.sessions, container.clock, tuple(container.workflows))
+    settings = container.api_settings
     for router in (cases_router, meetings_router, catalog_router, open311_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,

@@ -23,9 +23,8 @@ from engine.uow import UnitOfWork
 from ..container import Container
 from ..deps import get_container
 from .problems import ApiProblem, retry_after
-from .ratelimit import RateLimiter
 
-__all__ = ["bearer", "authenticate", "current_actor", "limiter_of", "WWW_AUTHENTICATE"]
+__all__ = ["bearer", "authenticate", "current_actor", "WWW_AUTHENTICATE"]
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +33,12 @@ bearer = HTTPBearer(auto_error=False, scheme_name="bearerToken",
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="nghedan"'}
 
 
-def limiter_of(request: Request) -> RateLimiter:
-    return request.app.state.api_limiter  # type: ignore[no-any-return]
-
-
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
 def _throttle(request: Request, key: str) -> None:
-    wait = limiter_of(request).take(key)
+    wait = get_container(request).api_limiter.take(key)
     if wait is not None:
         raise ApiProblem("rate-limited", "Quá nhiều yêu cầu; hãy thử lại sau ít giây.",
                          "Too many requests; retry in a few seconds.", headers=retry_after(wait))

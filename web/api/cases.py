@@ -16,6 +16,7 @@ from engine.models import Case
 from engine.services.cases import NewCase
 from engine.services.views import ActionOption, CaseSnapshot
 from engine.uow import UnitOfWork
+from engine.workflow import final_states, is_final
 
 from ..container import Container
 from ..deps import get_container
@@ -38,18 +39,9 @@ StateName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 MAX_LIST_FILTER = 20
 
 
-def _finals(container: Container) -> set[str]:
-    return {s for wf in container.workflows.values() for s in wf.spec.final_states}
-
-
 def _label(container: Container, workflow: str, state: str, lang: str) -> tuple[str, bool]:
     wf = container.workflows.get(workflow)
-    if wf is None:
-        return state, False
-    try:
-        return wf.label(state, lang), wf.is_final(state)
-    except KeyError:
-        return state, False
+    return (wf.label(state, lang) if wf is not None else state), is_final(container.workflows, workflow, state)
 
 
 def _summary(container: Container, row: CaseRow | CaseSnapshot, lang: str) -> dict[str, object]:
@@ -125,7 +117,7 @@ def list_cases(
     for text in (unit, q, cursor):
         if text is not None and "\x00" in text:
             raise ApiProblem("invalid-input", "Tham số chứa ký tự NUL.", "A parameter contains a NUL character.")
-    finals = sorted(_finals(container))
+    finals = final_states(container.workflows)
     query = CaseQuery(states=tuple(state or ()), unit=unit or None, topics=tuple(topic or ()), workflow=workflow,
                       overdue_at=container.clock.now() if overdue else None, open_only=status == "open",
                       closed_only=status == "closed", final_states=finals, text=q, order=order)

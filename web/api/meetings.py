@@ -10,6 +10,7 @@ from engine.actors import Actor
 from engine.errors import OutOfScope
 from engine.services.meetings import MeetingService, MeetingView, NewMeeting
 
+from ..deps import get_container
 from .auth import current_actor
 from .openapi import problems
 from .problems import ApiProblem
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"], route_class=Pro
 
 
 def get_meetings(request: Request) -> MeetingService:
-    return request.app.state.api_meetings  # type: ignore[no-any-return]
+    return get_container(request).meetings
 
 
 def _out(view: MeetingView) -> MeetingOut:

@@ -15,6 +15,7 @@ from engine.services.cases import NewCase
 from engine.services.directory import actor_for
 from engine.services.views import CaseSnapshot
 from engine.vocab import TOPICS
+from engine.workflow import final_states
 
 from ..container import Container
 from .main import cli, current_lang, pass_container
@@ -139,9 +140,8 @@ def cases_show(c: Container, code: str, username: str, as_json: bool) -> None:
 def cases_list(c: Container, username: str, overdue: bool, limit: int) -> None:
     """Open cases in your units, most urgent first."""
     actor, lang = _actor(c, username), current_lang()
-    finals = {s for wf in c.workflows.values() for s in wf.spec.final_states}
     now = c.clock.now()
-    query = CaseQuery(open_only=True, final_states=sorted(finals), overdue_at=now if overdue else None, order="due")
+    query = CaseQuery(open_only=True, final_states=final_states(c.workflows), overdue_at=now if overdue else None, order="due")
     with c.sessions() as session:
         rows = page_cases(session, actor, query, limit=limit, max_limit=1000).items
     for case in rows:

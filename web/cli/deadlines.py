@@ -41,7 +41,7 @@ def sweep_command(c: Container, at: str | None, batch_size: int) -> None:
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=DEFAULT_BATCH, show_default=True)
 @pass_container
 def worker_command(c: Container, interval: float, batch_size: int) -> None:
-    """Run the scheduler (deadline sweeps, and the jobs other packages register).
+    """Run the scheduler: deadline sweeps, notification deliveries, the daily seal.
 
     Only one worker is active per database; a second one waits and takes over."""
     from ..worker import WorkerOptions, run_worker

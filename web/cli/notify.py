@@ -12,7 +12,7 @@ from engine.calendar import LOCAL_TZ
 from engine.clock import FrozenClock
 from engine.models import User
 from engine.services.fields import parse_instant
-from notifications import NotifySettings, run_once
+from notifications import run_once
 from notifications.admin import count_by_status, list_dead, retry_dead
 from notifications.channels import SendError
 from notifications.email_channel import send_test_email
@@ -21,10 +21,6 @@ from notifications.subscriptions import KNOWN_EVENTS, add_subscription, list_sub
 
 from ..container import Container
 from .main import cli, current_lang, fail, pass_container
-
-
-def _settings() -> NotifySettings:
-    return NotifySettings()
 
 
 def _local(value: object) -> str:
@@ -42,7 +38,7 @@ def notify() -> None:
 def notify_test(c: Container, email: str) -> None:
     """Send a test email with the configured SMTP settings and print what the server said."""
     try:
-        transcript = send_test_email(_settings(), email, c.clock.now(), lang=current_lang())
+        transcript = send_test_email(c.notify_settings, email, c.clock.now(), lang=current_lang())
     except SendError as err:
         for line in err.transcript:
             click.echo(line)
@@ -60,7 +56,7 @@ def notify_test(c: Container, email: str) -> None:
 def notify_run(c: Container, at: str | None) -> None:
     """One delivery pass: fan out the outbox, compose emails and digests, send what is due."""
     clock = FrozenClock(parse_instant("at", at)) if at else c.clock
-    stats = run_once(c.sessions, _settings(), clock, workflows=c.workflows)
+    stats = run_once(c.sessions, c.notify_settings, clock, workflows=c.workflows)
     click.echo(stats.summary())
     for error in stats.errors[:20]:
         click.echo(f"  {error}", err=True)

@@ -15,6 +15,7 @@ from engine.listing import CaseQuery, CaseRow, page_cases
 from engine.models import Open311Request
 from engine.uow import UnitOfWork
 from engine.vocab import TOPICS
+from engine.workflow import final_states, is_final
 
 from ..api.auth import authenticate
 from ..container import Container
@@ -38,11 +39,7 @@ def _topic_name(code: str, lang: str) -> str:
 
 
 def _status(container: Container, row: CaseRow) -> str:
-    wf = container.workflows.get(row.workflow)
-    try:
-        return "closed" if wf is not None and wf.is_final(row.state) else "open"
-    except KeyError:
-        return "open"
+    return "closed" if is_final(container.workflows, row.workflow, row.state) else "open"
 
 
 def _extras(container: Container, ids: list[int]) -> dict[int, Open311Request]:
@@ -64,10 +61,6 @@ def _request_out(container: Container, row: CaseRow, extra: Open311Request | Non
         zipcode=None, lat=extra.lat if extra else None, long=extra.long if extra else None,
         media_url=extra.media_url if extra else None,
     ).model_dump()
-
-
-def _finals(container: Container) -> list[str]:
-    return sorted({s for wf in container.workflows.values() for s in wf.spec.final_states})
 
 
 def _instant(name: str, value: str | None) -> datetime | None:
@@ -141,7 +134,7 @@ def register(fmt: str) -> None:
 
 def _list_query(container: Container, ids: str | None, codes: str | None, status: str | None,
                 start: str | None, end: str | None, jurisdiction: str | None) -> CaseQuery:
-    finals = _finals(container)
+    finals = final_states(container.workflows)
     if ids:
         wanted = tuple(x.strip() for x in ids.split(",") if x.strip())[:MAX_RESULTS]
         return CaseQuery(codes=wanted, final_states=finals)

@@ -9,13 +9,12 @@ from engine.passwords import hash_password
 from engine.services.directory import MAX_PASSWORD, authenticate
 from engine.uow import UnitOfWork
 
-from ..security import (LANG_COOKIE, SESSION_COOKIE, LoginThrottle, cookie_options, end_session, end_user_sessions,
+from ..security import (LANG_COOKIE, SESSION_COOKIE, cookie_options, end_session, end_user_sessions,
                         set_session_language, start_session)
 from .common import Ctx, Form, get_ctx, posted, redirect, render, safe_next, signed_in, signed_in_post
 from .i18n import LANGS
 
 router = APIRouter()
-THROTTLE = LoginThrottle()
 MIN_PASSWORD = 8
 
 
@@ -39,7 +38,7 @@ def login(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
     username = form.get("username").strip()[:200]
     password = form.get("password")
     next_path = safe_next(form.get("next"))
-    wait = THROTTLE.retry_after(c, username, ctx.ip)
+    wait = c.login_throttle.retry_after(c, username, ctx.ip)
     if wait > 0:
         return _login_page(ctx, next_path=next_path, username=username, status=429,
                            error=t("login_throttled", minutes=max(1, (wait + 59) // 60)))
@@ -47,7 +46,7 @@ def login(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
         user = authenticate(uow.session, username, password) if username and password else None
         found = (user.id, user.language) if user is not None else None
         uow.commit()  # a rehashed password is kept
-    THROTTLE.record(c, username, ctx.ip, ok=found is not None)
+    c.login_throttle.record(c, username, ctx.ip, ok=found is not None)
     if found is None:
         return _login_page(ctx, next_path=next_path, username=username, status=401, error=t("login_failed"))
     user_id, language = found
@@ -86,7 +85,7 @@ def change_password(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Resp
         errors["repeat"] = t("password_mismatch")
     elif new == current:
         errors["new"] = t("password_same")
-    wait = THROTTLE.retry_after(c, me.username, ctx.ip)
+    wait = c.login_throttle.retry_after(c, me.username, ctx.ip)
     if wait > 0:
         errors = {"current": t("login_throttled", minutes=max(1, (wait + 59) // 60))}
         return render(ctx, "password.html", status=429, errors=errors, notice=None)
@@ -103,7 +102,7 @@ def change_password(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Resp
             uow.commit()
             token = "new"
     if user is None:
-        THROTTLE.record(c, me.username, ctx.ip, ok=False)
+        c.login_throttle.record(c, me.username, ctx.ip, ok=False)
     if token is None:
         return render(ctx, "password.html", status=400, errors=errors, notice=None)
     fresh = start_session(c, me.user_id, language=ctx.lang, ip=ctx.ip,
@@ -127,4 +126,4 @@ def switch_language(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
     return response
 
 
-__all__ = ["router", "THROTTLE"]
+__all__ = ["router"]

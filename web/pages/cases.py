@@ -26,9 +26,10 @@ from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
 from engine.tabular import CSV_MEDIA_TYPE, CsvWriter
 from engine.vocab import SATISFACTION, TOPICS
+from engine.workflow import final_states
 
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
-from .data import board as board_query, escalation_units, final_states, scope_units, to_row
+from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
 
 router = APIRouter()

@@ -17,21 +17,17 @@ from engine.deadlines import lateness
 from engine.listing import CaseQuery, CaseRow, count_cases, page_cases
 from engine.models import Unit, path_under
 from engine.vocab import TOPICS
-from engine.workflow import Workflow
+from engine.workflow import Workflow, final_states, is_final
 
 from .i18n import Translator, vi_sort_key
 
-__all__ = ["Row", "final_states", "to_row", "board", "unit_tree", "scope_units", "intake_units", "escalation_units",
+__all__ = ["Row", "to_row", "board", "unit_tree", "scope_units", "intake_units", "escalation_units",
            "Board"]
 
 BOARD_LIMIT = 100
 COUNT_CAP = 1000
 # Level order under one parent when listing units.
 LEVEL_ORDER = {"province": 0, "district": 1, "department": 2, "police": 3, "front": 4, "commune": 5, "village": 6}
-
-
-def final_states(workflows: dict[str, Workflow]) -> list[str]:
-    return sorted({s for wf in workflows.values() for s in wf.spec.final_states})
 
 
 @dataclass(frozen=True)
@@ -54,8 +50,8 @@ class Row:
 
 def to_row(case: CaseRow, workflows: dict[str, Workflow], t: Translator, cal: WorkingCalendar, now: datetime) -> Row:
     wf = workflows.get(case.workflow)
-    final = bool(wf and case.state in wf.spec.states and wf.is_final(case.state))
-    state = wf.label(case.state, t.lang) if wf and case.state in wf.spec.states else case.state
+    final = is_final(workflows, case.workflow, case.state)
+    state = wf.label(case.state, t.lang) if wf else case.state
     overdue = case.due_at is not None and not final and case.due_at < now
     return Row(
         code=case.code, topic=t.pick(TOPICS.get(case.topic), case.topic), origin=case.origin_unit_name,

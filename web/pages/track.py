@@ -20,11 +20,9 @@ from engine.errors import NotFound, OutOfScope
 from engine.history import REMARKS
 from engine.vocab import KINDS, TOPICS
 
-from ..security import TrackThrottle
 from .common import Ctx, Form, get_ctx, posted, render, unit_names
 
 router = APIRouter()
-THROTTLE = TrackThrottle()
 
 
 @dataclass(frozen=True)
@@ -61,8 +59,7 @@ def public_view(ctx: Ctx, code: str) -> PublicView | None:
     wf = c.workflows[snap.workflow]
     with c.sessions() as session:
         unit = unit_names(session, [snap.handling_unit]).get(snap.handling_unit, "")
-    steps = [PublicStep(e.at, wf.label(e.to_state, ctx.lang) if e.to_state in wf.spec.states else e.to_state)
-             for e in events if e.trigger not in REMARKS]
+    steps = [PublicStep(e.at, wf.label(e.to_state, ctx.lang)) for e in events if e.trigger not in REMARKS]
     return PublicView(
         code=snap.code, programme=wf.name.get(ctx.lang), topic=t.pick(TOPICS.get(snap.topic), snap.topic),
         kind=t.pick(KINDS.get(snap.kind), snap.kind), state=wf.label(snap.state, ctx.lang),
@@ -81,7 +78,7 @@ def track_form(ctx: Ctx = Depends(get_ctx)) -> Response:
 @router.post("/tra-cuu")
 def track(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
     ctx, form = checked
-    if not THROTTLE.allow(ctx.c, ctx.ip):
+    if not ctx.c.track_throttle.allow(ctx.c, ctx.ip):
         return render(ctx, "track.html", status=429, view=None, not_found=False, limited=True)
     view = public_view(ctx, form.get("code")[:60])
     if view is None:
