@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import Case, Meeting
-from engine.models.web_sessions import WebFormNonce
+from engine.models import IdempotencyKey
 
 from .browser.web import browser, counts, csrf_of, form_values, web_app, web_container  # noqa: F401
 from .conftest import HCM
@@ -80,7 +80,7 @@ def test_one_bad_row_saves_nothing_and_keeps_everything_typed(browser, world, se
     assert 'value="Nhà văn hóa ấp A1"' in r.text
     assert counts(sessions) == before
     with sessions() as s:
-        assert s.scalar(select(WebFormNonce)) is None
+        assert s.scalar(select(IdempotencyKey)) is None
     # Corrected and sent again with the same form: saved.
     fixed = [*THREE, {"topic": "y_te", "content": "Trạm y tế thiếu thuốc", "phone": "0912 345 678"}]
     r = page.post("/meetings/new", meeting(form_values(r.text, "/meetings/new"), fixed), csrf=hidden["csrf"])

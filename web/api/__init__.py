@@ -52,7 +52,7 @@ def install_api(app: FastAPI, container: Container, settings: ApiSettings | None
     settings = settings or ApiSettings()
     app.state.api_settings = settings
     app.state.api_limiter = RateLimiter(settings.rate_per_minute, settings.burst)
-    app.state.api_meetings = MeetingService(container.sessions, container.clock, tuple(container.workflows))
+    app.state.api_meetings = MeetingService(container.cases)
     for router in (cases_router, meetings_router, catalog_router, open311_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,
