@@ -223,3 +223,50 @@ def test_a_meeting_alone_is_an_intake_without_opinions(world, meetings):
     assert view.cases == () and meetings.get(world["aud_p"], view.id).attendees == 85
     with pytest.raises(DomainError):
         meetings.get(world["off_b"], view.id)
+
+
+def test_a_copy_arriving_while_the_first_writes_waits_for_it_and_gets_its_result(world, service, sessions, engine,
+                                                                                backend, monkeypatch):
+    """The first copy stops after writing its meeting and key; the second arrives
+    then. SQLite: it queues for the writer lock and then reads the key. PostgreSQL:
+    it sees no key yet, writes its own meeting and waits on the key's primary key
+    (checked in pg_stat_activity); when the first commits it gets the first result."""
+    meetings = MeetingService(service)
+    key_written, go = threading.Event(), threading.Event()
+    original = service.create_within
+
+    def held(uow, actor, items):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == "first":
+            key_written.set()
+            assert go.wait(60)
+        return original(uow, actor, items)
+
+    monkeypatch.setattr(service, "create_within", held)
+    results: dict[str, object] = {}
+
+    def post() -> None:
+        try:
+            results[threading.current_thread().name] = meetings.record(world["off_a"], intake(6), key="slow-first")
+        except BaseException as exc:  # noqa: BLE001  (reported below)
+            results[threading.current_thread().name] = exc
+
+    first = threading.Thread(target=post, name="first")
+    first.start()
+    assert key_written.wait(60)
+    second = threading.Thread(target=post, name="second")
+    second.start()
+    if backend == "postgresql":
+        from sqlalchemy import text
+        deadline = datetime.now().timestamp() + 60
+        with engine.connect() as conn:
+            while not conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                        "AND datname = current_database()")).scalar():
+                assert datetime.now().timestamp() < deadline, "the second copy never waited for the first"
+                conn.rollback()
+    go.set()
+    first.join(60)
+    second.join(60)
+    a, b = results["first"], results["second"]
+    assert not isinstance(a, BaseException) and not isinstance(b, BaseException), results
+    assert not a.replayed and b.replayed and b.meeting == a.meeting  # type: ignore[union-attr]
+    assert (written(sessions)["meetings"], written(sessions)["cases"]) == (1, 6)
