@@ -219,3 +219,19 @@ def test_each_problem_is_marked_on_its_own_row(browser, world, sessions):
     assert "số điện thoại không hợp lệ" in errors["r1-phone"]
     assert "ý kiến đang ở chính đơn vị này" in errors["r3-target"]
     assert counts(sessions) == before  # row 2 was fine, and is not saved either
+
+
+@pytest.mark.parametrize("fields, row", [
+    ({"unit": "A\x00"}, {}),
+    ({}, {"village": "A1\x00; DROP TABLE cases"}),
+    ({}, {"outcome": "escalate", "target": "P-SO\x00"}),
+    ({}, {"outcome": "escalate", "target": "P" * 5000}),
+])
+def test_unit_codes_that_cannot_be_codes_are_refused_before_the_database(browser, world, sessions, fields, row):
+    page = browser("off_a")
+    hidden = intake_form(page)
+    before = counts(sessions)
+    r = page.post("/meetings/new", meeting(hidden, [{"topic": "khac", "content": "x", **row}], **fields),
+                  csrf=hidden["csrf"])
+    assert r.status_code == 400 and "không có đơn vị này" in r.text
+    assert counts(sessions) == before

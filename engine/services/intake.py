@@ -31,8 +31,8 @@ from .fields import clean_phone, clean_text, optional_text
 
 __all__ = [
     "NewMeeting", "Opinion", "IntakeProblem", "InvalidIntake", "UnitNotAllowed", "IdempotencyKeyReused",
-    "CheckedIntake", "CheckedOpinion", "check_intake", "check_key", "fingerprint", "MAX_ATTENDEES", "MAX_OPINIONS",
-    "EARLIEST", "OUTCOME_FIELDS",
+    "CheckedIntake", "CheckedOpinion", "check_intake", "check_key", "fingerprint", "default_reason", "MAX_ATTENDEES",
+    "MAX_OPINIONS", "EARLIEST", "OUTCOME_FIELDS",
 ]
 
 MAX_ATTENDEES = 100_000
@@ -197,6 +197,17 @@ def _choice(name: str, value: Any, vocabulary: Mapping[str, Any], vi: str, en: s
     return value
 
 
+def _unit_code(name: str, code: Any) -> str:
+    # Looked up in the database: what cannot be a code (a NUL byte, which PostgreSQL
+    # refuses in text, or a page of text) is "no such unit" before it gets there.
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidField(field=name, problem_vi="cần chọn đơn vị", problem_en="choose a unit")
+    code = code.strip()
+    if len(code) > 32 or not code.isprintable():
+        raise InvalidField(field=name, problem_vi="không có đơn vị này", problem_en="no such unit")
+    return code
+
+
 class _Units:
     """Units looked up once per intake: its opinions mostly name the same village."""
 
@@ -206,9 +217,7 @@ class _Units:
 
     def where_recorded(self, name: str, code: Any, day: date) -> Unit:
         """A unit in force on ``day`` where the actor may record opinions."""
-        if not isinstance(code, str) or not code.strip():
-            raise InvalidField(field=name, problem_vi="cần chọn đơn vị", problem_en="choose a unit")
-        code = code.strip()
+        code = _unit_code(name, code)
         if code not in self.found:
             self.found[code] = self.session.scalar(select(Unit).where(Unit.code == code))
         unit = self.found[code]
@@ -249,7 +258,11 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
         place=p.take(None, "place", optional_text, "place", new.place) or "",
         hosts=p.take(None, "hosts", optional_text, "hosts", new.hosts) or "",
         attendees=p.take(None, "attendees", _whole, new.attendees) or 0, problems=problems)
-    opinions = list(new.opinions) if isinstance(new.opinions, (list, tuple)) else []
+    opinions = list(new.opinions) if isinstance(new.opinions, (list, tuple)) else None
+    if opinions is None:
+        p.add(None, "opinions", InvalidField(field="opinions", problem_vi="phải là một danh sách ý kiến",
+                                             problem_en="must be a list of opinions"))
+        return checked
     if len(opinions) > MAX_OPINIONS:
         p.add(None, "opinions", InvalidField(field="opinions", problem_vi=f"tối đa {MAX_OPINIONS} ý kiến mỗi lần",
                                              problem_en=f"at most {MAX_OPINIONS} opinions at a time"))
@@ -310,6 +323,12 @@ def _outcome(p: _Problems, row: int, o: Opinion, on_receipt: Mapping[str, Any], 
         return None
     # Passed on at the meeting without a reason typed: the reason is that it was
     # beyond what could be answered there.
+    if "target_unit" in data:
+        try:
+            data["target_unit"] = _unit_code("target_unit", data["target_unit"])
+        except InvalidField as err:
+            p.add(row, "target_unit", err)
+            return None
     if "reason" in t.requires and "target_unit" in (*t.requires, *t.optional) and "reason" not in data:
         data["reason"] = default_reason(held_on)
     return t.trigger, data

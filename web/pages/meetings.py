@@ -67,9 +67,6 @@ class Intake:
     rows: list[IntakeRow] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
-    def problems(self) -> int:
-        return len(self.errors) + sum(len(r.errors) for r in self.rows)
-
 
 def _today(ctx: Ctx) -> date:
     return ctx.c.clock.now().astimezone(LOCAL_TZ).date()
