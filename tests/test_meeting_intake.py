@@ -43,6 +43,7 @@ def test_a_meeting_with_its_opinions_and_their_on_site_steps_is_one_commit(world
     states = [service.get(world["off_a"], code) for code in view.cases]
     # In the order sent: answered, escalated, recorded, answered, ...
     assert [s.state for s in states] == ["answered_on_site", "escalated", "received"] * 2
+    assert [s.version for s in states] == [2, 2, 1] * 2  # one change each, as if fired on its own
     assert [s.content for s in states] == [o.content for o in opinions(6)]
     assert states[0].answer == "Đã trả lời tại chỗ ý kiến 1" and states[1].handling_unit == "A-KT"
     assert all(s.meeting_id == view.id for s in states)
