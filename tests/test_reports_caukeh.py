@@ -46,7 +46,7 @@ def test_cau_ke_first_half_of_2024(sessions, workflows):
         uow.commit()
     with sessions() as s:
         official, leader = directory.actor_for(s, "canbo_ck"), directory.actor_for(s, "lanhdao_ck")
-    meetings = MeetingService(sessions, clock, tuple(workflows))
+    meetings = MeetingService(service)
 
     # 55 meetings, five per commune, on first Mondays (none in May);
     # 1,146 people (20 or 21 each) and 252 opinions (4 or 5 each).
@@ -60,8 +60,8 @@ def test_cau_ke_first_half_of_2024(sessions, workflows):
         commune = f"CK{i % 11 + 1:02d}"
         held = first_mondays[i // 11 + (1 if i >= 44 else 0)]
         clock.set(datetime.combine(held, datetime.min.time(), HCM) + timedelta(hours=8))
-        meeting = meetings.create(official, NewMeeting(programme="nghe-dan-noi", held_on=held, unit=commune,
-                                                       attendees=attendees[i], place="Hội trường ấp"))
+        meeting = meetings.record(official, NewMeeting(programme="nghe-dan-noi", held_on=held, unit=commune,
+                                                       attendees=attendees[i], place="Hội trường ấp")).meeting
         clock.advance(timedelta(hours=1))
         snaps = service.create_many(official, [
             NewCase(workflow="nghe-dan-noi", unit=commune, topic=TOPICS[(n + k) % len(TOPICS)], kind="kien_nghi",

@@ -103,15 +103,15 @@ def build_october(world, service, clock, workflows) -> October:  # type: ignore[
     new("c9", at(2026, 10, 26), "off_so", "P-SO", "khac")
 
     clock.set(at(2026, 11, 23))
-    meetings = MeetingService(service.session_factory, clock, tuple(workflows))
+    meetings = MeetingService(service)
     ids = []
     for unit, day, programme, people, who in (
         ("A1", date(2026, 10, 5), NDN, 40, "off_a"), ("A2", date(2026, 10, 5), NDN, 35, "off_a"),
         ("A1", date(2026, 10, 19), MT, 10, "off_a"), ("B", date(2026, 10, 6), NDN, 50, "off_b"),
         ("B1", date(2026, 9, 28), NDN, 20, "off_b"), ("A1", date(2026, 11, 2), NDN, 15, "off_a"),
     ):
-        ids.append(meetings.create(w[who], NewMeeting(programme=programme, held_on=day, unit=unit,
-                                                      attendees=people)).id)
+        ids.append(meetings.record(w[who], NewMeeting(programme=programme, held_on=day, unit=unit,
+                                                      attendees=people)).meeting.id)
     return October(codes, ids)
 
 

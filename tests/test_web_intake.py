@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import Case, Meeting
-from engine.models.web_sessions import WebFormNonce
+from engine.models import IdempotencyKey
 
 from .browser.web import browser, counts, csrf_of, form_values, web_app, web_container  # noqa: F401
 from .conftest import HCM
@@ -80,7 +80,7 @@ def test_one_bad_row_saves_nothing_and_keeps_everything_typed(browser, world, se
     assert 'value="Nhà văn hóa ấp A1"' in r.text
     assert counts(sessions) == before
     with sessions() as s:
-        assert s.scalar(select(WebFormNonce)) is None
+        assert s.scalar(select(IdempotencyKey)) is None
     # Corrected and sent again with the same form: saved.
     fixed = [*THREE, {"topic": "y_te", "content": "Trạm y tế thiếu thuốc", "phone": "0912 345 678"}]
     r = page.post("/meetings/new", meeting(form_values(r.text, "/meetings/new"), fixed), csrf=hidden["csrf"])
@@ -183,3 +183,55 @@ def test_intake_page_is_translated(browser, world):
     html = page.get("/meetings/new").text
     assert "Record a meeting&#39;s opinions" in html and "Answered on the spot" in html and "Traffic and roads" in html
     assert csrf_of(html)
+
+
+def test_a_form_sent_again_with_other_content_is_refused(browser, world, sessions):
+    page = browser("off_a")
+    hidden = intake_form(page)
+    first = page.post("/meetings/new", meeting(hidden, THREE), csrf=hidden["csrf"])
+    assert first.status_code == 303
+    before = counts(sessions)
+    # Back in the browser, a row changed, the same form sent again: not a second meeting.
+    edited = [*THREE[:2], {**THREE[2], "content": "Trộm gà và vịt ban đêm"}]
+    r = page.post("/meetings/new", meeting(hidden, edited), csrf=hidden["csrf"])
+    assert r.status_code == 409
+    meeting_id = first.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert f"đã được gửi trước đó với nội dung khác (đã lưu thành buổi tiếp xúc số {meeting_id})" in r.text
+    assert "Trộm gà và vịt ban đêm</textarea>" in r.text  # what was typed is still there
+    assert counts(sessions) == before
+
+
+def test_each_problem_is_marked_on_its_own_row(browser, world, sessions):
+    page = browser("off_a")
+    hidden = intake_form(page)
+    rows = [
+        {},  # an empty row is skipped: the opinions below keep their row numbers
+        {"topic": "khac", "content": "Điện chập chờn", "phone": "không có"},
+        THREE[0],
+        # Passed to the village it came from: only firing the step finds that out.
+        {"topic": "khac", "content": "Cống nghẹt", "village": "A-KT", "outcome": "escalate", "target": "A-KT"},
+    ]
+    before = counts(sessions)
+    r = page.post("/meetings/new", meeting(hidden, rows), csrf=hidden["csrf"])
+    assert r.status_code == 400 and "Chưa lưu: có 2 lỗi" in r.text
+    errors = dict(re.findall(r'<p class="error" id="([^"]+)-err">([^<]+)</p>', r.text))
+    assert set(errors) == {"r1-phone", "r3-target"}
+    assert "số điện thoại không hợp lệ" in errors["r1-phone"]
+    assert "ý kiến đang ở chính đơn vị này" in errors["r3-target"]
+    assert counts(sessions) == before  # row 2 was fine, and is not saved either
+
+
+@pytest.mark.parametrize("fields, row", [
+    ({"unit": "A\x00"}, {}),
+    ({}, {"village": "A1\x00; DROP TABLE cases"}),
+    ({}, {"outcome": "escalate", "target": "P-SO\x00"}),
+    ({}, {"outcome": "escalate", "target": "P" * 5000}),
+])
+def test_unit_codes_that_cannot_be_codes_are_refused_before_the_database(browser, world, sessions, fields, row):
+    page = browser("off_a")
+    hidden = intake_form(page)
+    before = counts(sessions)
+    r = page.post("/meetings/new", meeting(hidden, [{"topic": "khac", "content": "x", **row}], **fields),
+                  csrf=hidden["csrf"])
+    assert r.status_code == 400 and "không có đơn vị này" in r.text
+    assert counts(sessions) == before

@@ -55,8 +55,8 @@ class Container:
 
 def _services(settings: Settings, sessions: sessionmaker[Session], workflows: dict[str, Workflow],
               clock: Clock) -> tuple[CaseService, MeetingService]:
-    return (CaseService(sessions, workflows, clock, office_close=settings.office_close),
-            MeetingService(sessions, clock, tuple(workflows)))
+    cases = CaseService(sessions, workflows, clock, office_close=settings.office_close)
+    return cases, MeetingService(cases)
 
 
 def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:

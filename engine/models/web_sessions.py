@@ -1,5 +1,6 @@
 """Tables of the web front end: server-side sessions, sign-in and lookup attempts
-(throttling that holds across processes) and one-time form nonces.
+(throttling that holds across processes). A form that must be acted on once keys
+its work in ``idempotency_keys`` (engine.models.idempotency), written with the work.
 
 None of them is part of a case's history: they may be emptied at any time (every
 user is then signed out).
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-__all__ = ["WebSession", "WebAttempt", "WebFormNonce"]
+__all__ = ["WebSession", "WebAttempt"]
 
 
 class WebSession(Base):
@@ -49,16 +50,4 @@ class WebAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(index=True)
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class WebFormNonce(Base):
-    """A form that must be acted on once (a meeting's intake): a replayed post finds
-    its nonce taken and is shown what the first post saved."""
-
-    __tablename__ = "web_form_nonces"
-
-    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(index=True)
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
 

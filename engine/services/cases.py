@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
@@ -41,6 +41,8 @@ from .transition_input import TransitionInput, read_transition_input
 from .views import ActionOption, CaseSnapshot, EventView, event_view, snapshot
 
 __all__ = ["NewCase", "CaseService", "CREATE_ROLES"]
+
+T = TypeVar("T")
 
 # A notebook entry may be typed in later, but not dated in the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -267,29 +269,48 @@ class CaseService:
     def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
              *, expected_version: int | None = None) -> CaseSnapshot:
         with self.uow() as uow:
-            session, now = uow.session, self.clock.now()
-            case = self._load(session, actor, code, for_update=True)
-            if expected_version is not None and expected_version != case.version:
-                raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
-            wf = self.workflow(case.workflow_key)
-            t = wf.transition(trigger, case.state)
-            refusal = self._role_refusal(actor, case, t)
-            if refusal is not None:
-                raise refusal
-            given = read_transition_input(session, actor, case, t, data or {}, self._unit, now)
-            calendar = self.calendar(session)
-            dest_state = wf.state(t.dest)
-            due = None if dest_state.final else compute_due(calendar, now, dest_state.deadline, given.appointment)
-            # Ends, suspends or resumes the deadline stage (a resumed one keeps its own deadline).
-            plan = stages.plan_transition(session, wf, case, t.dest, now, calendar, due)
-            due = plan.due
-            source, dest = wf.fire(case, t.trigger)
-            self._apply(case, given, now, due)
-            event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
-                                 to_state=dest, note=given.note,
-                                 data={**given.event_data(due), **plan.event_data(calendar, now)})
-            stages.apply_plan(session, wf, case, plan, event, calendar, now)
+            case = self.fire_within(uow, actor, code, trigger, data, expected_version=expected_version)
             result = commit_case(uow, case, actor)
+        return result
+
+    def fire_within(self, uow: UnitOfWork, actor: Actor, code: str, trigger: str,
+                    data: Mapping[str, Any] | None = None, *, expected_version: int | None = None) -> Case:
+        """``fire`` inside a unit of work the caller owns and commits, so that the step
+        lands with other rows (a meeting's on-site answers with the meeting) or not at
+        all. Refusals come before any change, in the order of the module's contract."""
+        session, now = uow.session, self.clock.now()
+        case = self._load(session, actor, code, for_update=True)
+        if expected_version is not None and expected_version != case.version:
+            raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
+        wf = self.workflow(case.workflow_key)
+        t = wf.transition(trigger, case.state)
+        refusal = self._role_refusal(actor, case, t)
+        if refusal is not None:
+            raise refusal
+        given = read_transition_input(session, actor, case, t, data or {}, self._unit, now)
+        calendar = self.calendar(session)
+        dest_state = wf.state(t.dest)
+        due = None if dest_state.final else compute_due(calendar, now, dest_state.deadline, given.appointment)
+        # Ends, suspends or resumes the deadline stage (a resumed one keeps its own deadline).
+        plan = stages.plan_transition(session, wf, case, t.dest, now, calendar, due)
+        due = plan.due
+        source, dest = wf.fire(case, t.trigger)
+        self._apply(case, given, now, due)
+        event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
+                             to_state=dest, note=given.note,
+                             data={**given.event_data(due), **plan.event_data(calendar, now)})
+        stages.apply_plan(session, wf, case, plan, event, calendar, now)
+        return case
+
+    def within(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run ``work`` in one unit of work and commit once: a write spanning rows (a
+        meeting with its opinions and their first steps, an Open311 request with its
+        details) lands whole or not at all. ``work`` writes through ``create_within``
+        and ``fire_within`` and adds its own rows to ``uow.session``; it never commits."""
+        with self.uow() as uow:
+            result = work(uow)
+            uow.session.flush()
+            uow.commit()
         return result
 
     @staticmethod

@@ -1,43 +1,37 @@
-"""Meetings (buổi tiếp xúc, đối thoại): recording one and reading it back.
+"""Meetings (buổi tiếp xúc, đối thoại): recording one with its opinions, and reading
+it back.
 
-Who may record a meeting is who may record the opinions heard at it: an
-``official`` or ``leader`` over the meeting's unit (``engine.authz``). Reading a
-meeting needs any grant covering its unit; for anyone else it does not exist.
+``record`` is the one way in, for the web form and the API alike: the meeting,
+every opinion heard there, its creation event and its on-site answer or
+escalation, and the request's idempotency key are written in one transaction of
+the case service, or nothing is. Who may record a meeting is who may record the
+opinions heard at it: an ``official`` or ``leader`` over the meeting's unit
+(``engine.authz``). Reading a meeting needs any grant covering its unit; for
+anyone else it does not exist.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..actors import Actor
-from ..authz import CREATE, decide
-from ..calendar import LOCAL_TZ
-from ..clock import Clock
-from ..errors import InvalidField, NotFound
-from ..models import Case, Meeting, Unit, User
+from ..errors import DomainError, NotFound
+from ..models import Case, IdempotencyKey, Meeting, User
 from ..queries import scope_clause
 from ..uow import UnitOfWork
-from .fields import optional_text
+from .cases import CaseService
+from .intake import (
+    EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IdempotencyKeyReused, IntakeProblem, InvalidIntake, NewMeeting, Opinion,
+    check_intake, check_key, fingerprint,
+)
 
-__all__ = ["NewMeeting", "MeetingView", "MeetingService", "MAX_ATTENDEES", "EARLIEST"]
-
-MAX_ATTENDEES = 100_000
-EARLIEST = date(2000, 1, 1)
-
-
-@dataclass(frozen=True)
-class NewMeeting:
-    programme: str
-    held_on: date
-    unit: str
-    place: str | None = None
-    hosts: str | None = None
-    attendees: int = 0
+__all__ = ["NewMeeting", "Opinion", "MeetingView", "Recorded", "MeetingService", "InvalidIntake",
+           "IdempotencyKeyReused", "MAX_ATTENDEES", "MAX_OPINIONS", "EARLIEST"]
 
 
 @dataclass(frozen=True)
@@ -52,55 +46,109 @@ class MeetingView:
     attendees: int
     created_at: datetime
     created_by: str | None
-    cases: tuple[str, ...]  # codes of the opinions heard there that the reader may see
+    # Codes of the opinions heard there: as recorded, in the order they were sent;
+    # read back, those the reader may see.
+    cases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    meeting: MeetingView
+    replayed: bool  # True: the key's first result, handed back again; nothing was written
 
 
 def _not_found(meeting_id: object) -> NotFound:
     return NotFound(what="buổi tiếp xúc / meeting", key=str(meeting_id)[:20])
 
 
-class MeetingService:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, programmes: Collection[str]) -> None:
-        self.session_factory = session_factory
-        self.clock = clock
-        self.programmes = tuple(programmes)
+def _field_of(err: DomainError) -> str:
+    # A refused trigger (state, role) is a problem of the outcome chosen, not of a field.
+    name = err.params.get("field")
+    return name if isinstance(name, str) else "outcome"
 
-    def create(self, actor: Actor, new: NewMeeting) -> MeetingView:
-        with UnitOfWork(self.session_factory) as uow:
-            session, now = uow.session, self.clock.now()
-            if new.programme not in self.programmes:
-                raise InvalidField(field="programme", problem_vi=f"phải là một trong: {', '.join(self.programmes)}",
-                                   problem_en=f"must be one of: {', '.join(self.programmes)}")
-            today = now.astimezone(LOCAL_TZ).date()
-            if not isinstance(new.held_on, date) or not EARLIEST <= new.held_on <= today + timedelta(days=1):
-                raise InvalidField(field="held_on", problem_vi="ngày họp phải từ năm 2000 đến hôm nay",
-                                   problem_en="the meeting date must be between 2000 and today")
-            if isinstance(new.attendees, bool) or not isinstance(new.attendees, int) \
-                    or not 0 <= new.attendees <= MAX_ATTENDEES:
-                raise InvalidField(field="attendees", problem_vi=f"phải từ 0 đến {MAX_ATTENDEES}",
-                                   problem_en=f"must be between 0 and {MAX_ATTENDEES}")
-            unit = session.scalar(select(Unit).where(Unit.code == new.unit)) if isinstance(new.unit, str) else None
-            if unit is None:
-                raise InvalidField(field="unit", problem_vi=f"không có đơn vị “{str(new.unit)[:40]}”",
-                                   problem_en=f"no unit “{str(new.unit)[:40]}”")
-            if not unit.is_valid_on(new.held_on):
-                raise InvalidField(field="unit", problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào ngày họp",
-                                   problem_en=f"unit “{unit.code}” is not in force on the meeting date")
-            refusal = decide(actor, CREATE, origin_path=unit.path, handling_path=unit.path, case_code=unit.code)
-            if refusal is not None:
-                raise refusal
-            meeting = Meeting(programme=new.programme, held_on=new.held_on, unit=unit,
-                              place=optional_text("place", new.place) or "",
-                              hosts=optional_text("hosts", new.hosts) or "", attendees=new.attendees,
+
+class MeetingService:
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+
+    def record(self, actor: Actor, new: NewMeeting, *, key: str | None = None) -> Recorded:
+        """Record ``new`` whole, or raise ``InvalidIntake`` with every problem and write
+        nothing. With ``key`` (the form's nonce, the API's Idempotency-Key) a request
+        takes effect once: sent again, it gets the first result; a concurrent copy
+        waits for the first and then gets its result too; the same key with another
+        body is refused (``IdempotencyKeyReused``)."""
+        sha = None
+        if key is not None:
+            check_key(actor, key)
+            sha = fingerprint(new)
+        try:
+            return self.cases.within(lambda uow: self._record(uow, actor, new, key, sha))
+        except IntegrityError:
+            # PostgreSQL: a concurrent request with this key inserted it first; ours
+            # waited for it to commit. (SQLite writers queue before they read.)
+            if key is None:
+                raise
+            with self.cases.uow(write=False) as uow:
+                first = self._first(uow.session, actor, key, sha)
+            if first is None:
+                raise
+            return first
+
+    def _record(self, uow: UnitOfWork, actor: Actor, new: NewMeeting, key: str | None, sha: str | None) -> Recorded:
+        session, now = uow.session, self.cases.clock.now()
+        if key is not None:
+            first = self._first(session, actor, key, sha)
+            if first is not None:
+                return first
+        checked = check_intake(session, actor, new, self.cases.workflows, now)
+        problems = list(checked.problems)
+        meeting, ledger = None, None
+        if checked.meeting_ok:
+            assert checked.unit is not None and checked.held_on is not None
+            meeting = Meeting(programme=checked.programme, held_on=checked.held_on, unit=checked.unit,
+                              place=checked.place, hosts=checked.hosts, attendees=checked.attendees,
                               created_at=now, created_by_id=actor.user_id)
             session.add(meeting)
             session.flush()
-            view = self._view(session, actor, meeting)
-            uow.commit()
-        return view
+            if key is not None:
+                # Flushed before the opinions: a concurrent copy of this request waits
+                # here (on the key's primary key) rather than after writing them all.
+                ledger = IdempotencyKey(user_id=actor.user_id, request_key=key, request_sha256=sha,
+                                        meeting_id=meeting.id, codes=[], created_at=now)
+                session.add(ledger)
+                session.flush()
+        # Opinions that passed are written even when something else failed: firing
+        # their outcomes is what checks the outcomes, and the rollback takes it back.
+        items = [replace(x.case, meeting_id=meeting.id if meeting else None) for x in checked.opinions]
+        created = self.cases.create_within(uow, actor, items) if items else []
+        for opinion, snap in zip(checked.opinions, created):
+            if opinion.trigger is None:
+                continue
+            try:
+                self.cases.fire_within(uow, actor, snap.code, opinion.trigger, opinion.data)
+            except DomainError as err:
+                problems.append(IntakeProblem(opinion.row, _field_of(err), err))
+        if problems or meeting is None:
+            raise InvalidIntake(problems)
+        codes = [x.code for x in created]
+        if ledger is not None:
+            ledger.codes = codes
+        return Recorded(self._view(session, actor, meeting, tuple(codes)), replayed=False)
+
+    def _first(self, session: Session, actor: Actor, key: str, sha: str | None) -> Recorded | None:
+        """The first result under ``key``, if there is one."""
+        row = session.get(IdempotencyKey, (actor.user_id, key))
+        if row is None:
+            return None
+        if row.request_sha256 is not None and row.request_sha256 != sha:
+            raise IdempotencyKeyReused(meeting_id=row.meeting_id)
+        meeting = session.get(Meeting, row.meeting_id)
+        if meeting is None or not actor.covers(meeting.unit.path):
+            raise _not_found(row.meeting_id)  # the grant was withdrawn since
+        return Recorded(self._view(session, actor, meeting, tuple(row.codes)), replayed=True)
 
     def get(self, actor: Actor, meeting_id: int) -> MeetingView:
-        with UnitOfWork(self.session_factory, write=False) as uow:
+        with self.cases.uow(write=False) as uow:
             session = uow.session
             meeting = session.get(Meeting, meeting_id) if isinstance(meeting_id, int) and 0 < meeting_id < 2**31 else None
             if meeting is None or not (actor.is_system or actor.covers(meeting.unit.path)):
@@ -108,12 +156,13 @@ class MeetingService:
             return self._view(session, actor, meeting)
 
     @staticmethod
-    def _view(session: Session, actor: Actor, meeting: Meeting) -> MeetingView:
-        codes = session.scalars(select(Case.code).where(Case.meeting_id == meeting.id, scope_clause(actor))
-                                .order_by(Case.id))
+    def _view(session: Session, actor: Actor, meeting: Meeting, codes: tuple[str, ...] | None = None) -> MeetingView:
+        if codes is None:
+            codes = tuple(session.scalars(select(Case.code).where(Case.meeting_id == meeting.id, scope_clause(actor))
+                                          .order_by(Case.id)))
         creator = session.get(User, meeting.created_by_id) if meeting.created_by_id else None
         return MeetingView(
             id=meeting.id, programme=meeting.programme, held_on=meeting.held_on, unit=meeting.unit.code,
             unit_name=meeting.unit.name, place=meeting.place, hosts=meeting.hosts, attendees=meeting.attendees,
-            created_at=meeting.created_at, created_by=creator.username if creator else None, cases=tuple(codes),
+            created_at=meeting.created_at, created_by=creator.username if creator else None, cases=codes,
         )

@@ -16,10 +16,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from engine.services.fields import LIMITS
+from engine.services.intake import MAX_ATTENDEES, MAX_OPINIONS
 from engine.vocab import CHANNELS, KINDS, SATISFACTION, TOPICS
 
 __all__ = [
-    "CaseCreate", "FireRequest", "TransitionData", "RemarkRequest", "MeetingCreate",
+    "CaseCreate", "FireRequest", "TransitionData", "RemarkRequest", "MeetingCreate", "OpinionCreate",
     "ActionOut", "CaseOut", "CaseSummary", "CaseList", "EventOut", "ChainOut", "EventsOut",
     "MeetingOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary", "WorkflowOut", "INT32",
 ]
@@ -118,13 +119,38 @@ class RemarkRequest(_Request):
     note: text(LIMITS["note"], min_length=1)  # type: ignore[valid-type]
 
 
+class OpinionCreate(_Request):
+    """One opinion heard at the meeting, and what was done with it there."""
+
+    topic: Topic
+    kind: Kind = "kien_nghi"
+    content: text(LIMITS["content"], min_length=1)  # type: ignore[valid-type]
+    unit: text(32) | None = Field(  # type: ignore[valid-type]
+        default=None, description="Village (or other unit) where it was raised; default: the meeting's unit.")
+    citizen_name: text(LIMITS["citizen_name"]) | None = None  # type: ignore[valid-type]
+    citizen_phone: text(LIMITS["citizen_phone"]) | None = None  # type: ignore[valid-type]
+    citizen_address: text(LIMITS["citizen_address"]) | None = None  # type: ignore[valid-type]
+    outcome: Slug | None = Field(
+        default=None, description="What was done at the meeting: a trigger the programme allows on receipt "
+                                  "(`answer_on_site` with `answer`, `escalate` with `target_unit` and optionally "
+                                  "`reason`, `appointment`). Omitted: recorded, to be handled later.")
+    answer: text(LIMITS["answer"]) | None = None  # type: ignore[valid-type]
+    target_unit: text(32) | None = None  # type: ignore[valid-type]
+    reason: text(LIMITS["reason"]) | None = Field(  # type: ignore[valid-type]
+        default=None, description="Why it was passed on; default: beyond what could be answered at the meeting.")
+    appointment: Instant | None = None
+
+
 class MeetingCreate(_Request):
     programme: Slug = "nghe-dan-noi"
-    held_on: Day
+    held_on: Day = Field(description="Local date of the meeting: from 2000 to today.")
     unit: UnitCode
     place: text(LIMITS["place"]) | None = None  # type: ignore[valid-type]
     hosts: text(LIMITS["hosts"]) | None = None  # type: ignore[valid-type]
-    attendees: Annotated[int, Field(strict=True, ge=0, le=100_000)] = 0
+    attendees: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTENDEES)] = 0
+    opinions: list[OpinionCreate] = Field(
+        default_factory=list, max_length=MAX_OPINIONS,
+        description="The opinions heard there, recorded with the meeting in one transaction: all or none.")
 
 
 # ----------------------------------------------------------------------- responses
@@ -219,7 +245,8 @@ class MeetingOut(BaseModel):
     attendees: int
     created_at: datetime
     created_by: str | None
-    cases: list[str]
+    cases: list[str] = Field(description="Codes of the opinions heard there. As recorded: every opinion sent, in "
+                                         "the order sent; read back: those you may see.")
 
 
 class UnitOut(BaseModel):

@@ -1,5 +1,6 @@
 """POST Service Request: an Open311 request becomes a case on channel ``open311``,
-with the request's location and contact details kept beside it."""
+with the request's location and contact details kept beside it, written in the
+same transaction."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from engine.calendar import LOCAL_TZ
 from engine.errors import InvalidField, NotFound, OutOfScope
 from engine.models import Case, Open311Request
 from engine.services.cases import NewCase
+from engine.services.views import CaseSnapshot
 from engine.uow import UnitOfWork
 from engine.vocab import KINDS, TOPICS
 
@@ -69,10 +71,22 @@ def _create(request: Request, container: Container, actor: Actor, form: RequestF
     if where:
         content += f"\n\nĐịa điểm / Location: {' — '.join(where)}"
     name = " ".join(x.strip() for x in (form.last_name, form.first_name) if x and x.strip()) or None
+    new = NewCase(workflow=_default_workflow(container), unit=unit, topic=form.service_code, kind=kind,
+                  channel="open311", content=content, citizen_name=name, citizen_phone=form.phone or None)
+
+    def record(uow: UnitOfWork) -> CaseSnapshot:
+        # The case and what the client sent beside it, in one transaction the case
+        # service commits: a case never lacks its location and contact details.
+        snap = container.cases.create_within(uow, actor, [new])[0]
+        case_id = uow.session.scalar(select(Case.id).where(Case.code == snap.code))
+        uow.session.add(Open311Request(
+            case_id=case_id, lat=form.lat, long=form.long, address_string=form.address_string or None,
+            address_id=form.address_id or None, email=form.email or None, device_id=form.device_id or None,
+            account_id=form.account_id or None, media_url=form.media_url or None))
+        return snap
+
     try:
-        snap = container.cases.create(actor, NewCase(
-            workflow=_default_workflow(container), unit=unit, topic=form.service_code, kind=kind, channel="open311",
-            content=content, citizen_name=name, citizen_phone=form.phone or None))
+        snap = container.cases.within(record)
     except OutOfScope:
         raise ApiProblem("unit-out-of-scope", f"Đơn vị “{unit}” không thuộc phạm vi của api_key này.",
                          f"Unit “{unit}” is outside this api_key's assignment.") from None
@@ -80,13 +94,6 @@ def _create(request: Request, container: Container, actor: Actor, form: RequestF
         if err.params.get("field") == "unit":
             raise NotFound(what="jurisdiction_id / attribute[unit]", key=unit[:32]) from None
         raise
-    with UnitOfWork(container.sessions) as uow:
-        case_id = uow.session.scalar(select(Case.id).where(Case.code == snap.code))
-        uow.session.add(Open311Request(
-            case_id=case_id, lat=form.lat, long=form.long, address_string=form.address_string or None,
-            address_id=form.address_id or None, email=form.email or None, device_id=form.device_id or None,
-            account_id=form.account_id or None, media_url=form.media_url or None))
-        uow.commit()
     due = snap.due_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y") if snap.due_at else None
     notice = None
     if due:
