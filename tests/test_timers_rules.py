@@ -37,7 +37,8 @@ BASE = textwrap.dedent("""\
       - {trigger: hold, label: {vi: a, en: a}, from: [open], to: wait, roles: [official]}
       - {trigger: back, label: {vi: b, en: b}, from: [wait], to: open, roles: [official]}
       - {trigger: finish, label: {vi: c, en: c}, from: [open], to: done, roles: [official]}
-      - {trigger: pass_on, label: {vi: d, en: d}, from: [open], to: open, roles: [official], requires: [target_unit, reason]}
+      - {trigger: pass_on, label: {vi: d, en: d}, from: [open], to: open, roles: [official],
+         requires: [target_unit, reason]}
     """)
 
 
@@ -180,8 +181,7 @@ def test_an_escalation_into_a_state_no_transition_reaches_is_refused() -> None:
 
 def test_staying_needs_a_transition_back_into_the_state() -> None:
     # Without `state:` the case stays in `open`: only pass_on (open → open) does that.
-    problem = only(edit("from: [open], to: open, roles: [official], requires",
-                        "from: [wait], to: open, roles: [official], requires"))
+    problem = only(edit("from: [open], to: open, roles: [official],", "from: [wait], to: open, roles: [official],"))
     assert (problem.line, problem.key) == (11, "states.open.rules.auto_escalate")
     assert "from 'open' to 'open'" in problem.message and "(wait)" in problem.message
 

@@ -6,7 +6,7 @@ Import from here, not from the submodules: they may be reorganised.
 
 from __future__ import annotations
 
-from .finality import final_states, finality_conflicts, is_final, is_open
+from .finality import final_states, is_final, is_open
 from .loader import OPEN_WILDCARD, load_workflow, load_workflows, parse_workflow, spec_problems
 from .machine import RESERVED_TRIGGERS, StatefulModel, Workflow
 from .problems import Problem, WorkflowDefinitionError
@@ -39,7 +39,6 @@ __all__ = [
     "WorkflowDefinitionError",
     "WorkflowSpec",
     "final_states",
-    "finality_conflicts",
     "is_final",
     "is_open",
     "load_workflow",

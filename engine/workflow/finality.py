@@ -1,5 +1,5 @@
-"""Which cases are closed: the one answer every surface (pages, API, Open311, CLI,
-reports) asks for, per (workflow, state), and the state names list queries use.
+"""Which cases are closed: the one answer every surface (pages, API, Open311, CLI)
+asks for, per (workflow, state), and the state names list queries use.
 
 List queries select open or closed cases by state name alone, across programmes
 (an index on ``state`` serves that; a (workflow, state) filter would not). That is

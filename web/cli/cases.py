@@ -141,7 +141,8 @@ def cases_list(c: Container, username: str, overdue: bool, limit: int) -> None:
     """Open cases in your units, most urgent first."""
     actor, lang = _actor(c, username), current_lang()
     now = c.clock.now()
-    query = CaseQuery(open_only=True, final_states=final_states(c.workflows), overdue_at=now if overdue else None, order="due")
+    query = CaseQuery(open_only=True, final_states=final_states(c.workflows), overdue_at=now if overdue else None,
+                      order="due")
     with c.sessions() as session:
         rows = page_cases(session, actor, query, limit=limit, max_limit=1000).items
     for case in rows:
