@@ -60,7 +60,7 @@ def test_the_app_throttles_with_the_containers_limiter(db_url, clock, world, mon
     monkeypatch.setenv("NGHEDAN_API_RATE_PER_MINUTE", "1")
     c = build_container(Settings(database_url=db_url, environment="test"), clock=clock)
     try:
-        assert c.api_settings.burst == 2 and c.cases.clock is clock and c.meetings.clock is clock
+        assert c.api_settings.burst == 2 and c.cases.clock is clock and c.meetings.cases is c.cases
         app = create_app(container=c)
         assert app.state.container is c
         with TestClient(app) as http:
@@ -70,22 +70,27 @@ def test_the_app_throttles_with_the_containers_limiter(db_url, clock, world, mon
     assert statuses == [200, 200, 429]
 
 
-def test_the_meetings_api_uses_the_containers_service(api, api_container, as_user):
-    api_container.meetings.programmes = ("moi-tuan-mot-diem-den",)  # as if only that programme were loaded
-    body = {"programme": "nghe-dan-noi", "held_on": "2026-11-02", "unit": "A", "place": "Nhà văn hóa ấp A1",
-            "hosts": "Bí thư", "attendees": 40}
-    refused = api.post("/api/v1/meetings", json=body, headers=as_user("lead_a"))
-    assert refused.status_code == 422 and "programme" in refused.text
-    accepted = api.post("/api/v1/meetings", json={**body, "programme": "moi-tuan-mot-diem-den"},
-                        headers=as_user("lead_a"))
+def test_the_meetings_api_uses_the_containers_service(api, api_container, as_user, monkeypatch):
+    seen = []
+    record = api_container.meetings.record
+
+    def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        seen.append(args[1].programme)
+        return record(*args, **kw)
+
+    monkeypatch.setattr(api_container.meetings, "record", spy)
+    body = {"programme": "moi-tuan-mot-diem-den", "held_on": "2026-11-02", "unit": "A",
+            "place": "Nhà văn hóa ấp A1", "hosts": "Bí thư", "attendees": 40}
+    accepted = api.post("/api/v1/meetings", json=body, headers=as_user("lead_a"))
     assert accepted.status_code == 201, accepted.text
+    assert seen == ["moi-tuan-mot-diem-den"]
 
 
 def test_another_clock_shares_the_database_not_the_services(container, clock):
     other = FrozenClock(clock.now().replace(year=2025))
     past = container.with_clock(other)
     assert (past.engine, past.sessions, past.workflows) == (container.engine, container.sessions, container.workflows)
-    assert past.cases.clock is other and past.meetings.clock is other
+    assert past.cases.clock is other and past.meetings.cases is past.cases
     assert container.cases.clock is clock and container.clock is clock
 
 
