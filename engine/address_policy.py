@@ -5,7 +5,7 @@ The worker runs inside the deployment's network, so a target it is told to POST 
 must not be the machine itself, the local network or a cloud metadata service unless
 an administrator listed the host (``NGHEDAN_WEBHOOK_ALLOWED_HOSTS``). Refused:
 
-* loopback, private (RFC 1918, ULA, CGNAT), link-local, multicast, unspecified,
+* loopback, private (RFC 1918, ULA, site-local, CGNAT), link-local, multicast, unspecified,
   reserved and every other non-global address, also when written as an IPv6 form
   that embeds an IPv4 address (``::ffff:127.0.0.1``, NAT64, 6to4);
 * IPv4 written in a legacy spelling (``2130706433``, ``0177.0.0.1``, ``0x7f.1``):
@@ -42,7 +42,8 @@ _KINDS: tuple[tuple[Callable[[IPAddress], bool], str, str], ...] = (
     (lambda ip: ip.is_unspecified, "địa chỉ không xác định", "an unspecified address"),
     (lambda ip: ip.is_link_local, "địa chỉ liên kết cục bộ (link-local)", "a link-local address"),
     (lambda ip: ip.is_multicast, "địa chỉ multicast", "a multicast address"),
-    (lambda ip: ip.is_private, "địa chỉ mạng nội bộ", "a private address"),
+    (lambda ip: ip.is_private or getattr(ip, "is_site_local", False), "địa chỉ mạng nội bộ",
+     "a private address"),
     (lambda ip: ip.is_reserved, "địa chỉ dành riêng", "a reserved address"),
     (lambda ip: not ip.is_global, "địa chỉ không công cộng", "not a public address"),
 )
@@ -167,7 +168,8 @@ class AddressPolicy:
         except ValueError:
             address = None
             if not _HOSTNAME.match(host):
-                raise RefusedTarget(f"tên máy “{host[:40]}” không hợp lệ", f"invalid host name “{host[:40]}”")
+                raise RefusedTarget(f"tên máy “{host[:40]}” không hợp lệ",
+                                    f"invalid host name “{host[:40]}”")
         allowed = host in self.allowed_hosts
         if not allowed:
             if address is not None:

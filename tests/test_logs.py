@@ -146,7 +146,8 @@ def test_the_applications_own_records_are_scrubbed_tracebacks_included():
 
 
 @pytest.mark.parametrize("path, shown", [
-    ("/open311/v2/requests.json?api_key=nd_abc&status=open", "/open311/v2/requests.json?api_key=[redacted]&status=open"),
+    ("/open311/v2/requests.json?api_key=nd_abc&status=open",
+     "/open311/v2/requests.json?api_key=[redacted]&status=open"),
     ("/x?TOKEN=a&Password=b&q=Nguy%E1%BB%85n&page=2", "/x?TOKEN=[redacted]&Password=[redacted]&q=[redacted]&page=2"),
     ("/x?nd_abcdefgh", "/x?[redacted]"),
     ("/cases/TVH-2026-7K3M9QX", "/cases/TVH-2026-7K3M9QX"),

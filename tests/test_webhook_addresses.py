@@ -6,9 +6,13 @@ connection goes to the checked address, and a refused target is sent nothing."""
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
+import threading
+from http.server import ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine.address_policy import AddressPolicy, RefusedTarget, parse_allowed_hosts
 from engine.errors import InvalidField
@@ -16,7 +20,8 @@ from engine.models import NotificationDelivery, WebhookSubscription
 from notifications import run_once
 from notifications.subscriptions import add_subscription
 
-from .test_notify_support import notify_settings, rng, smtp_server, webhook_server  # noqa: F401
+from .test_notify_support import (WebhookReceiver, _make_handler, notify_settings, rng, smtp_server,  # noqa: F401
+                                  webhook_server)
 from .test_webhook_delivery import LOOPBACK
 
 STRICT = AddressPolicy()  # a deployment that allowed nothing
@@ -31,6 +36,8 @@ REFUSED = [
     "http://192.168.1.1/",
     "http://100.64.0.1/",  # carrier-grade NAT
     "http://[fd00::1]/",  # unique local
+    "http://[fec0::1]/",  # site-local (deprecated, still routed inside some networks)
+    "http://[::127.0.0.1]/",  # IPv4-compatible
     "http://[fe80::1]/",
     "http://224.0.0.1/",
     "http://[ff02::1]/",
@@ -195,3 +202,51 @@ def test_the_connection_goes_to_the_checked_address_without_a_second_lookup(worl
     [got] = webhook_server.received
     assert got.headers["Host"] == f"hooks.lan:{webhook_server.port}" and got.signature_ok
     assert _only_delivery(sessions).status == "sent"
+
+
+@pytest.fixture
+def tls_webhook_server(tmp_path):  # type: ignore[no-untyped-def]
+    """The receiver over HTTPS with a self-signed certificate for ``hooks.lan`` only."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=hooks.lan",
+                    "-addext", "subjectAltName=DNS:hooks.lan"], check=True, capture_output=True)
+    receiver = WebhookReceiver()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(receiver))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    httpd.daemon_threads = True
+    receiver.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield receiver, cert
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def test_https_checks_the_certificate_against_the_host_not_the_address(world, sessions, clock, tls_webhook_server,
+                                                                        notify_settings, rng, monkeypatch):
+    receiver, cert = tls_webhook_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the test's certificate is the one trusted
+    _fake_dns(monkeypatch, "hooks.lan", [["127.0.0.1"]], receiver.port)
+    allowed = notify_settings.model_copy(update={"webhook_allowed_hosts": "hooks.lan,127.0.0.1"})
+    _subscribe(sessions, clock, receiver, f"https://hooks.lan:{receiver.port}/x", allowed.webhook_policy)
+    world.new_case()
+    run_once(sessions, allowed, clock, rng=rng)
+    [got] = receiver.received
+    assert got.signature_ok and _only_delivery(sessions).status == "sent"
+
+    # The same server by its address: the certificate does not name it, so nothing is sent.
+    with sessions() as session:
+        session.execute(update(WebhookSubscription).values(url=f"https://127.0.0.1:{receiver.port}/x"))
+        session.commit()
+    world.new_case()
+    run_once(sessions, allowed, clock, rng=rng)
+    assert len(receiver.received) == 1
+    with sessions() as session:
+        failed = session.scalar(select(NotificationDelivery).where(NotificationDelivery.status != "sent"))
+        assert "SSL" in failed.last_error or "certificate" in failed.last_error.lower()

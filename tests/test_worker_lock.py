@@ -72,9 +72,10 @@ def test_two_databases_have_two_locks(engine, tmp_path, backend):
 
 
 CHILD = """
-import logging, os, sys, time
+import os, sys, time
 from web import worker
 from web.container import build_container
+from web.logs import install
 from web.settings import Settings
 
 go = sys.argv[2]
@@ -87,7 +88,7 @@ def slow_sweep(container, batch_size):
     print("job finished", flush=True)
 
 worker.sweep_job = slow_sweep  # build_scheduler schedules whatever the module holds
-logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+install(fmt="%(message)s")  # the worker command's own logging
 container = build_container(Settings(database_url=sys.argv[1], environment="test"))
 worker.run_worker(container, worker.WorkerOptions(sweep_interval=3600, deliver_interval=3600, lock_poll=0.05))
 print("exited", flush=True)

@@ -107,7 +107,8 @@ def server_log_config() -> dict[str, Any]:
 
     config: dict[str, Any] = {**LOGGING_CONFIG}
     config["filters"] = {"secrets": {"()": SecretFilter}}
-    config["handlers"] = {name: {**handler, "filters": ["secrets"]} for name, handler in LOGGING_CONFIG["handlers"].items()}
+    config["handlers"] = {name: {**handler, "filters": ["secrets"]}
+                          for name, handler in LOGGING_CONFIG["handlers"].items()}
     config["root"] = {"handlers": ["default"], "level": "INFO"}
     return config
 
