@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from engine.db import make_engine
@@ -58,10 +59,27 @@ def test_every_spelling_of_the_database_names_the_same_lock(db_url, engine, tmp_
     again.release()
 
 
-def test_two_databases_have_two_locks(engine, tmp_path, backend):
-    if backend != "sqlite":
-        pytest.skip("one PostgreSQL test database; the advisory lock is per database by PostgreSQL's rule")
-    other_engine = make_engine(f"sqlite:///{tmp_path / 'another.db'}")
+@pytest.fixture
+def another_database(db_url, tmp_path, backend):  # type: ignore[no-untyped-def]
+    """The URL of a second, empty database beside this test's."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'another.db'}"
+        return
+    url = make_url(db_url)
+    admin = make_engine(db_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS nghedan_worker_lock_other"))
+        conn.execute(text("CREATE DATABASE nghedan_worker_lock_other"))
+    try:
+        yield url.set(database="nghedan_worker_lock_other").render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS nghedan_worker_lock_other WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_two_databases_have_two_locks(engine, another_database):
+    other_engine = make_engine(another_database)
     first, second = worker.WorkerLock(engine), worker.WorkerLock(other_engine)
     try:
         assert first.try_acquire() and second.try_acquire()
