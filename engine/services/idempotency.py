@@ -12,8 +12,8 @@ with its opinions, a new case, a remark, a workflow action and its event).
   case, another kind of write: ``fingerprint`` covers them) is refused with
   ``IdempotencyKeyReused``, which the API answers 422.
 * After ``RETENTION`` the key is forgotten and the request is new. Each keyed
-  write also deletes up to ``PURGE_BATCH`` of its user's expired keys, so a
-  user's keys stay about one day's worth without a job that scans them all.
+  write also deletes the ``PURGE_BATCH`` oldest expired keys (anyone's), so the
+  table holds about a day's worth of keys without a job that scans it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -94,8 +94,12 @@ def find(session: Session, actor: Actor, key: str, sha: str | None, now: datetim
         return None
     if row.created_at <= now - RETENTION:
         if forget_expired:
-            session.delete(row)
-            session.flush()
+            # A statement, not ``session.delete``: a concurrent purge may have taken the
+            # row already, and deleting nothing is then right, not an error.
+            session.expunge(row)
+            session.execute(delete(IdempotencyKey).where(
+                IdempotencyKey.user_id == actor.user_id, IdempotencyKey.request_key == key,
+                IdempotencyKey.created_at <= now - RETENTION))
         return None
     # NULL: a form nonce kept from before requests were fingerprinted (migration 0011).
     if row.request_sha256 is not None and row.request_sha256 != sha:
@@ -107,13 +111,15 @@ def claim(session: Session, actor: Actor, key: str, sha: str, now: datetime, *,
           meeting_id: int | None = None) -> IdempotencyKey:
     """Write ``key``'s row now, before the work: a concurrent copy of the request
     waits here (on the primary key) instead of after doing the work twice."""
-    expired = select(IdempotencyKey.request_key).where(
-        IdempotencyKey.user_id == actor.user_id, IdempotencyKey.created_at <= now - RETENTION,
-    ).order_by(IdempotencyKey.created_at).limit(PURGE_BATCH)
-    stale = list(session.scalars(expired))
+    # The oldest expired keys, anyone's; rows another writer is purging right now are
+    # skipped (PostgreSQL), so two purges never wait on each other or deadlock.
+    expired = (select(IdempotencyKey.user_id, IdempotencyKey.request_key)
+               .where(IdempotencyKey.created_at <= now - RETENTION)
+               .order_by(IdempotencyKey.created_at).limit(PURGE_BATCH).with_for_update(skip_locked=True))
+    stale = [tuple(r) for r in session.execute(expired)]
     if stale:
-        session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == actor.user_id,
-                                                     IdempotencyKey.request_key.in_(stale)))
+        session.execute(delete(IdempotencyKey).where(
+            tuple_(IdempotencyKey.user_id, IdempotencyKey.request_key).in_(stale)))
     row = IdempotencyKey(user_id=actor.user_id, request_key=key, request_sha256=sha, meeting_id=meeting_id,
                          codes=[], created_at=now)
     session.add(row)
