@@ -127,13 +127,11 @@ def claim(session: Session, actor: Actor, key: str, sha: str, now: datetime, *,
     return row
 
 
-def once(cases: CaseService, actor: Actor, key: str | None, operation: str, payload: Any,
+def once(cases: CaseService, actor: Actor, key: str, operation: str, payload: Any,
          work: Callable[[UnitOfWork], R], answer: Callable[[UnitOfWork, R], Answer]) -> tuple[Answer, bool]:
     """Do ``work`` and build its ``answer`` in one transaction of the case service,
     with ``key``'s row; or hand back the first answer under ``key`` (second item
-    True). Without a key the work is simply done."""
-    if key is None:
-        return cases.within(lambda uow: answer(uow, work(uow))), False
+    True)."""
     check_key(actor, key)
     sha = fingerprint(operation, payload)
 
