@@ -76,7 +76,7 @@ def no_personal_data_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [line for line in lines if line.startswith("storage unavailable: full (sqlite3.OperationalError)")]
 
 
-def test_the_api_answers_503_problem_json(api, as_user, world, sessions, fill_disk, disk, caplog):
+def test_the_api_answers_503_problem_json(api, as_user, tokens, world, sessions, fill_disk, disk, caplog):
     case = world.new_case()
     headers = as_user("aud_p", "en")
     before = counts(sessions)
@@ -93,6 +93,11 @@ def test_the_api_answers_503_problem_json(api, as_user, world, sessions, fill_di
         problem = response.json()
         assert problem["type"].endswith("/unavailable") and "disk is full" in problem["detail"]
         assert "Traceback" not in response.text and "INSERT" not in response.text
+    # Open311 answers from the same rule, in its own shape.
+    r = api.post("/open311/v2/requests.json", data={"api_key": tokens["off_a"], "service_code": "dien_nuoc",
+                                                     "attribute[unit]": "A1", "description": NOTE})
+    assert r.status_code == 503 and r.json()[0]["code"] == 503
+    assert "ổ đĩa của cơ sở dữ liệu đã đầy" in r.json()[0]["description"]
     assert no_personal_data_logged(caplog)
     (disk / "filler").unlink()
     assert counts(sessions) == before
