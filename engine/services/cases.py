@@ -211,7 +211,7 @@ class CaseService:
         origin = batch.unit(self._unit, session, "unit", new.unit, received_at)
         handling = origin if new.handling_unit in (None, "") else batch.unit(self._unit, session, "handling_unit",
                                                                               new.handling_unit, received_at)
-        refusal = decide(actor, CREATE, origin_path=origin.path, handling_path=origin.path, case_code=origin.code)
+        refusal = decide(actor, CREATE, origin_path=origin.path, handling_path=handling.path, case_code=origin.code)
         if refusal is not None:
             raise refusal
         meeting_id = None
@@ -338,14 +338,24 @@ class CaseService:
     def remark(self, actor: Actor, code: str, note: str, *, kind: str = "remark") -> CaseSnapshot:
         """A supervision remark (nhận xét), urge (đôn đốc) or confirmation (xác nhận):
         in the history, changing no state. Anyone who can see the case may remark."""
+        with self.uow() as uow:
+            case = self.remark_within(uow, actor, code, note, kind=kind)
+            result = commit_case(uow, case, actor)
+        return result
+
+    def remark_within(self, uow: UnitOfWork, actor: Actor, code: str, note: str, *, kind: str = "remark") -> Case:
+        """``remark`` inside a unit of work the caller owns and commits (with the
+        request's idempotency key, say)."""
         if kind not in ("remark", "urge", "confirm"):
             raise InvalidField(field="kind", problem_vi="phải là remark, urge hoặc confirm",
                                problem_en="must be remark, urge or confirm")
-        with self.uow() as uow:
-            now = self.clock.now()
-            case = self._load(uow.session, actor, code, for_update=True)
-            append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
-                         to_state=case.state, note=clean_text("note", note))
-            case.updated_at = now
-            result = commit_case(uow, case, actor)
-        return result
+        now = self.clock.now()
+        case = self._load(uow.session, actor, code, for_update=True)
+        append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
+                     to_state=case.state, note=clean_text("note", note))
+        case.updated_at = now
+        return case
+
+    def options_within(self, uow: UnitOfWork, actor: Actor, code: str) -> list[ActionOption]:
+        """``allowed_actions`` as the unit of work sees it (a case it just wrote)."""
+        return self._options(actor, self._load(uow.session, actor, code))

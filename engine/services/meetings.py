@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..errors import DomainError, NotFound
-from ..models import Case, IdempotencyKey, Meeting, User
+from ..models import Case, Meeting, User
 from ..queries import scope_clause
 from ..uow import UnitOfWork
 from .cases import CaseService
+from .idempotency import IdempotencyKeyReused, check_key, claim, find
 from .intake import (
-    EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IdempotencyKeyReused, IntakeProblem, InvalidIntake, NewMeeting, Opinion,
-    check_intake, check_key, fingerprint,
+    EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IntakeProblem, InvalidIntake, NewMeeting, Opinion, check_intake,
+    fingerprint,
 )
 
 __all__ = ["NewMeeting", "Opinion", "MeetingView", "Recorded", "MeetingService", "InvalidIntake",
@@ -76,7 +77,7 @@ class MeetingService:
         nothing. With ``key`` (the form's nonce, the API's Idempotency-Key) a request
         takes effect once: sent again, it gets the first result; a concurrent copy
         waits for the first and then gets its result too; the same key with another
-        body is refused (``IdempotencyKeyReused``)."""
+        body is refused (``IdempotencyKeyReused``); after a day the key is forgotten."""
         sha = None
         if key is not None:
             check_key(actor, key)
@@ -89,7 +90,7 @@ class MeetingService:
             if key is None:
                 raise
             with self.cases.uow(write=False) as uow:
-                first = self._first(uow.session, actor, key, sha)
+                first = self._first(uow.session, actor, key, sha, self.cases.clock.now(), forget_expired=False)
             if first is None:
                 raise
             return first
@@ -97,7 +98,7 @@ class MeetingService:
     def _record(self, uow: UnitOfWork, actor: Actor, new: NewMeeting, key: str | None, sha: str | None) -> Recorded:
         session, now = uow.session, self.cases.clock.now()
         if key is not None:
-            first = self._first(session, actor, key, sha)
+            first = self._first(session, actor, key, sha, now)
             if first is not None:
                 return first
         checked = check_intake(session, actor, new, self.cases.workflows, now)
@@ -113,10 +114,8 @@ class MeetingService:
             if key is not None:
                 # Flushed before the opinions: a concurrent copy of this request waits
                 # here (on the key's primary key) rather than after writing them all.
-                ledger = IdempotencyKey(user_id=actor.user_id, request_key=key, request_sha256=sha,
-                                        meeting_id=meeting.id, codes=[], created_at=now)
-                session.add(ledger)
-                session.flush()
+                assert sha is not None
+                ledger = claim(session, actor, key, sha, now, meeting_id=meeting.id)
         # Opinions that passed are written even when something else failed: firing
         # their outcomes is what checks the outcomes, and the rollback takes it back.
         items = [replace(x.case, meeting_id=meeting.id if meeting else None) for x in checked.opinions]
@@ -135,13 +134,14 @@ class MeetingService:
             ledger.codes = codes
         return Recorded(self._view(session, actor, meeting, tuple(codes)), replayed=False)
 
-    def _first(self, session: Session, actor: Actor, key: str, sha: str | None) -> Recorded | None:
-        """The first result under ``key``, if there is one."""
-        row = session.get(IdempotencyKey, (actor.user_id, key))
+    def _first(self, session: Session, actor: Actor, key: str, sha: str | None, now: datetime, *,
+               forget_expired: bool = True) -> Recorded | None:
+        """The first result under ``key``, if there is one (``engine.services.idempotency``)."""
+        row = find(session, actor, key, sha, now, forget_expired=forget_expired)
         if row is None:
             return None
-        if row.request_sha256 is not None and row.request_sha256 != sha:
-            raise IdempotencyKeyReused(meeting_id=row.meeting_id)
+        if row.meeting_id is None:  # the key of another kind of write
+            raise IdempotencyKeyReused()
         meeting = session.get(Meeting, row.meeting_id)
         if meeting is None or not actor.covers(meeting.unit.path):
             raise _not_found(row.meeting_id)  # the grant was withdrawn since

@@ -55,7 +55,7 @@ def _intake_problem(err: InvalidIntake, lang: str) -> ApiProblem:
                       f"Nothing was saved: invalid input at {where}.", errors=items)
 
 
-@router.post("", status_code=201, response_model=MeetingOut, responses=problems(403, 409),
+@router.post("", status_code=201, response_model=MeetingOut, responses=problems(403),
              summary="Record a meeting (buổi tiếp xúc, đối thoại) and the opinions heard at it, all or none")
 def create_meeting(
     body: MeetingCreate, request: Request, response: Response,
@@ -63,7 +63,7 @@ def create_meeting(
         alias="Idempotency-Key", pattern=r"^[!-~]{1,100}$",
         description="Any value of yours, unique per meeting (a UUID will do). Sent again with the same body, "
                     "the request returns its first result (`Idempotent-Replayed: true`) and records nothing; "
-                    "with another body it is refused with 409.")] = None,
+                    "with another body it is refused with 422. Kept for a day.")] = None,
     actor: Actor = Depends(current_actor), meetings: MeetingService = Depends(get_meetings),
 ) -> MeetingOut:
     new = NewMeeting(programme=body.programme, held_on=body.held_on, unit=body.unit, place=body.place,
@@ -74,7 +74,7 @@ def create_meeting(
     except InvalidIntake as err:
         raise _intake_problem(err, request_lang(request)) from None
     except IdempotencyKeyReused as err:
-        raise ApiProblem("conflict", err.message("vi"), err.message("en"),
+        raise ApiProblem("idempotency-key-reused", err.message("vi"), err.message("en"),
                          meeting_id=err.params.get("meeting_id")) from None
     if recorded.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -15,6 +15,7 @@ from engine.calendar import LOCAL_TZ
 from engine.errors import InvalidField, NotFound, OutOfScope
 from engine.models import Case, Open311Request
 from engine.services.cases import NewCase
+from engine.services.fields import is_blank
 from engine.services.views import CaseSnapshot
 from engine.uow import UnitOfWork
 from engine.vocab import KINDS, TOPICS
@@ -64,9 +65,9 @@ def _create(request: Request, container: Container, actor: Actor, form: RequestF
                   f"attribute[kind] must be one of: {', '.join(KINDS)}")
     if (form.lat is None) != (form.long is None):
         raise bad("lat và long phải gửi cùng nhau.", "lat and long must be sent together.")
-    if not (form.description or "").strip():
+    if is_blank(form.description):
         raise bad("Cần description (nội dung ý kiến).", "description is required.")
-    content = form.description.strip()  # type: ignore[union-attr]
+    content = form.description or ""  # cleaned by the case service
     where = [x for x in (form.address_string, f"{form.lat}, {form.long}" if form.lat is not None else None) if x]
     if where:
         content += f"\n\nĐịa điểm / Location: {' — '.join(where)}"

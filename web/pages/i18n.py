@@ -257,6 +257,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "back_home": ("Về trang chính", "Back to the start page"),
     "fix_below": ("Hãy sửa các ô được đánh dấu.", "Please correct the marked fields."),
     "today": ("hôm nay", "today"),
+    # hygiene: storage failures, input hygiene
+    "unavailable_title": ("Tạm thời không lưu được", "Temporarily unavailable"),
 }
 
 

@@ -24,6 +24,7 @@ from engine.listing import case_row
 from engine.models import Case, Meeting, Unit, path_under
 from engine.queries import scope_clause
 from engine.services.calendars import load_calendar
+from engine.services.fields import is_blank
 from engine.services.meetings import (
     MAX_OPINIONS, IdempotencyKeyReused, InvalidIntake, NewMeeting, Opinion,
 )
@@ -52,7 +53,7 @@ class IntakeRow:
 
     @property
     def blank(self) -> bool:
-        return not any(self.values.get(k, "").strip() for k in ("content", "name", "phone", "answer"))
+        return all(is_blank(self.values.get(k)) for k in ("content", "name", "phone", "answer"))
 
 
 @dataclass
