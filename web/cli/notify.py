@@ -36,13 +36,14 @@ def notify() -> None:
 @click.argument("email")
 @pass_container
 def notify_test(c: Container, email: str) -> None:
-    """Send a test email with the configured SMTP settings and print what the server said."""
+    """Send a test email with the configured SMTP settings and print what the server said.
+    Exits 2 unless the server accepted the message (a 250 to it)."""
     try:
         transcript = send_test_email(c.notify_settings, email, c.clock.now(), lang=current_lang())
     except SendError as err:
         for line in err.transcript:
             click.echo(line)
-        fail(f"{'failed' if current_lang() == 'en' else 'không gửi được'}: {err}", code=1)
+        fail(f"{'failed' if current_lang() == 'en' else 'không gửi được'}: {err}")
         return
     for line in transcript.lines:
         click.echo(line)
@@ -119,6 +120,7 @@ def notify_prefs(c: Container, username: str, mode: str | None, digest_at: str |
         if user is None:
             fail(f"no user {username}")
             return
+        address = user.email  # read now: the commit below expires the row and the session closes
         if any(v is not None for v in (mode, at, language, email_enabled)):
             pref = set_preference(uow.session, user.id, now=c.clock.now(), mode=mode, digest_time=at,
                                   language=language, email_enabled=email_enabled)
@@ -127,7 +129,7 @@ def notify_prefs(c: Container, username: str, mode: str | None, digest_at: str |
             pref = get_preference(uow.session, user.id)
     when = f" at {pref.digest_time:%H:%M} {pref.timezone}" if pref.mode == "digest" else ""
     click.echo(f"{username}: {pref.mode}{when}, {pref.language}, email {'on' if pref.email_enabled else 'off'}"
-               f" ({user.email or 'no address'})")
+               f" ({address or 'no address'})")
 
 
 @cli.group()
