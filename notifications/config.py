@@ -34,9 +34,13 @@ class NotifySettings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0)
 
     # -- retries ---------------------------------------------------------------------
-    max_attempts: int = Field(default=8, ge=1)
+    # A failing delivery is retried for this long after its first attempt, then dead:
+    # a time, not a count, so that an outage of a weekend is survived however the
+    # backoff is tuned. Delays double from the base up to the cap, which bounds how
+    # long a message waits after the server is back.
+    retry_span_seconds: float = Field(default=48 * 3600.0, gt=0)
     backoff_base_seconds: float = Field(default=60.0, gt=0)
-    backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
     # A claimed delivery is someone else's to retry once its lease has run out.
     lease_seconds: float = Field(default=300.0, gt=0)
     batch_size: int = Field(default=50, ge=1)

@@ -57,12 +57,12 @@ def scripted_smtp() -> Iterator[ScriptedSmtpServer]:
 
 
 def settings_for(server: SmtpServer, **override: Any) -> NotifySettings:
-    """What the tests' ``notify_settings`` say, pointed at ``server``."""
+    """What the tests' ``notify_settings`` say, pointed at ``server``, with the default
+    retry span and backoff (which the outage tests are about)."""
     values: dict[str, Any] = dict(
         smtp_host="127.0.0.1", smtp_port=server.port, smtp_security="none", smtp_timeout=5,
         mail_from="Nghe dân nói <thongbao@nghedan.test>", base_url="https://nghedan.test/",
-        webhook_timeout=5, backoff_base_seconds=60, backoff_max_seconds=3600,
-        lease_seconds=300, batch_size=10, immediate_quiet_seconds=0, immediate_max_hold_seconds=0)
+        webhook_timeout=5, lease_seconds=300, batch_size=10, immediate_quiet_seconds=0, immediate_max_hold_seconds=0)
     values.update(override)
     return NotifySettings(_env_file=None, **values)  # type: ignore[call-arg]
 
