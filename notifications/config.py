@@ -30,6 +30,12 @@ class NotifySettings(BaseSettings):
     # Links in messages point here: {base_url}/cases/{code}.
     base_url: str = "http://127.0.0.1:8000"
 
+    # What one email may carry (bounds.py): at most this many cases, worst first, the
+    # rest counted with a link to the board; and at most this many bytes encoded, well
+    # under the usual server limits (10–25 MB; some 2 MB), so no sweep is refused as too big.
+    email_max_cases: int = Field(default=50, ge=1)
+    email_max_bytes: int = Field(default=1_000_000, ge=20_000)
+
     # -- webhooks --------------------------------------------------------------------
     webhook_timeout: float = Field(default=10.0, gt=0)
 
