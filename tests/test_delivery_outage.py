@@ -198,3 +198,56 @@ def test_notify_dead_and_retry_through_the_cli(db_url, world, sessions, clock, s
     assert all(d.requeued_at is not None for d in by_id.values())
     assert set(smtp_server.message_ids().values()) == {1} and len(smtp_server.envelopes) == 3
     assert _cli(db_url, "dead").output.strip() == "no dead deliveries"
+
+
+def test_the_dead_list_shows_no_webhook_credentials_or_query(db_url, sessions, clock):
+    from engine.models import WebhookSubscription
+    with sessions() as session:
+        # Written directly: a subscription from before URLs with credentials were refused.
+        sub = WebhookSubscription(url="https://portal:s3cret@hooks.example.test:8443/in?api_key=KEY123",
+                                  secret="x" * 32, event_types=["*"], description="", active=True,
+                                  created_at=clock.now())
+        session.add(sub)
+        session.flush()
+        session.add(NotificationDelivery(key="webhook:legacy", channel="webhook", kind="event",
+                                         subscription_id=sub.id, status="dead", attempts=3,
+                                         next_attempt_at=clock.now(), created_at=clock.now(),
+                                         last_attempt_at=clock.now(), last_error="attempt 3: HTTP 503"))
+        session.commit()
+    listed = _cli(db_url, "dead")
+    assert listed.exit_code == 0, listed.output
+    assert "https://hooks.example.test:8443/in\t3 attempts" in listed.output
+    assert "s3cret" not in listed.output and "KEY123" not in listed.output and "portal" not in listed.output
+
+
+def test_two_admins_retrying_at_once_requeue_each_dead_letter_once(sessions, clock, world):
+    import threading
+
+    from engine.uow import UnitOfWork
+    from notifications.admin import retry_dead
+    with sessions() as session:
+        for n in range(5):
+            session.add(NotificationDelivery(key=f"dead:{n}", channel="email", kind="notice",
+                                             user_id=user_id(sessions, "lead_a"), status="dead", attempts=9,
+                                             next_attempt_at=clock.now(), created_at=clock.now()))
+        session.commit()
+    barrier, got, errors = threading.Barrier(3), [], []
+
+    def admin(ids) -> None:
+        try:
+            barrier.wait()
+            with UnitOfWork(sessions, write=True) as uow:
+                got.append(retry_dead(uow.session, ids, now=clock.now()))
+                uow.commit()
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    ids = [d.id for d in _emails(sessions)]
+    threads = [threading.Thread(target=admin, args=(a,)) for a in (ids, None, ids[:2])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(i for batch in got for i in batch) == sorted(ids)  # each once, whoever got it
+    assert {(d.status, d.requeues) for d in _emails(sessions)} == {("pending", 1)}
