@@ -1,4 +1,5 @@
-"""A basic administration page: units, users, the working-calendar overrides."""
+"""A basic administration page: units, users, the working-calendar overrides, and
+the deliveries given up (dead letters), whose count the board shows admins."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from engine.errors import DomainError, InvalidField
 from engine.models import CalendarOverride, Unit, User
 from engine.services import calendars
 from engine.uow import UnitOfWork
+from notifications.admin import dead_count, list_dead
 
 from .common import Ctx, Forbidden, Form, redirect, render, signed_in, signed_in_post
 from .data import unit_tree
@@ -23,6 +25,14 @@ router = APIRouter()
 def _admin(ctx: Ctx) -> None:
     if not ctx.has_role("admin"):
         raise Forbidden()
+
+
+def dead_letters(ctx: Ctx) -> int:
+    """How many deliveries are dead, for an admin's banner (0 for everyone else)."""
+    if not ctx.has_role("admin"):
+        return 0
+    with ctx.c.sessions() as session:
+        return dead_count(session)
 
 
 def _admin_page(ctx: Ctx, *, status: int = 200, error: str | None = None, notice: str | None = None,
@@ -37,8 +47,9 @@ def _admin_page(ctx: Ctx, *, status: int = 200, error: str | None = None, notice
                  for u in session.scalars(select(User).order_by(User.username))]
         overrides = list(session.execute(select(CalendarOverride.day, CalendarOverride.kind, CalendarOverride.note)
                                          .order_by(CalendarOverride.day.desc()).limit(200)).tuples())
+        dead = list_dead(session, 100)
     return render(ctx, "admin.html", status=status, units=unit_rows, users=users, overrides=overrides, error=error,
-                  notice=notice, values=values or {})
+                  notice=notice, values=values or {}, dead=dead)
 
 
 @router.get("/admin")

@@ -259,6 +259,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "today": ("hôm nay", "today"),
     # hygiene: storage failures, input hygiene
     "unavailable_title": ("Tạm thời không lưu được", "Temporarily unavailable"),
+    # -- dead letters (deliveries given up), shown to admins --------------------------
+    "dead_banner": ("{n} thông báo (email/webhook) không gửi được. Xem và gửi lại",
+                    "{n} notifications (email/webhook) could not be delivered. See them and retry"),
+    "dead_title": ("Thông báo không gửi được", "Undelivered notifications"),
+    "dead_none": ("Không có thông báo nào gửi thất bại.", "No undelivered notifications."),
+    "dead_retry_hint": ("Sau khi khắc phục nguyên nhân, gửi lại bằng lệnh: nghedan notify retry MÃ… (hoặc --all).",
+                        "Once the cause is fixed, retry with: nghedan notify retry ID… (or --all)."),
+    "dead_channel": ("Kênh", "Channel"),
+    "dead_to": ("Gửi đến", "To"),
+    "dead_attempts": ("Số lần thử", "Attempts"),
+    "dead_last": ("Lần thử cuối", "Last attempt"),
+    "dead_error": ("Lỗi cuối", "Last error"),
 }
 
 
