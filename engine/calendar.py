@@ -13,13 +13,11 @@ calendar dates; instants are aware datetimes, stored in UTC.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from engine.clock import ensure_utc
+from engine.holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 
 __all__ = ["LOCAL_TZ", "WorkingCalendar"]
 
@@ -28,23 +26,6 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _ONE_DAY = timedelta(days=1)
 # Saturday and Sunday, as date.weekday() numbers them.
 _WEEKEND = frozenset({5, 6})
-
-
-@lru_cache(maxsize=None)
-def _national_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
-    """(public days off, make-up working weekend days) of one year, per the package.
-
-    The package's ``weekend_workdays`` is not per year: it records a same-year swap
-    while populating the year of the *day off*, and it pre-seeds cross-year swaps (the
-    31/12/2018 day off made up on Saturday 05/01/2019) into every object whatever its
-    years. Populating the year on each side and keeping only this year's dates stays
-    exact even if a future release records cross-year swaps only with the day off.
-    Shared by every calendar instance: only the admin overrides differ between them.
-    """
-    vn = holidays.country_holidays("VN", years=(year - 1, year, year + 1))
-    days_off = frozenset(d for d in vn if d.year == year)
-    make_up = frozenset(d for d in vn.weekend_workdays if d.year == year)
-    return days_off, make_up
 
 
 def _plain_date(d: date) -> date:
@@ -83,7 +64,9 @@ class WorkingCalendar:
         extra_working_days: Iterable[date] = (),
         office_close: time = time(17, 0),
         tz: ZoneInfo = LOCAL_TZ,
+        source: HolidaySource = PACKAGE_HOLIDAYS,
     ) -> None:
+        self.source = source
         self._extra_off = frozenset(_plain_date(d) for d in extra_days_off)
         self._extra_work = frozenset(_plain_date(d) for d in extra_working_days)
         both = self._extra_off & self._extra_work
@@ -106,6 +89,10 @@ class WorkingCalendar:
     def extra_working_days(self) -> frozenset[date]:
         return self._extra_work
 
+    def _national_year(self, year: int) -> tuple[Mapping[date, str], frozenset[date]]:
+        built_in = self.source.year(year)
+        return built_in.days_off, built_in.make_up
+
     # -- single days -------------------------------------------------------------
 
     def is_working_day(self, d: date) -> bool:
@@ -114,7 +101,7 @@ class WorkingCalendar:
             return True
         if d in self._extra_off:
             return False
-        days_off, make_up = _national_year(d.year)
+        days_off, make_up = self._national_year(d.year)
         if d in days_off:
             return False
         if d.weekday() in _WEEKEND:
@@ -175,7 +162,7 @@ class WorkingCalendar:
     def _year_exceptions(self, year: int) -> tuple[tuple[date, bool], ...]:
         cached = self._exceptions.get(year)
         if cached is None:
-            days_off, make_up = _national_year(year)
+            days_off, make_up = self._national_year(year)
             candidates = {
                 d
                 for d in (*days_off, *make_up, *self._extra_off, *self._extra_work)
@@ -197,9 +184,28 @@ class WorkingCalendar:
         local = datetime.combine(_plain_date(d), self.office_close, tzinfo=self.tz)
         return local.astimezone(timezone.utc)
 
+    def end_of_day(self, d: date) -> datetime:
+        """24:00 on local date ``d`` (00:00 of the next day), as an aware UTC instant:
+        where the Civil Code (2015, Art. 148) ends a limit counted in days."""
+        local = datetime.combine(_plain_date(d) + _ONE_DAY, time(0, 0), tzinfo=self.tz)
+        return local.astimezone(timezone.utc)
+
     def local_date(self, instant: datetime) -> date:
         """The local calendar date of an aware instant (naive ones raise ValueError)."""
         return ensure_utc(instant).astimezone(self.tz).date()
+
+    def last_day(self, due: datetime) -> date:
+        """The local day a deadline falls on: a limit ending at 24:00 is stored as 00:00
+        of the next day, yet it is the earlier day's limit."""
+        local = ensure_utc(due).astimezone(self.tz)
+        return local.date() - _ONE_DAY if local.time() == time(0, 0) else local.date()
+
+    def deadline_parts(self, due: datetime) -> tuple[str, date]:
+        """("17:00", day) or ("24:00", day): how officials read a deadline's instant."""
+        local = ensure_utc(due).astimezone(self.tz)
+        if local.time() == time(0, 0):
+            return "24:00", local.date() - _ONE_DAY
+        return local.strftime("%H:%M"), local.date()
 
     def __repr__(self) -> str:
         return (

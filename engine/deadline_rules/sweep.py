@@ -21,6 +21,7 @@ from ..calendar import WorkingCalendar
 from ..clock import ensure_utc
 from ..errors import InvalidTransition
 from ..models import Case, Timer
+from ..holiday_source import HolidaySource
 from ..services.calendars import load_calendar
 from ..uow import UnitOfWork
 from ..workflow import Workflow
@@ -39,6 +40,7 @@ class SweepSource(Protocol):
     session_factory: sessionmaker[Session]
     workflows: dict[str, Workflow]
     office_close: time
+    holidays: HolidaySource
 
 
 @dataclass
@@ -89,7 +91,7 @@ def sweep(source: SweepSource, now: datetime, *, batch_size: int = DEFAULT_BATCH
             if not timers:
                 break
             result.claimed += len(timers)
-            _fire_batch(session, source.workflows, timers, load_calendar(session, source.office_close),
+            _fire_batch(session, source.workflows, timers, load_calendar(session, source.office_close, source.holidays),
                         now, dialect, result)
             uow.commit()
         result.batches += 1
