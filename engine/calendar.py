@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from engine.clock import ensure_utc
 from engine.holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 
-__all__ = ["LOCAL_TZ", "WorkingCalendar"]
+__all__ = ["LOCAL_TZ", "WorkingCalendar", "deadline_parts"]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -197,15 +197,7 @@ class WorkingCalendar:
     def last_day(self, due: datetime) -> date:
         """The local day a deadline falls on: a limit ending at 24:00 is stored as 00:00
         of the next day, yet it is the earlier day's limit."""
-        local = ensure_utc(due).astimezone(self.tz)
-        return local.date() - _ONE_DAY if local.time() == time(0, 0) else local.date()
-
-    def deadline_parts(self, due: datetime) -> tuple[str, date]:
-        """("17:00", day) or ("24:00", day): how officials read a deadline's instant."""
-        local = ensure_utc(due).astimezone(self.tz)
-        if local.time() == time(0, 0):
-            return "24:00", local.date() - _ONE_DAY
-        return local.strftime("%H:%M"), local.date()
+        return deadline_parts(due, self.tz)[1]
 
     def __repr__(self) -> str:
         return (
@@ -213,3 +205,12 @@ class WorkingCalendar:
             f"extra_working_days={len(self._extra_work)} dates, "
             f"office_close={self.office_close.isoformat()}, tz={self.tz.key})"
         )
+
+
+def deadline_parts(due: datetime, tz: ZoneInfo = LOCAL_TZ) -> tuple[str, date]:
+    """("17:00", day) or ("24:00", day): a deadline's instant as officials read it,
+    on every surface (a limit ending at midnight belongs to the day before)."""
+    local = ensure_utc(due).astimezone(tz)
+    if local.time() == time(0, 0):
+        return "24:00", local.date() - _ONE_DAY
+    return local.strftime("%H:%M"), local.date()

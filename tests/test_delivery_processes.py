@@ -84,14 +84,12 @@ def _deliver_in_process(url, settings, at, go, out, until=None, hang_after=0, hu
 
 
 def _sweep_in_process(url, at, go, done, out) -> None:
-    from engine.holiday_source import PACKAGE_HOLIDAYS
     from workflows import load_builtin
 
     class Source:  # what engine.deadline_rules.sweep needs (a CaseService has it)
         session_factory = make_session_factory(make_engine(url))
         workflows = load_builtin()
         office_close = time(17, 0)
-        holidays = PACKAGE_HOLIDAYS
 
     go.wait(WAIT)
     try:

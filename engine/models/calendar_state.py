@@ -27,7 +27,7 @@ class CalendarFingerprint(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     source_version: Mapped[str] = mapped_column(String(64))
     days: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"off": [iso...], "work": [iso...]}
-    checked_at: Mapped[datetime]
+    checked_at: Mapped[datetime]  # when this fingerprint was recorded
 
 
 class CalendarChange(Base):

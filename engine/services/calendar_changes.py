@@ -134,9 +134,13 @@ def refresh(service: CaseService, *, years: range | None = None, batch_size: int
     now = service.clock.now()
     this_year = now.astimezone(LOCAL_TZ).year
     wanted = set(years or range(this_year - 1, this_year + 2))
+    # Read first: the worker runs this every minute, and nearly always nothing changed.
     with service.uow(write=False) as uow:
-        wanted |= set(uow.session.scalars(select(CalendarFingerprint.year)))
-    for year in sorted(wanted):
+        stored = {y: f for y, f in uow.session.execute(select(CalendarFingerprint.year, CalendarFingerprint.fingerprint))}
+    for year in sorted(wanted | set(stored)):
+        if stored.get(year) == service.holidays.year(year).fingerprint:
+            continue
+
         def first(uow: UnitOfWork, year: int = year) -> CalendarChange | None:
             return _fingerprint_year(service, uow.session, year, now)
         more = _run(service, first, batch_size, after_batch)
@@ -156,8 +160,7 @@ def _fingerprint_year(service: CaseService, session: Session, year: int, now: da
                                         checked_at=now))
         return None
     if row.fingerprint == built_in.fingerprint:
-        row.checked_at = now
-        return None
+        return None  # another process recorded it meanwhile
     new = built_in.as_json()
     changed = sorted({date.fromisoformat(d) for k in ("off", "work")
                       for d in set(row.days.get(k, [])) ^ set(new[k])})
