@@ -77,6 +77,13 @@ def test_an_override_moves_open_deadlines_timers_and_alerts(tet, world, service,
     assert "11/02/2027" in event.data["reason"] and event.data["timers"]["overdue"] == [
         iso(at(2027, 2, 24, 17, 0, 1)), iso(at(2027, 2, 25, 17, 0, 1))]
 
+    # The people working the case are told, in words that say what happened.
+    from engine.models import OutboxMessage
+    from notifications.text import event_phrase
+    with sessions() as s:
+        told = s.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == f"case:{before.code}:event:{event.seq}"))
+        assert event_phrase(told.kind, told.payload, "vi") == "Hạn xử lý được tính lại theo lịch làm việc mới"
+
     # The sweep no longer alerts a day early, and alerts on the new deadline.
     clock.set(at(2027, 2, 24, 17, 0, 1))
     assert sweep(service, clock.now()).overdue == 0
