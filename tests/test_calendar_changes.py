@@ -214,3 +214,39 @@ def test_the_installed_package_knows_the_2026_schedule():
     year = PACKAGE_HOLIDAYS.year(2026)
     # 31/08/2026 is the bridge day of National Day, made up on Saturday 22/08/2026.
     assert date(2026, 8, 31) in year.days_off and date(2026, 8, 22) in year.make_up
+
+
+def test_a_paused_stage_gets_its_new_base_and_resumes_on_it(world, service, clock):
+    case = world.new_case(workflow="moi-tuan-mot-diem-den", channel="home_visit")  # Mon 23/11/2026
+    escalated = service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "Cần khảo sát"})
+    assert escalated.due_at == at(2026, 12, 24, 0)  # 30 calendar days: 24:00 on Wed 23/12
+    clock.set(at(2026, 11, 24, 9))
+    service.fire(world["off_kt"], case.code, "await_citizen", {"reason": "Thiếu sổ đỏ"})
+    # 23/12 becomes a day off while the clock is stopped: the limit ends a day later.
+    assert changes.change_override(service, date(2026, 12, 23), "day_off", "", actor="admin").moved == 1
+    [event] = recomputations(service, world, case.code)
+    assert (event.data["previous_base_due_at"], event.data["base_due_at"]) == (
+        iso(at(2026, 12, 24, 0)), iso(at(2026, 12, 25, 0)))
+    assert event.data["due_at"] is None  # paused: no deadline running
+    clock.set(at(2026, 12, 1, 9))
+    resumed = service.fire(world["off_kt"], case.code, "resume", {"note": "Đã nhận đủ"})
+    # Paused 25, 26, 27, 30/11 and 01/12: five working days on the new base, 24:00 Thu 24/12 →
+    # Fri 25, Mon 28, Tue 29, Wed 30, Thu 31/12.
+    assert resumed.due_at == at(2027, 1, 1, 0)
+
+
+def test_the_worker_follows_a_new_release_before_it_sweeps(tet, container, world, service, clock):
+    from web.worker import sweep_job
+
+    before, _ = tet
+    clock.set(at(2027, 2, 12, 10))
+    sweep_job(container)  # records the installed release's fingerprints
+    service.holidays = Release("holidays 9.99", {OVERRIDE: "Nghỉ bù Tết"})
+    try:
+        clock.set(at(2027, 2, 24, 17, 0, 1))
+        assert sweep_job(container).overdue == 0  # the deadline moved first: not a day early
+        assert service.get(world["lead_a"], before.code).due_at == at(2027, 2, 25)
+        clock.set(at(2027, 2, 25, 17, 0, 1))
+        assert sweep_job(container).overdue == 1
+    finally:
+        service.holidays = PACKAGE_HOLIDAYS

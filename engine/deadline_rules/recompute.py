@@ -42,10 +42,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _base_due(session: Session, wf: Workflow, case: Case, calendar: WorkingCalendar,
+def _base_due(session: Session, wf: Workflow, case: Case, calendar: WorkingCalendar, stage_state: str,
               recorded: datetime | None) -> datetime | None:
     first = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq == case.stage_seq))
-    spec = wf.spec.states.get(case.state)
+    # The stage's own state: a paused case sits in another one, without a deadline.
+    spec = wf.spec.states.get(stage_state)
     if first is None or spec is None or spec.deadline is None:
         return recorded
     data = first.data or {}
@@ -72,7 +73,7 @@ def _recompute(session: Session, wf: Workflow, case: Case, calendar: WorkingCale
     facts = read_stage(session, wf, case)
     if facts is None or case.stage_seq is None or wf.state(case.state).final:
         return False
-    base = _base_due(session, wf, case, calendar, facts.base_due)
+    base = _base_due(session, wf, case, calendar, facts.state, facts.base_due)
     if base is None:
         return False
     moved = replace(facts, base_due=base)
