@@ -103,7 +103,8 @@ def test_removing_the_override_moves_them_back_and_repeating_writes_nothing(tet,
     changes.change_override(service, OVERRIDE, "day_off", "", actor="admin")
     # The same override again changes no day: no change, no event.
     assert changes.change_override(service, OVERRIDE, "day_off", "", actor="admin").changes == []
-    assert changes.affected_cases(service, OVERRIDE) == [(before.code, at(2027, 2, 25))]
+    assert changes.affected_cases(service, OVERRIDE) == changes.Affected(
+        1, [(before.code, at(2027, 2, 25), at(2027, 2, 24))])
 
     clock.set(at(2027, 2, 15, 8))
     assert changes.drop_override(service, OVERRIDE, actor="admin").moved == 1

@@ -80,7 +80,7 @@ def test_the_admin_page_lists_the_year_and_asks_before_removing(browser, world, 
     asked = page.post("/admin/calendar/remove", {"day": "2027-02-11"}, token_from="/admin")
     assert asked.status_code == 200 and "Bỏ điều chỉnh ngày 11/02/2027?" in asked.text
     assert "Hạn của 1 ý kiến đang mở sẽ thay đổi" in asked.text and case.code in asked.text
-    assert "17:00 ngày 25/02/2027" in asked.text  # its deadline now, which the removal moves
+    assert "17:00 ngày 25/02/2027 → 17:00 ngày 24/02/2027" in asked.text  # now, and after the removal
     assert counts(sessions) == before  # asking changes nothing
     with sessions() as s:
         assert s.get(CalendarOverride, date(2027, 2, 11)) is not None

@@ -27,7 +27,7 @@ from ..uow import UnitOfWork
 from .calendars import remove_override, set_override
 from .cases import CaseService
 
-__all__ = ["ChangeResult", "change_override", "drop_override", "refresh", "resume", "affected_cases",
+__all__ = ["Affected", "ChangeResult", "change_override", "drop_override", "refresh", "resume", "affected_cases",
            "DEFAULT_BATCH"]
 
 DEFAULT_BATCH = 200
@@ -64,26 +64,34 @@ def _candidates(session: Session, days: list[date], after_id: int, limit: int | 
     return session.scalars(stmt)
 
 
-def affected_cases(service: CaseService, day: date, *, limit: int = 50) -> list[tuple[str, datetime | None]]:
-    """(code, deadline) of the open stages removing the override of ``day`` would move:
-    what the admin page asks to confirm. Computed, not guessed: each candidate's
-    deadline is recomputed on the calendar without the override, then rolled back."""
+@dataclass(frozen=True)
+class Affected:
+    """What removing an override would move: how many open stages, and the first few
+    as (code, deadline now, deadline after)."""
+
+    total: int
+    first: list[tuple[str, datetime | None, datetime | None]]
+
+
+def affected_cases(service: CaseService, day: date, *, limit: int = 50) -> Affected:
+    """What the admin page asks to confirm. Computed, not guessed: each candidate is
+    recomputed on the calendar without the override, and all of it rolled back."""
     now = service.clock.now()
-    out: list[tuple[str, datetime | None]] = []
+    total, first = 0, []
     with service.uow() as uow:
         session = uow.session
-        before = {c.id: (c.code, c.due_at) for c in _candidates(session, [day], 0, None, lock=False)}
         remove_override(session, day)
         session.flush()
         calendar = service.calendar(session)
-        for case in _candidates(session, [day], 0, None, lock=False):
+        for case in list(_candidates(session, [day], 0, None, lock=False)):
             wf = service.workflows.get(case.workflow_key)
+            was = case.due_at
             if wf is not None and recompute_stage(session, wf, case, calendar, now, reason="preview", change_id=0):
-                out.append(before[case.id])
-                if len(out) >= limit:
-                    break
+                total += 1
+                if len(first) < limit:
+                    first.append((case.code, was, case.due_at))
         # Never committed: this only looks.
-    return out
+    return Affected(total, first)
 
 
 def _status_changed(before: WorkingCalendar, after: WorkingCalendar, days: list[date]) -> list[date]:

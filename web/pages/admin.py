@@ -3,7 +3,7 @@ holidays and swaps, the overrides; removing one asks first, naming the deadlines
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -27,7 +27,7 @@ def _admin(ctx: Ctx) -> None:
 
 def _admin_page(ctx: Ctx, *, status: int = 200, error: str | None = None, notice: str | None = None,
                 values: dict[str, str] | None = None, year: int | None = None,
-                removing: tuple[date, list[tuple[str, datetime | None]]] | None = None) -> Response:
+                removing: tuple[date, calendar_changes.Affected] | None = None) -> Response:
     with ctx.c.sessions() as session:
         units = list(session.scalars(select(Unit)))
         today = ctx.c.clock.now().astimezone(LOCAL_TZ).date()
