@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import ScalarResult, or_, select
+from sqlalchemy import ScalarResult, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..calendar import LOCAL_TZ, WorkingCalendar
@@ -94,6 +94,14 @@ def affected_cases(service: CaseService, day: date, *, limit: int = 50) -> Affec
     return Affected(total, first)
 
 
+def _exclusive(session: Session) -> None:
+    """On PostgreSQL, wait for every transaction that read the calendar (a case being
+    created on the old one) and hold new ones until this change commits: the batches
+    then see every case computed on the old calendar. SQLite writers are serial anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE calendar_overrides IN ACCESS EXCLUSIVE MODE"))
+
+
 def _status_changed(before: WorkingCalendar, after: WorkingCalendar, days: list[date]) -> list[date]:
     return [d for d in days if before.is_working_day(d) != after.is_working_day(d)]
 
@@ -105,6 +113,7 @@ def change_override(service: CaseService, day: date, kind: str, note: str, *, ac
     now = service.clock.now()
 
     def first(uow: UnitOfWork) -> CalendarChange | None:
+        _exclusive(uow.session)
         before = service.calendar(uow.session)
         set_override(uow.session, day, kind, note, added_by=actor, added_at=now)
         uow.session.flush()
@@ -121,6 +130,7 @@ def drop_override(service: CaseService, day: date, *, actor: str, batch_size: in
     now = service.clock.now()
 
     def first(uow: UnitOfWork) -> CalendarChange | None:
+        _exclusive(uow.session)
         before = service.calendar(uow.session)
         if uow.session.get(CalendarOverride, day) is None:
             raise NotFound(what="ngày điều chỉnh / calendar override", key=day.isoformat())
