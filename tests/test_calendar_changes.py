@@ -251,3 +251,57 @@ def test_the_worker_follows_a_new_release_before_it_sweeps(tet, container, world
         assert sweep_job(container).overdue == 1
     finally:
         service.holidays = PACKAGE_HOLIDAYS
+
+
+def test_a_case_created_on_the_old_calendar_meanwhile_is_not_missed(backend, world, service, sessions, clock):
+    """PostgreSQL: the change waits for a transaction that read the old calendar; on
+    SQLite writers are serial, so the interleaving cannot happen there."""
+    if backend != "postgresql":
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE)")
+    import threading
+
+    from sqlalchemy import text
+
+    from engine.services.cases import NewCase
+
+    clock.set(at(2027, 2, 3, 9))
+    gate, created, failures = threading.Event(), [], []
+
+    def create_and_hold(uow):
+        created.extend(service.create_within(uow, world["off_a"], [NewCase(
+            workflow="nghe-dan-noi", unit="A1", topic="dien_nuoc", kind="kien_nghi", content="Mất nước")]))
+        assert gate.wait(30)
+
+    def guarded(fn):
+        def run() -> None:
+            try:
+                fn()
+            except Exception as err:  # reported below, in the test's thread
+                failures.append(err)
+        return threading.Thread(target=run)
+
+    creator = guarded(lambda: service.within(create_and_hold))
+    creator.start()
+    while not created and creator.is_alive():
+        threading.Event().wait(0.01)
+    changer = guarded(lambda: changes.change_override(service, OVERRIDE, "day_off", "", actor="admin"))
+    changer.start()
+    # Proceed only once the change is waiting for the creator's transaction.
+    with sessions() as s:
+        for _ in range(3000):
+            waiting = s.execute(text("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                                     "WHERE NOT l.granted AND c.relname = 'calendar_overrides'")).scalar()
+            s.rollback()
+            if waiting:
+                break
+            threading.Event().wait(0.01)
+        else:
+            gate.set()
+            pytest.fail("the change did not wait for the transaction that read the calendar")
+    gate.set()
+    creator.join(30)
+    changer.join(30)
+    assert failures == []
+    [case] = created
+    assert case.due_at == at(2027, 2, 24)  # computed on the old calendar…
+    assert service.get(world["lead_a"], case.code).due_at == at(2027, 2, 25)  # …and moved
