@@ -89,6 +89,11 @@ def test_the_admin_page_lists_the_year_and_asks_before_removing(browser, world, 
     assert service.get(world["lead_a"], case.code).due_at == datetime(2027, 2, 24, 17, tzinfo=HCM)
     assert "Đã lưu; đã tính lại hạn của 1 ý kiến đang mở." in page.get(done.headers["location"]).text
     bad = page.post("/admin/calendar/remove", {"day": "2027-02-11", "confirm": "1"}, token_from="/admin")
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and "2027-02-11" in bad.text  # no such override, said in Vietnamese
+    for hostile in ({"day": "mai"}, {"day": "2027-13-01", "confirm": "1"}, {"day": "<script>", "confirm": "1"}):
+        before = counts(sessions)
+        r = page.post("/admin/calendar/remove", hostile, token_from="/admin")
+        assert r.status_code == 400 and "không đúng dạng ngày" in r.text and "<script>" not in r.text
+        assert counts(sessions) == before
     with sessions() as s:
         assert s.scalar(select(Case.due_at).where(Case.code == case.code)) == datetime(2027, 2, 24, 17, tzinfo=HCM)
