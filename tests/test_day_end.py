@@ -121,3 +121,12 @@ def test_an_extension_of_a_midnight_deadline_counts_from_its_last_day(world, ser
     extended = service.extend(world["lead_kt"], case.code, 2, "Chờ khảo sát hiện trường")
     # Two working days after Wed 23/12: Thu 24 and Fri 25 → 24:00 on Fri 25/12.
     assert deadline_parts(extended.due_at) == ("24:00", date(2026, 12, 25))
+
+
+def test_a_midnight_deadline_two_working_days_away_is_on_the_due_soon_board(world, service, clock, browser):
+    case = world.new_case(workflow="moi-tuan-mot-diem-den", channel="home_visit")
+    service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "Cần khảo sát"})
+    clock.set(at(2026, 12, 21, 9))  # Mon; the limit ends 24:00 on Wed 23/12, two working days away
+    html = browser("lead_a").get("/").text
+    soon = html[html.index('id="h-soon"'):]
+    assert case.code in soon and "24:00 ngày 23/12/2026" in soon
