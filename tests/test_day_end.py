@@ -130,3 +130,21 @@ def test_a_midnight_deadline_two_working_days_away_is_on_the_due_soon_board(worl
     html = browser("lead_a").get("/").text
     soon = html[html.index('id="h-soon"'):]
     assert case.code in soon and "24:00 ngày 23/12/2026" in soon
+
+
+def test_every_surface_reads_a_midnight_deadline_as_its_last_day(world, service, clock, sessions, browser):
+    from sqlalchemy import select
+
+    from engine.models import OutboxMessage
+
+    case = world.new_case(workflow="moi-tuan-mot-diem-den", channel="home_visit")
+    service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "Cần khảo sát"})
+    # The citizen's tracking page: the last day, not the next morning.
+    track = browser().post("/track", {"code": case.code}, token_from="/track").text
+    assert "24:00 ngày 23/12/2026" in track and "24/12/2026" not in track
+    # The reminder three working days before: its message says 24:00 on 23/12.
+    clock.set(at(2026, 12, 19, 0, 0, 1))
+    assert sweep(service, clock.now()).reminders == 1
+    with sessions() as s:
+        reminder = s.scalar(select(OutboxMessage).where(OutboxMessage.kind == "deadline.reminder"))
+        assert "24:00 23/12/2026" in str(reminder.payload)
