@@ -3,8 +3,9 @@
 Legal limits for answering citizens are expressed in working days ("ngày làm việc") or
 in calendar days under the Civil Code rule, and Vietnam moves its days off every year:
 lunar Tết, observed holidays, and Saturdays worked to make up for a bridged day. The
-``holidays`` package knows the announced ones; the admin override lists cover the rest
-(an announcement the package does not know yet, a local decision) without a release.
+built-in source (engine.holiday_source: the ``holidays`` package, or a table a test
+gives) knows the announced ones; the admin override lists cover the rest (an
+announcement the package does not know yet, a local decision) without a release.
 
 Everything here is pure: no clock, no database. Dates are local (Asia/Ho_Chi_Minh)
 calendar dates; instants are aware datetimes, stored in UTC.
