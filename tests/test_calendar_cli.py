@@ -90,6 +90,8 @@ def test_the_admin_page_lists_the_year_and_asks_before_removing(browser, world, 
     assert "Đã lưu; đã tính lại hạn của 1 ý kiến đang mở." in page.get(done.headers["location"]).text
     bad = page.post("/admin/calendar/remove", {"day": "2027-02-11", "confirm": "1"}, token_from="/admin")
     assert bad.status_code == 400 and "2027-02-11" in bad.text  # no such override, said in Vietnamese
+    gone = page.post("/admin/calendar/remove", {"day": "2027-02-11"}, token_from="/admin")
+    assert gone.status_code == 400 and "Đồng ý bỏ" not in gone.text  # nothing to confirm
     for hostile in ({"day": "mai"}, {"day": "2027-13-01", "confirm": "1"}, {"day": "<script>", "confirm": "1"}):
         before = counts(sessions)
         r = page.post("/admin/calendar/remove", hostile, token_from="/admin")

@@ -80,7 +80,8 @@ def affected_cases(service: CaseService, day: date, *, limit: int = 50) -> Affec
     total, first = 0, []
     with service.uow() as uow:
         session = uow.session
-        remove_override(session, day)
+        if not remove_override(session, day):
+            raise NotFound(what="ngày điều chỉnh / calendar override", key=day.isoformat())
         session.flush()
         calendar = service.calendar(session)
         for case in list(_candidates(session, [day], 0, None, lock=False)):
