@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from engine.calendar import LOCAL_TZ
+from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.message_facts import message_facts, unit_for_message
 from engine.models import Case, EmailItem, NotificationDelivery, OutboxMessage, Unit, User
 from engine.services.calendars import load_calendar
@@ -122,7 +122,11 @@ def _unit_names(session: Session, items: list[EmailItem]) -> dict[str, str]:
 
 
 def _local(instant: datetime | None) -> str | None:
-    return instant.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y") if instant else None
+    # A deadline, read as the case page reads it: 24:00 belongs to the day before.
+    if instant is None:
+        return None
+    clock, day = deadline_parts(instant)
+    return f"{clock} {day:%d/%m/%Y}"
 
 
 def build_view(session: Session, delivery: NotificationDelivery, lang: str, settings: NotifySettings,

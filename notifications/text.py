@@ -99,6 +99,8 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
     if kind == "case.remark":
         vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
         return vi_text if vi else en_text
+    if kind == "case.transitioned" and data.get("trigger") == "recompute_due":
+        return "Hạn xử lý được tính lại theo lịch làm việc mới" if vi else "Deadline recomputed on the corrected calendar"
     if kind == "case.transitioned":
         source, dest = data.get("from"), data.get("to")
         dest_label = state_label(wf, str(dest), lang) if dest else "?"

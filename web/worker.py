@@ -34,6 +34,7 @@ from notifications.worker import Stats as DeliveryStats
 from engine.calendar import LOCAL_TZ
 from engine.deadline_rules import DEFAULT_BATCH, SweepResult, sweep
 from engine.seals import seal_yesterday
+from engine.services import calendar_changes
 
 from .container import Container
 
@@ -59,7 +60,12 @@ class WorkerOptions:
 
 
 def sweep_job(container: Container, batch_size: int = DEFAULT_BATCH) -> SweepResult:
-    """One sweep at the container's clock: what the scheduler runs every minute."""
+    """One sweep at the container's clock: what the scheduler runs every minute.
+    Calendar changes first (an interrupted recomputation, a new ``holidays``
+    release), so no timer fires on a deadline the calendar no longer gives."""
+    moved = calendar_changes.refresh(container.cases, batch_size=batch_size)
+    if moved.changes:
+        log.info("calendar changes %s: %d open deadlines recomputed", moved.changes, moved.moved)
     result = sweep(container.cases, container.clock.now(), batch_size=batch_size)
     if result.claimed:
         log.info("deadline sweep: %s", result.summary())

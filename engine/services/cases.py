@@ -30,6 +30,7 @@ from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
 from ..errors import DomainError, InvalidField, NotFound, StaleVersion
 from ..history import append_event
+from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
@@ -94,8 +95,10 @@ class _Batch:
 
 class CaseService:
     def __init__(self, session_factory: sessionmaker[Session], workflows: Mapping[str, Workflow], clock: Clock,
-                 *, office_close: time = time(17, 0)) -> None:
+                 *, office_close: time = time(17, 0), holidays: HolidaySource = PACKAGE_HOLIDAYS) -> None:
         self.session_factory = session_factory
+        # The built-in holidays: the package, or another release's table in a test.
+        self.holidays = holidays
         self.workflows = dict(workflows)
         self.clock = clock
         self.office_close = office_close
@@ -106,7 +109,7 @@ class CaseService:
         return UnitOfWork(self.session_factory, write=write)
 
     def calendar(self, session: Session) -> WorkingCalendar:
-        return load_calendar(session, self.office_close)
+        return load_calendar(session, self.office_close, self.holidays)
 
     def workflow(self, key: str) -> Workflow:
         try:

@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from engine.calendar import LOCAL_TZ
+from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.errors import DomainError
 from engine.search import fold
 
@@ -63,6 +63,7 @@ TRIGGER_LABELS: dict[str, tuple[str, str]] = {
     "remark": ("Nhận xét giám sát", "Supervision remark"),
     "urge": ("Đôn đốc", "Urged"),
     "confirm": ("Xác nhận", "Confirmed"),
+    "recompute_due": ("Tính lại hạn xử lý theo lịch mới", "Deadline recomputed on the corrected calendar"),
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -234,6 +235,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin_units": ("Đơn vị", "Units"),
     "admin_users": ("Người dùng", "Users"),
     "admin_calendar": ("Ngày nghỉ, ngày làm bù", "Days off and make-up working days"),
+    # -- calendar corrections (branch calendar) --
+    "due_instant": ("{time} ngày {date}", "{time} on {date}"),
+    "cal_year": ("Lịch năm {year}", "Calendar {year}"),
+    "cal_source": ("Ngày lễ có sẵn theo {source}", "Built-in holidays from {source}"),
+    "cal_holidays": ("Ngày nghỉ lễ", "Public holidays"),
+    "cal_swaps": ("Ngày làm bù (thứ Bảy)", "Make-up working days (Saturdays)"),
+    "cal_overrides": ("Điều chỉnh của quản trị", "Admin overrides"),
+    "cal_added_by": ("Người thêm", "Added by"),
+    "cal_added_at": ("Thời điểm thêm", "Added at"),
+    "cal_none": ("(không có)", "(none)"),
+    "cal_show_year": ("Xem năm", "Show year"),
+    "cal_remove_confirm": ("Bỏ điều chỉnh ngày {day}?", "Remove the override of {day}?"),
+    "cal_remove_moves": ("Hạn của {n} ý kiến đang mở sẽ thay đổi:", "The deadlines of {n} open cases will move:"),
+    "cal_remove_moves_none": ("Không có hạn xử lý nào đang mở thay đổi.", "No open deadline moves."),
+    "cal_remove_yes": ("Đồng ý bỏ", "Yes, remove it"),
+    "cal_keep": ("Giữ lại", "Keep it"),
+    "cal_moved": ("Đã lưu; đã tính lại hạn của {n} ý kiến đang mở.", "Saved; {n} open deadlines recomputed."),
     "admin_day_off": ("Nghỉ", "Day off"),
     "admin_working_day": ("Làm việc", "Working day"),
     "admin_add": ("Thêm", "Add"),
@@ -315,6 +333,13 @@ class Translator:
                 if t.trigger == name:
                     return t.label.get(self.lang)
         return name
+
+    def due(self, value: datetime | None) -> str:
+        """A deadline's exact instant: "17:00 ngày 25/02/2027", "24:00 ngày 24/02/2027"."""
+        if value is None:
+            return "—"
+        clock, day = deadline_parts(value)
+        return self("due_instant", time=clock, date=day.strftime("%d/%m/%Y"))
 
     def error(self, err: DomainError) -> str:
         """The engine's message, with field and trigger codes replaced by their labels."""
