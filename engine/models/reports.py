@@ -59,6 +59,10 @@ class CaseFacts(Base):
     received_at: Mapped[datetime]
     on_site_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # The first escalation up a level / across to a unit of the same level, as the
+    # event recorded it (data.escalation; engine.escalation_direction).
+    escalated_up_at: Mapped[datetime | None]
+    escalated_across_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # resolved, merged or withdrawn: the first final state
     met_at: Mapped[datetime | None]
@@ -82,9 +86,11 @@ class DailySeal(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
 
+_DIRECTION_COLUMN = {"up": "escalated_up_at", "across": "escalated_across_at"}
 _OUTCOME_COLUMN = {"met": "met_at", "met_after_extension": "extended_at", "missed": "missed_at"}
 # Columns holding the *first* instant something happened: never overwritten.
-FIRST_ONLY = ("on_site_at", "escalated_at", "resolved_at", "closed_at", "met_at", "extended_at", "missed_at")
+FIRST_ONLY = ("on_site_at", "escalated_at", "escalated_up_at", "escalated_across_at", "resolved_at", "closed_at",
+              "met_at", "extended_at", "missed_at")
 
 
 def project_event(ev: Any) -> dict[str, Any]:
@@ -97,6 +103,9 @@ def project_event(ev: Any) -> dict[str, Any]:
         out["on_site_at"] = ev.at
     if ev.trigger in ESCALATE_TRIGGERS:
         out["escalated_at"] = ev.at
+    direction = data.get("escalation")
+    if isinstance(direction, str) and direction in _DIRECTION_COLUMN:
+        out[_DIRECTION_COLUMN[direction]] = ev.at
     if moved and ev.to_state in RESOLVED_STATES:
         out["resolved_at"] = ev.at
     if moved and ev.to_state in RESOLVED_STATES + CLOSED_OTHER_STATES:

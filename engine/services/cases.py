@@ -29,6 +29,7 @@ from ..codes import code_prefix, new_code, normalise_code
 from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
 from ..errors import DomainError, InvalidField, NotFound, StaleVersion
+from ..escalation_direction import escalation_direction
 from ..history import append_event
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..uow import UnitOfWork
@@ -294,11 +295,13 @@ class CaseService:
         # Ends, suspends or resumes the deadline stage (a resumed one keeps its own deadline).
         plan = stages.plan_transition(session, wf, case, t.dest, now, calendar, due)
         due = plan.due
+        moved = ({"escalation": escalation_direction(case.handling_unit, given.target_unit)}
+                 if given.target_unit is not None else {})
         source, dest = wf.fire(case, t.trigger)
         self._apply(case, given, now, due)
         event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
                              to_state=dest, note=given.note,
-                             data={**given.event_data(due), **plan.event_data(calendar, now)})
+                             data={**given.event_data(due), **moved, **plan.event_data(calendar, now)})
         stages.apply_plan(session, wf, case, plan, event, calendar, now)
         return case
 

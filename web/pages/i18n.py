@@ -257,6 +257,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "back_home": ("Về trang chính", "Back to the start page"),
     "fix_below": ("Hãy sửa các ô được đánh dấu.", "Please correct the marked fields."),
     "today": ("hôm nay", "today"),
+    # figures: officials who took part in a meeting
+    "participants_label": ("Cán bộ, công chức tham gia", "Officials who took part"),
+    "participants_hint": ("Mỗi dòng một người: @tên-đăng-nhập cho người có tài khoản, hoặc họ tên.",
+                          "One person per line: @username for someone with an account, or their full name."),
 }
 
 
