@@ -62,7 +62,6 @@ def test_csv_has_a_bom_and_keeps_the_diacritics(rep):
         v for i, v in enumerate(rows[1][3:], 3) if i not in carried]
     english = report_csv(rep, "en")
     assert english.startswith(BOM) and "Still overdue – at the period end" in english
-    assert rows[-1][0] == "Ghi chú" and "Trễ hạn" in rows[-1][2]
 
 
 def test_xlsx_reads_back_with_vietnamese_headers(rep):

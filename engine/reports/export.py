@@ -67,7 +67,8 @@ def report_csv(report: Report, lang: str = "vi") -> str:
     """The whole report as one CSV text, starting with the BOM. In Vietnamese the
     numbers are written as Vietnamese readers write them (``1.146``, ``31,8``:
     ``engine.numbers``); in English as plain machine numbers (``1146``, ``31.8``).
-    The last line states the rule of timeliness."""
+    Data lines only: a program takes every line after the header as a row (the rule
+    of timeliness is under the tables of the page and the workbook)."""
     first = ["Table", "Code", "Name"] if lang == "en" else ["Bảng", "Mã", "Tên"]
     en = lang == "en"
 
@@ -77,8 +78,7 @@ def report_csv(report: Report, lang: str = "vi") -> str:
         return format_number(value, "vi")
 
     lines = [[cell(v) for v in line] for line in _table_rows(report, lang)]
-    note = ["Note" if en else "Ghi chú", "", RULE[1] if en else RULE[0]]
-    return csv_text([first + column_headers(report, lang), *lines, note])
+    return csv_text([first + column_headers(report, lang), *lines])
 
 
 # -- Excel ---------------------------------------------------------------------------

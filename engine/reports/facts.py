@@ -9,15 +9,14 @@ agree. ``facts_select`` is that query, usable on its own.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 from sqlalchemy import ColumnElement, Select, and_, case, delete, func, insert, inspect, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from ..models import Case, CaseEvent
-from ..models.reports import (CLOSED_OTHER_STATES, ESCALATE_TRIGGERS, ON_SITE_STATES, RESOLVED_STATES,
-                              CaseFacts)
+from ..models.reports import BUILT_IN_FINAL_STATES, CLOSED_OTHER_STATES, ESCALATE_TRIGGERS, ON_SITE_STATES, CaseFacts
 from .sql import local_month
 
 __all__ = ["facts_select", "rebuild_facts", "FACT_COLUMNS"]
@@ -33,9 +32,14 @@ def _first(cond: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.min(case((cond, CaseEvent.at)))
 
 
-def facts_select(case_ids: Iterable[int] | None = None) -> Select[Any]:
-    """One row per case, columns in ``FACT_COLUMNS`` order, computed from its events."""
+def facts_select(case_ids: Iterable[int] | None = None, final_states: Collection[str] | None = None) -> Select[Any]:
+    """One row per case, columns in ``FACT_COLUMNS`` order, computed from its events.
+    ``final_states``: the state names that close a case (``engine.workflow.finality.
+    final_states``; a name closes a case in every programme or in none); default: the
+    built-in programmes'."""
     e = CaseEvent
+    final = sorted(final_states) if final_states is not None else list(BUILT_IN_FINAL_STATES)
+    resolved_states = [s for s in final if s not in CLOSED_OTHER_STATES]
     moved = or_(e.from_state.is_(None), e.from_state != e.to_state)
     outcome = e.data["stage_outcome"].as_string()
     satisfaction = e.data["satisfaction"].as_string()
@@ -46,10 +50,10 @@ def facts_select(case_ids: Iterable[int] | None = None) -> Select[Any]:
             Case.received_at, local_month(Case.received_at).label("received_month"),
             _first(and_(moved, e.to_state.in_(ON_SITE_STATES))).label("on_site_at"),
             _first(e.trigger.in_(ESCALATE_TRIGGERS)).label("escalated_at"),
-            _first(direction == "up").label("escalated_up_at"),
-            _first(direction == "across").label("escalated_across_at"),
-            _first(and_(moved, e.to_state.in_(RESOLVED_STATES))).label("resolved_at"),
-            _first(and_(moved, e.to_state.in_(RESOLVED_STATES + CLOSED_OTHER_STATES))).label("closed_at"),
+            _first(and_(e.trigger.in_(ESCALATE_TRIGGERS), direction == "up")).label("escalated_up_at"),
+            _first(and_(e.trigger.in_(ESCALATE_TRIGGERS), direction == "across")).label("escalated_across_at"),
+            _first(and_(moved, e.to_state.in_(resolved_states))).label("resolved_at"),
+            _first(and_(moved, e.to_state.in_(final))).label("closed_at"),
             _first(outcome == "met").label("met_at"),
             _first(outcome == "met_after_extension").label("extended_at"),
             _first(outcome == "missed").label("missed_at"),
@@ -75,7 +79,8 @@ def facts_select(case_ids: Iterable[int] | None = None) -> Select[Any]:
     )
 
 
-def rebuild_facts(connection: Connection, case_ids: Iterable[int] | None = None) -> int:
+def rebuild_facts(connection: Connection, case_ids: Iterable[int] | None = None,
+                  final_states: Collection[str] | None = None) -> int:
     """Replace the projection (of every case, or of ``case_ids``) by what the history
     says; returns the number of rows written. Runs in the caller's transaction."""
     table = CaseFacts.__table__
@@ -86,7 +91,7 @@ def rebuild_facts(connection: Connection, case_ids: Iterable[int] | None = None)
     # (0007 creates it without the columns added later) writes those only.
     present = {c["name"] for c in inspect(connection).get_columns(table.name)}
     columns = [name for name in FACT_COLUMNS if name in present]
-    rows = facts_select(ids).subquery("facts")
+    rows = facts_select(ids, final_states).subquery("facts")
     connection.execute(insert(table).from_select(columns, select(*[rows.c[name] for name in columns])))
     # rowcount of INSERT … SELECT is not reliable across drivers: count instead.
     count = select(func.count()).select_from(table)

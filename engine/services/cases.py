@@ -32,9 +32,11 @@ from ..errors import DomainError, InvalidField, NotFound, StaleVersion
 from ..escalation_direction import escalation_direction
 from ..history import append_event
 from ..models import Case, CaseEvent, Meeting, Unit
+from ..models.reports import FINALITY_KEY
 from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
+from ..workflow.finality import is_final
 from .calendars import load_calendar
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
@@ -104,7 +106,11 @@ class CaseService:
     # -- plumbing -----------------------------------------------------------------
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, write=write)
+        return UnitOfWork(self.session_factory, write=write, info={FINALITY_KEY: self._is_final})
+
+    def _is_final(self, workflow: str, state: str) -> bool:
+        # The report facts' hook asks this through the session (engine.models.reports).
+        return is_final(self.workflows, workflow, state)
 
     def calendar(self, session: Session) -> WorkingCalendar:
         return load_calendar(session, self.office_close)
