@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import MeetingParticipant
-from engine.services.meetings import MAX_PARTICIPANTS, InvalidIntake, MeetingService, Participant
+from engine.services.meetings import (MAX_PARTICIPANTS, IdempotencyKeyReused, InvalidIntake, MeetingService,
+                                     Participant)
 
 from .api_support import *  # noqa: F403  (fixtures)
 from .browser.web import browser, client, form_values, web_app, web_container  # noqa: F401
@@ -109,3 +110,27 @@ def test_the_form_takes_one_person_a_line_and_shows_them_escaped(browser, sessio
     shown = page.get(r.headers["location"]).text
     assert "<script>alert" not in shown and "&lt;script&gt;alert" in shown
     assert "Lê Văn Tư" in shown and "(@off_a)" in shown
+
+
+def test_a_crash_after_the_participants_leaves_none_and_a_replay_does_not_double_them(world, service, sessions,
+                                                                                      monkeypatch):
+    from engine.services import cases as cases_module
+
+    from .intake_support import Crash, crash_at
+
+    meetings = MeetingService(service)
+    listed = [Participant(user="off_a"), Participant(name="Nguyễn Văn Huyện")]
+    before = written(sessions)
+    crash_at(monkeypatch, cases_module, "append_event", 2)  # after the meeting and its participants
+    with pytest.raises(Crash):
+        meetings.record(world["off_a"], intake(3, participants=listed), key="participants-crash-1")
+    assert written(sessions) == before
+    monkeypatch.undo()
+    first = meetings.record(world["off_a"], intake(3, participants=listed), key="participants-crash-1")
+    again = meetings.record(world["off_a"], intake(3, participants=listed), key="participants-crash-1")
+    assert again.replayed and again.meeting == first.meeting
+    assert written(sessions)["meeting_participants"] == before["meeting_participants"] + 2
+    # The same key with another list is another request: refused, nothing added.
+    with pytest.raises(IdempotencyKeyReused):
+        meetings.record(world["off_a"], intake(3, participants=listed[:1]), key="participants-crash-1")
+    assert written(sessions)["meeting_participants"] == before["meeting_participants"] + 2
