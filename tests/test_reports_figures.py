@@ -352,3 +352,16 @@ def test_csv_and_xlsx_carry_the_same_figures(march, api, as_user, service, world
     body = {row[2].value: dict(zip(header, [c.value for c in row])) for row in units.iter_rows(min_row=2)
             if row[2].value}
     assert sum(body[u]["Số lượt cán bộ, công chức tham gia"] for u in ("A", "B", "P-SO")) == m["participations"]
+
+
+def test_the_command_line_takes_the_as_of_day(march, run):
+    import json
+
+    _, at_end, as_of, meetings, carried = march
+    out = run("report", "--from", "2026-03-01", "--to", "2026-03-31", "--unit", "P", "--as-of", "2026-04-15")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert {k: data["totals_as_of"][k] for k in KEYS} == {k: as_of[k] for k in KEYS}
+    assert data["carried_over"] == carried and data["meetings"]["participations"] == meetings["participations"]
+    bad = run("report", "--from", "2026-03-01", "--to", "2026-03-31", "--as-of", "2026-03-15")
+    assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "cuối kỳ" in bad.output

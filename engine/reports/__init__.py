@@ -15,6 +15,7 @@ from .queries import FIGURE_NAMES, CarriedOver, Figures, MeetingFigures, Report,
 from .scope import AUDIT_ROLES, REPORT_ROLES, Scope, resolve_scope
 
 __all__ = [
-    "Period", "ReportRequest", "Report", "Row", "Figures", "MeetingFigures", "CarriedOver", "FIGURE_NAMES", "build_report",
+    "Period", "ReportRequest", "Report", "Row", "Figures", "MeetingFigures", "CarriedOver", "FIGURE_NAMES",
+    "build_report",
     "Scope", "resolve_scope", "REPORT_ROLES", "AUDIT_ROLES",
 ]

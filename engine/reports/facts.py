@@ -23,7 +23,8 @@ __all__ = ["facts_select", "rebuild_facts", "FACT_COLUMNS"]
 
 FACT_COLUMNS = (
     "case_id", "origin_unit_id", "workflow_key", "kind", "topic", "received_at", "received_month",
-    "on_site_at", "escalated_at", "escalated_up_at", "escalated_across_at", "resolved_at", "closed_at", "met_at", "extended_at", "missed_at",
+    "on_site_at", "escalated_at", "escalated_up_at", "escalated_across_at", "resolved_at", "closed_at", "met_at",
+    "extended_at", "missed_at",
     "satisfaction", "satisfaction_at",
 )
 

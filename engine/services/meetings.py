@@ -173,5 +173,6 @@ class MeetingService:
         return MeetingView(
             id=meeting.id, programme=meeting.programme, held_on=meeting.held_on, unit=meeting.unit.code,
             unit_name=meeting.unit.name, place=meeting.place, hosts=meeting.hosts, attendees=meeting.attendees,
-            participants=participants, created_at=meeting.created_at, created_by=creator.username if creator else None, cases=codes,
+            participants=participants, created_at=meeting.created_at,
+            created_by=creator.username if creator else None, cases=codes,
         )

@@ -15,7 +15,7 @@ escaped on pages and neutralised in files (``engine.tabular``), never interprete
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

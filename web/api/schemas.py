@@ -23,7 +23,8 @@ from engine.vocab import CHANNELS, KINDS, SATISFACTION, TOPICS
 __all__ = [
     "CaseCreate", "FireRequest", "TransitionData", "RemarkRequest", "MeetingCreate", "OpinionCreate",
     "ActionOut", "CaseOut", "CaseSummary", "CaseList", "EventOut", "ChainOut", "EventsOut",
-    "MeetingOut", "ParticipantIn", "ParticipantOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary", "WorkflowOut", "INT32",
+    "MeetingOut", "ParticipantIn", "ParticipantOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary",
+    "WorkflowOut", "INT32",
 ]
 
 INT32 = 2**31 - 1

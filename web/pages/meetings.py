@@ -181,7 +181,8 @@ def intake_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response
         intake.errors["rows"] = t("intake_empty")
         return _page(ctx, intake, status=400, alert=intake.errors["rows"])
     new = NewMeeting(programme=intake.programme, held_on=intake.held_on, unit=intake.unit, place=intake.place,
-                     hosts=intake.hosts, attendees=intake.attendees, opinions=tuple(_opinion(intake.rows[i].values) for i in sent),
+                     hosts=intake.hosts, attendees=intake.attendees,
+                     opinions=tuple(_opinion(intake.rows[i].values) for i in sent),
                      participants=_participants(intake.participants))
     try:
         recorded = ctx.c.meetings.record(ctx.user.actor, new, key=intake.nonce)
