@@ -365,3 +365,20 @@ def test_the_command_line_takes_the_as_of_day(march, run):
     assert data["carried_over"] == carried and data["meetings"]["participations"] == meetings["participations"]
     bad = run("report", "--from", "2026-03-01", "--to", "2026-03-31", "--as-of", "2026-03-15")
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "cuối kỳ" in bad.output
+
+
+def test_the_sql_rule_and_the_python_rule_of_timeliness_agree(march, sessions):
+    from sqlalchemy import select
+
+    from engine.models import CaseFacts
+    from engine.reports.timeliness import classify
+
+    _, at_end, as_of, _, _ = march
+    start, period_end = local_end(MARCH[0] - timedelta(days=1)), local_end(MARCH[1])
+    with sessions() as s:
+        facts = s.execute(select(CaseFacts.received_at, CaseFacts.resolved_at, CaseFacts.extended_at,
+                                 CaseFacts.missed_at)).all()
+    for end, want in ((period_end, at_end), (local_end(AS_OF), as_of)):
+        got = Counter(classify(r, x, m, end) for received, r, x, m in facts if start <= received < period_end)
+        assert {k: got[k] for k in ("on_time", "extended", "late")} == {k: want[k] for k in ("on_time", "extended",
+                                                                                              "late")}

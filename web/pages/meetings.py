@@ -240,12 +240,12 @@ def meeting_page(meeting_id: str, saved: str = "", replayed: str = "",
         cases = list(session.scalars(select(Case).where(Case.meeting_id == meeting.id, scope_clause(actor))
                                      .order_by(Case.id)))
         rows = [to_row(case_row(x), ctx.c.workflows, ctx.t, cal, now) for x in cases]
-        view = ctx.c.meetings.get(actor, meeting.id)
         info = {"id": meeting.id, "held_on": meeting.held_on, "place": meeting.place, "hosts": meeting.hosts,
-                "participants": view.participants,
                 "attendees": meeting.attendees, "unit": meeting.unit.name,
                 "programme": (ctx.c.workflows[meeting.programme].name.get(ctx.lang)
                               if meeting.programme in ctx.c.workflows else meeting.programme)}
+    # Visible to this reader (checked above); read through the service like the API.
+    info["participants"] = ctx.c.meetings.get(actor, int(meeting_id)).participants
     notices = []
     if saved.isdigit():
         notices.append(ctx.t("intake_saved", n=int(saved)))
