@@ -15,6 +15,7 @@ from .reports import CaseFacts, DailySeal  # noqa: F401  (report facts, daily se
 from .web_sessions import WebAttempt, WebSession  # noqa: F401  (web pages)
 from .idempotency import IdempotencyKey  # noqa: F401  (requests that take effect once)
 from .calendar_state import CalendarChange, CalendarFingerprint  # noqa: F401  (calendar recomputations)
+from .participants import MeetingParticipant  # noqa: F401  (officials who took part in a meeting)
 
 __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",

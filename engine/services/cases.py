@@ -29,12 +29,15 @@ from ..codes import code_prefix, new_code, normalise_code
 from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
 from ..errors import DomainError, InvalidField, NotFound, StaleVersion
+from ..escalation_direction import escalation_direction
 from ..history import append_event
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
+from ..models.reports import FINALITY_KEY
 from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
+from ..workflow.finality import is_final
 from .calendars import load_calendar
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
@@ -106,7 +109,11 @@ class CaseService:
     # -- plumbing -----------------------------------------------------------------
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, write=write)
+        return UnitOfWork(self.session_factory, write=write, info={FINALITY_KEY: self._is_final})
+
+    def _is_final(self, workflow: str, state: str) -> bool:
+        # The report facts' hook asks this through the session (engine.models.reports).
+        return is_final(self.workflows, workflow, state)
 
     def calendar(self, session: Session) -> WorkingCalendar:
         return load_calendar(session, self.office_close, self.holidays)
@@ -297,11 +304,13 @@ class CaseService:
         # Ends, suspends or resumes the deadline stage (a resumed one keeps its own deadline).
         plan = stages.plan_transition(session, wf, case, t.dest, now, calendar, due)
         due = plan.due
+        moved = ({"escalation": escalation_direction(case.handling_unit, given.target_unit)}
+                 if given.target_unit is not None else {})
         source, dest = wf.fire(case, t.trigger)
         self._apply(case, given, now, due)
         event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
                              to_state=dest, note=given.note,
-                             data={**given.event_data(due), **plan.event_data(calendar, now)})
+                             data={**given.event_data(due), **moved, **plan.event_data(calendar, now)})
         stages.apply_plan(session, wf, case, plan, event, calendar, now)
         return case
 

@@ -289,6 +289,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dead_attempts": ("Số lần thử", "Attempts"),
     "dead_last": ("Lần thử cuối", "Last attempt"),
     "dead_error": ("Lỗi cuối", "Last error"),
+    # figures: officials who took part in a meeting
+    "participants_label": ("Cán bộ, công chức tham gia", "Officials who took part"),
+    "participants_hint": ("Mỗi dòng một người: @tên-đăng-nhập cho người có tài khoản, hoặc họ tên.",
+                          "One person per line: @username for someone with an account, or their full name."),
 }
 
 
