@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Grant", "Actor", "SYSTEM"]
+__all__ = ["Grant", "Actor", "SYSTEM", "CITIZEN_ROLE", "citizen"]
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,17 @@ class Actor:
     username: str
     grants: tuple[Grant, ...] = field(default=())
     language: str = "vi"
+    # A citizen has no account: the PIN on their receipt makes them the actor of that
+    # one case only (engine.authz), and of nothing else.
+    case_code: str | None = None
 
     @property
     def is_system(self) -> bool:
-        return self.user_id is None
+        return self.user_id is None and self.case_code is None
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.case_code is not None
 
     def roles_over(self, *unit_paths: str) -> set[str]:
         """Roles the actor holds on any grant covering at least one of the units."""
@@ -56,3 +63,11 @@ class Actor:
 
 # Deadline sweeps and imports act as the system; they are in the history like anyone.
 SYSTEM = Actor(user_id=None, username="system")
+
+
+CITIZEN_ROLE = "citizen"
+
+
+def citizen(case_code: str, language: str = "vi") -> Actor:
+    """The citizen who holds ``case_code``'s receipt and PIN (checked by the caller)."""
+    return Actor(user_id=None, username=CITIZEN_ROLE, language=language, case_code=case_code)

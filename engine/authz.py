@@ -14,6 +14,8 @@ same question:
   escalation (no event, no reason), so at receipt a case may only be given to a
   unit the creator works for. Passing it anywhere else is ``escalate``, which the
   workflow asks a reason for and the history records;
+* a citizen (``Actor.case_code``, after their PIN was checked) reads that one case
+  and fires only the triggers the workflow grants the role ``citizen``;
 * to fire a trigger, the actor needs one of the transition's roles on a grant
   covering the case's units — or only the handling unit when the transition is
   declared ``scope: handling`` (only the unit holding the case answers it).
@@ -23,7 +25,7 @@ Which triggers exist in which state is the workflow's business, not this one's.
 
 from __future__ import annotations
 
-from .actors import Actor
+from .actors import CITIZEN_ROLE, Actor
 from .errors import DomainError, OutOfScope, RoleNotAllowed, UnitNotAllowed
 from .workflow import TransitionSpec
 
@@ -43,6 +45,8 @@ def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
     """
     if actor.is_system:
         return None
+    if actor.is_citizen:
+        return _citizen(actor, action, transition, case_code)
     if action == CREATE:
         roles = actor.roles_over(origin_path)
         if not roles:
@@ -65,5 +69,18 @@ def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
         raise ValueError(f"decide({action!r}) needs the transition declaring it")
     paths = (handling_path,) if transition.scope == "handling" else (origin_path, handling_path)
     if actor.roles_over(*paths) & set(transition.roles):
+        return None
+    return RoleNotAllowed(trigger=transition.trigger, roles=list(transition.roles))
+
+
+def _citizen(actor: Actor, action: str, transition: TransitionSpec | None, case_code: str) -> DomainError | None:
+    # Bound to one case: any other code is as unknown to them as to the public.
+    if not case_code or case_code != actor.case_code or action in (CREATE, REMARK):
+        return OutOfScope(case=case_code)
+    if action == READ:
+        return None
+    if transition is None or transition.trigger != action:
+        raise ValueError(f"decide({action!r}) needs the transition declaring it")
+    if CITIZEN_ROLE in transition.roles:
         return None
     return RoleNotAllowed(trigger=transition.trigger, roles=list(transition.roles))

@@ -15,6 +15,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RANDOM_CHARS = 7  # 35 bits: enumeration needs ~10^10 guesses per province-year
 
 _MISREAD = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
+_SEPARATORS = re.compile(r"[\s.\-_/·]+")
 _CODE = re.compile(r"^[A-Z0-9]{1,6}-\d{4}-[0-9A-Z]{7}$")
 
 
@@ -29,11 +30,13 @@ def new_code(prefix: str, year: int) -> str:
 
 
 def normalise_code(text: str) -> str | None:
-    """What a citizen typed, made comparable: case, spaces and misread letters forgiven."""
-    raw = re.sub(r"\s+", "", text or "").upper()
-    parts = raw.split("-")
-    if len(parts) != 3:
+    """What a citizen typed, made comparable: case, spaces, dots and dashes (anywhere,
+    or none at all) and misread letters forgiven. The code's last 7 characters are
+    the random part and the 4 before them the year, so the separators are not needed
+    to read it back."""
+    compact = _SEPARATORS.sub("", text or "").upper()
+    if len(compact) > 6 + 4 + RANDOM_CHARS:
         return None
-    parts[2] = parts[2].translate(_MISREAD)
-    code = "-".join(parts)
+    prefix, year, body = compact[:-11], compact[-11:-7].translate(_MISREAD), compact[-7:].translate(_MISREAD)
+    code = f"{prefix}-{year}-{body}"
     return code if _CODE.match(code) else None

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from .actors import Actor
 
 __all__ = ["FULL", "MASKED", "WITHHELD", "SHOW", "EXPORT", "is_confidential", "disclosure", "mask_name",
-           "mask_phone", "Contact", "contact_for", "NOBODY"]
+           "mask_phone", "Contact", "contact_for", "NOBODY", "PUBLIC", "CITIZEN", "case_fields", "publicly_listed"]
 
 FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 # Where the identity would go: a page or API answer inside the application, or a
@@ -114,3 +114,32 @@ def contact_for(level: str, name: str | None, phone: str | None, address: str | 
     if level == MASKED:
         return Contact(MASKED, mask_name(name), mask_phone(phone), "***" if address else None)
     return NOBODY
+
+
+# -- readers outside the application ------------------------------------------------
+#
+# The public (anyone with a tracking code: the tracking page without a PIN, Open311
+# without an api_key) and the citizen who holds the receipt's PIN. Neither ever sees
+# anyone's identity, not even their own (a PIN can be lost with the paper). The public
+# sees where the case stands; the opinion's text may name people, and the answer is
+# given to the person who asked, so both need the PIN.
+PUBLIC, CITIZEN = "public", "citizen"
+_PUBLIC_FIELDS = frozenset({"code", "workflow", "state", "kind", "topic", "received_at", "updated_at", "due_at",
+                            "appointment_at", "handling_unit", "steps", "late_days"})
+_CITIZEN_FIELDS = _PUBLIC_FIELDS | {"content", "answer", "rating"}
+
+
+def case_fields(reader: str) -> frozenset[str]:
+    """The fields of a case ``reader`` (``PUBLIC`` or ``CITIZEN``) may be shown."""
+    if reader == PUBLIC:
+        return _PUBLIC_FIELDS
+    if reader == CITIZEN:
+        return _CITIZEN_FIELDS
+    raise ValueError(f"unknown reader {reader!r}")
+
+
+def publicly_listed(kind: str | None) -> bool:
+    """May a case of this kind appear in a public list (Open311 without a key)? A
+    denunciation is read only by whoever holds its code: a list would show that one
+    was made, against which unit and when."""
+    return not is_confidential(kind)

@@ -13,8 +13,8 @@ from .models import Case, CaseEvent, OutboxMessage
 
 __all__ = ["append_event", "REMARKS"]
 
-# Supervision entries: in the history, changing no state.
-REMARKS = frozenset({"remark", "urge", "confirm"})
+# Entries that change no state: supervision remarks, and a receipt (a new PIN) issued.
+REMARKS = frozenset({"remark", "urge", "confirm", "issue_receipt"})
 
 
 def append_event(session: Session, case: Case, *, at: datetime, actor: Actor, trigger: str,

@@ -30,6 +30,7 @@ _REMARKS = {
     "remark": ("Có nhận xét giám sát", "Supervision remark added"),
     "urge": ("Được đôn đốc xử lý", "Urged to act"),
     "confirm": ("Được xác nhận kết quả", "Result confirmed"),
+    "issue_receipt": ("Đã in phiếu tiếp nhận (mã PIN mới)", "Receipt printed (new PIN)"),
 }
 
 # Which part of an email a message goes in; the order of SECTIONS is the order shown.

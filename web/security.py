@@ -22,9 +22,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor
+from engine.codes import normalise_code
 from engine.models import User
 from engine.models.web_sessions import WebAttempt, WebSession
 from engine.services.directory import to_actor
+from engine.services.receipts import pin_matches
 from engine.uow import UnitOfWork
 
 if TYPE_CHECKING:  # the container builds this module's throttles
@@ -193,7 +195,8 @@ class LoginThrottle:
 
 
 class TrackThrottle:
-    """Public lookups: at most ``limit`` per address within ``window``."""
+    """Public lookups: at most ``limit`` per address within ``window``; and guesses of
+    a receipt's PIN, limited per code and per address (``check_pin``)."""
 
     def __init__(self, limit: int = 30, window: timedelta = timedelta(minutes=10)) -> None:
         self.limit, self.window = limit, window
@@ -213,6 +216,38 @@ class TrackThrottle:
             uow.session.add(WebAttempt(kind="track", subject="", ip=ip[:64], at=now, ok=True))
             uow.commit()
         return True
+
+
+    # -- the receipt's PIN ---------------------------------------------------------
+
+    pin_per_code, pin_per_ip, pin_window = 10, 30, timedelta(hours=24)
+
+    def check_pin(self, c: Container, code: str, ip: str, pin: str) -> str:
+        """``ok``, ``wrong`` or ``limited``: the PIN checked against ``code``'s receipt,
+        unless ``pin_per_code`` failures for the code or ``pin_per_ip`` from the address
+        were counted within ``pin_window`` — then nothing is checked at all. A 6-digit
+        PIN is 10^6 values: ten guesses a day per code make finding it a matter of
+        centuries, whatever the guesser's addresses. Counting and recording are one
+        transaction, taken in turn per code (PostgreSQL: an advisory lock on it; SQLite
+        writers queue already), so concurrent guesses cannot all read "9 so far"."""
+        now = c.clock.now()
+        subject = (normalise_code(code) or code.strip().upper())[:64]
+        with _write(c) as uow:
+            session = uow.session
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(select(func.pg_advisory_xact_lock(func.hashtext("pin:" + subject))))
+            since = now - self.pin_window
+            failed = [session.scalar(select(func.count()).select_from(WebAttempt).where(
+                WebAttempt.kind == "pin", column == value, WebAttempt.ok.is_(False), WebAttempt.at > since)) or 0
+                for column, value in ((WebAttempt.subject, subject), (WebAttempt.ip, ip[:64]))]
+            if failed[0] >= self.pin_per_code or failed[1] >= self.pin_per_ip:
+                return "limited"
+            ok = pin_matches(session, subject, pin)
+            if sum(failed) == 0:
+                session.execute(delete(WebAttempt).where(WebAttempt.kind == "pin", WebAttempt.at < since))
+            session.add(WebAttempt(kind="pin", subject=subject, ip=ip[:64], at=now, ok=ok))
+            uow.commit()
+        return "ok" if ok else "wrong"
 
 
 # -- headers and limits ----------------------------------------------------------

@@ -21,3 +21,4 @@ __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
     "Meeting", "Case", "CaseEvent", "ChainRekey", "OutboxMessage", "Timer", "path_under", "in_units",
 ]
+from .receipts import ReceiptPin  # noqa: F401  (the PIN on a case's receipt, hashed)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
-from ..actors import Actor
+from ..actors import CITIZEN_ROLE, Actor
 from ..authz import CREATE, CREATE_ROLES, READ, decide
 from ..calendar import LOCAL_TZ, WorkingCalendar
 from ..citizen_digest import DIGEST_KEY, citizen_digest, new_salt
@@ -180,6 +180,8 @@ class CaseService:
             ActionOption(trigger=t.trigger, label_vi=t.label.vi, label_en=t.label.en, dest=t.dest,
                          requires=tuple(t.requires), optional=tuple(t.optional), refusal=self._role_refusal(actor, case, t))
             for t in wf.transitions_from(case.state)
+            # The citizen's own steps (the tracking page) are no button for the staff.
+            if actor.is_citizen or set(t.roles) - {CITIZEN_ROLE}
         ]
 
     @staticmethod
@@ -298,6 +300,8 @@ class CaseService:
         if refusal is not None:
             raise refusal
         given = read_transition_input(session, actor, case, t, data or {}, self._unit, now)
+        if t.deadline == "keep":
+            return self._keep_stage(session, wf, case, actor, t, given, now)
         calendar = self.calendar(session)
         dest_state = wf.state(t.dest)
         due = None if dest_state.final else compute_due(calendar, now, dest_state.deadline, given.appointment)
@@ -312,6 +316,17 @@ class CaseService:
                              to_state=dest, note=given.note,
                              data={**given.event_data(due), **moved, **plan.event_data(calendar, now)})
         stages.apply_plan(session, wf, case, plan, event, calendar, now)
+        return case
+
+    @staticmethod
+    def _keep_stage(session: Session, wf: Workflow, case: Case, actor: Actor, t: TransitionSpec,
+                    given: TransitionInput, now: datetime) -> Case:
+        # A step that leaves the case in its state and its deadline stage (a citizen's
+        # rating): recorded in the chain, nothing else moves.
+        source, dest = wf.fire(case, t.trigger)
+        case.updated_at = now
+        append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source, to_state=dest,
+                     note=given.note, data=given.event_data(case.due_at))
         return case
 
     def within(self, work: Callable[[UnitOfWork], T]) -> T:

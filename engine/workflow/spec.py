@@ -42,7 +42,8 @@ __all__ = [
     "MAX_HOURS",
 ]
 
-Role = Literal["official", "leader", "auditor", "admin"]
+# ``citizen``: the person who raised the opinion, with the PIN of its receipt (no account).
+Role = Literal["official", "leader", "auditor", "admin", "citizen"]
 # Each field has one meaning engine-wide (answer text, a unit id, a datetime, …), so
 # the case service can validate and store it without knowing the programme.
 FieldName = Literal[
@@ -287,6 +288,10 @@ class TransitionSpec(_Frozen):
     scope: Literal["case", "handling"] = "case"
     requires: tuple[FieldName, ...] = ()
     optional: tuple[FieldName, ...] = ()
+    # restart (default): entering ``to`` begins a new deadline stage. keep: the case
+    # stays where it is and its stage, deadline and timers are untouched (a citizen's
+    # rating must not give the unit a fresh deadline); only for ``to`` in ``from``.
+    deadline: Literal["restart", "keep"] = "restart"
 
 
 class WorkflowSpec(_Frozen):

@@ -293,6 +293,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "participants_label": ("Cán bộ, công chức tham gia", "Officials who took part"),
     "participants_hint": ("Mỗi dòng một người: @tên-đăng-nhập cho người có tài khoản, hoặc họ tên.",
                           "One person per line: @username for someone with an account, or their full name."),
+    # citizen: the tracking page with the receipt's PIN, receipts, minutes, public statistics
+    "track_late": ("quá hạn {n} ngày làm việc", "{n} working days overdue"),
+    "track_bookmark": ("Địa chỉ để lưu lại và xem tiếp:", "Bookmark this address to follow it:"),
+    "track_citizen_title": ("Dành cho người nêu ý kiến", "For the person who raised it"),
+    "track_pin_intro": ("Nhập mã PIN in trên phiếu tiếp nhận để xem nội dung trả lời, đánh giá và đề nghị xem xét lại.",
+                        "Type the PIN printed on your receipt to read the answer, rate it and ask for a re-check."),
+    "track_pin": ("Mã PIN", "PIN"),
+    "track_pin_button": ("Xác nhận", "Confirm"),
+    "track_pin_wrong": ("Mã PIN không đúng.", "Wrong PIN."),
+    "track_pin_limited": ("Đã nhập sai mã PIN quá nhiều lần. Hãy thử lại sau 24 giờ hoặc liên hệ nơi tiếp nhận để "
+                          "được cấp phiếu mới.",
+                          "Too many wrong PINs. Try again in 24 hours, or ask the office for a new receipt."),
+    "track_opinion": ("Ý kiến đã ghi nhận", "Your opinion as recorded"),
+    "track_no_answer": ("Chưa có nội dung trả lời.", "No answer yet."),
+    "track_your_rating": ("Đánh giá của bạn", "Your rating"),
+    "track_rate": ("Bạn có hài lòng với kết quả trả lời không?", "Are you satisfied with the answer?"),
+    "track_comment": ("Góp ý thêm", "Comment"),
+    "track_rate_button": ("Gửi đánh giá", "Send rating"),
+    "track_recheck_reason": ("Lý do đề nghị xem xét lại", "Why should it be looked at again?"),
+    "track_recheck_button": ("Đề nghị xem xét lại", "Ask for a re-check"),
+    "receipt_title": ("Phiếu tiếp nhận ý kiến", "Receipt of your opinion"),
+    "receipt_pin": ("Mã PIN", "PIN"),
+    "receipt_by": ("Cán bộ tiếp nhận", "Received by"),
+    "receipt_hint": ("Quét mã QR hoặc nhập mã ý kiến tại trang Tra cứu để theo dõi. Giữ kín mã PIN: dùng để xem nội "
+                     "dung trả lời, đánh giá và đề nghị xem xét lại.",
+                     "Scan the QR code or type the code on the tracking page to follow it. Keep the PIN private: it "
+                     "lets you read the answer, rate it and ask for a re-check."),
+    "receipt_none": ("Không có ý kiến nào để in phiếu.", "No opinion to print a receipt for."),
+    "receipt_print": ("In phiếu tiếp nhận (cấp mã PIN mới)", "Print the receipt (issues a new PIN)"),
+    "receipts_print": ("In phiếu tiếp nhận cho cả buổi (cấp mã PIN mới)",
+                       "Print every receipt of the meeting (issues new PINs)"),
+    "minutes_print": ("In biên bản", "Print the minutes"),
+    "track_thanks": ("Đã ghi nhận. Lãnh đạo đơn vị xử lý sẽ được thông báo.",
+                     "Recorded. The handling unit's leaders are told."),
 }
 
 
