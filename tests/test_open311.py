@@ -185,10 +185,13 @@ def test_post_refusals(api, tokens, clock):
     assert body[0]["code"] == 400 and "lat" in body[0]["description"]
 
 
-def test_reading_needs_a_key_and_hides_other_communes(api, tokens):
+def test_reading_a_key_hides_other_communes_and_no_key_reads_public_fields(api, tokens):
     sr_id = post(api, tokens["off_a"]).json()[0]["service_request_id"]
-    assert api.get(f"{BASE}/requests/{sr_id}.json").status_code == 403
-    assert api.get(f"{BASE}/requests.json").status_code == 403
+    # Without a key: the public fields only (issue 16; tests/test_open311_public.py).
+    (public,) = api.get(f"{BASE}/requests/{sr_id}.json").json()
+    assert public["description"] == "" and public["address"] is None
+    assert [r["service_request_id"] for r in api.get(f"{BASE}/requests.json").json()] == [sr_id]
+    assert api.get(f"{BASE}/requests.json", params={"api_key": "nd_wrong"}).status_code == 403
     hidden = api.get(f"{BASE}/requests/{sr_id}.json", params={"api_key": tokens["off_b"]})
     missing_id = sr_id[:-7] + "2222222"
     absent = api.get(f"{BASE}/requests/{missing_id}.json", params={"api_key": tokens["off_b"]})

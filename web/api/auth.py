@@ -24,7 +24,7 @@ from ..container import Container
 from ..deps import get_container
 from .problems import ApiProblem, retry_after
 
-__all__ = ["bearer", "authenticate", "current_actor", "WWW_AUTHENTICATE"]
+__all__ = ["bearer", "authenticate", "throttle_address", "current_actor", "WWW_AUTHENTICATE"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,11 @@ def _throttle(request: Request, key: str) -> None:
     if wait is not None:
         raise ApiProblem("rate-limited", "Quá nhiều yêu cầu; hãy thử lại sau ít giây.",
                          "Too many requests; retry in a few seconds.", headers=retry_after(wait))
+
+
+def throttle_address(request: Request) -> None:
+    """Requests without a token (Open311's public reads), limited per address."""
+    _throttle(request, f"public:{_client(request)}")
 
 
 def authenticate(request: Request, container: Container, token: str | None) -> Actor:

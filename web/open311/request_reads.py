@@ -1,5 +1,10 @@
 """GET Service Requests and GET Service Request: cases read back as Open311
-requests, only those in the api_key holder's units."""
+requests. With an api_key, those in its holder's units, as the API shows them.
+Without one, what the public tracking page shows (``engine.disclosure.case_fields``
+for the reader ``PUBLIC``: status, service, dates, agency, expected time — never
+the description, the answer or where the citizen stands), so a standard GeoReport
+v2 client can list and read; a public list leaves denunciations out
+(``publicly_listed``), and is throttled per address."""
 
 from __future__ import annotations
 
@@ -10,14 +15,17 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from engine.actors import SYSTEM
+from engine.disclosure import PUBLIC, case_fields, publicly_listed
 from engine.errors import NotFound
+from engine.services.tracking import track
 from engine.listing import CaseQuery, CaseRow, page_cases
 from engine.models import Open311Request
 from engine.uow import UnitOfWork
 from engine.vocab import TOPICS
 from engine.workflow import final_states, is_final
 
-from ..api.auth import authenticate
+from ..api.auth import authenticate, throttle_address
 from ..container import Container
 from ..deps import get_container
 from .formats import render, w3
@@ -48,6 +56,21 @@ def _extras(container: Container, ids: list[int]) -> dict[int, Open311Request]:
     with container.sessions() as session:
         rows = session.scalars(select(Open311Request).where(Open311Request.case_id.in_(ids)))
         return {r.case_id: r for r in rows}
+
+
+def _public_out(container: Container, row: CaseRow, lang: str) -> dict[str, Any]:
+    """A request as the public may read it: only the fields the engine's rule lets through."""
+    shown = case_fields(PUBLIC)
+    return RequestOut(
+        service_request_id=row.code, status=_status(container, row),  # type: ignore[arg-type]
+        status_notes=row.answer if "answer" in shown else None,
+        service_name=_topic_name(row.topic, lang) if row.topic in TOPICS else row.topic, service_code=row.topic,
+        description=row.content if "content" in shown else "",
+        agency_responsible=row.handling_unit_name if "handling_unit" in shown else None, service_notice=None,
+        requested_datetime=w3(row.received_at) or "", updated_datetime=w3(row.updated_at) or "",
+        expected_datetime=w3(row.due_at) if "due_at" in shown and row.state not in final_states(container.workflows)
+        else None, address=None, address_id=None, zipcode=None, lat=None, long=None, media_url=None,
+    ).model_dump()
 
 
 def _request_out(container: Container, row: CaseRow, extra: Open311Request | None, lang: str) -> dict[str, Any]:
@@ -95,7 +118,11 @@ def register(fmt: str) -> None:
         jurisdiction_id: Annotated[str | None, Query(max_length=32)] = None,
         container: Container = Depends(get_container),
     ) -> Response:
-        actor = authenticate(request, container, api_key_of(request, api_key))
+        key = api_key_of(request, api_key)
+        public = not key
+        if public:
+            throttle_address(request)
+        actor = SYSTEM if public else authenticate(request, container, key)
         query = _list_query(container, service_request_id, service_code, status, start_date, end_date,
                             jurisdiction_id)
         rows: list[CaseRow] = []
@@ -108,8 +135,11 @@ def register(fmt: str) -> None:
                 cursor = page.next_cursor
                 if cursor is None:
                     break
-        extras = _extras(container, [r.id for r in rows])
         lang = lang_of(request)
+        if public:
+            return render(fmt, "service_requests",
+                          [_public_out(container, r, lang) for r in rows if publicly_listed(r.kind)])
+        extras = _extras(container, [r.id for r in rows])
         return render(fmt, "service_requests", [_request_out(container, r, extras.get(r.id), lang) for r in rows])
 
     @router.get(f"/requests/{{request_id}}.{fmt}", summary=f"GET Service Request ({fmt})", response_class=Response,
@@ -120,7 +150,17 @@ def register(fmt: str) -> None:
                     api_key: ApiKeyQuery = None,
                     jurisdiction_id: Annotated[str | None, Query(max_length=32)] = None,
                     container: Container = Depends(get_container)) -> Response:
-        actor = authenticate(request, container, api_key_of(request, api_key))
+        key = api_key_of(request, api_key)
+        if not key:
+            throttle_address(request)
+            # The tracking page's rule decides whether the code exists for the public.
+            tracked = track(container.cases, request_id, PUBLIC)
+            if tracked is None:
+                raise NotFound(what="ý kiến / case", key=request_id[:40])
+            with UnitOfWork(container.sessions, write=False) as uow:
+                found = page_cases(uow.session, SYSTEM, CaseQuery(codes=(tracked.code,)), limit=1).items
+            return render(fmt, "service_requests", [_public_out(container, r, lang_of(request)) for r in found])
+        actor = authenticate(request, container, key)
         snap = container.cases.get(actor, request_id)  # NotFound / OutOfScope → 404
         query = CaseQuery(codes=(snap.code,))
         with UnitOfWork(container.sessions, write=False) as uow:
