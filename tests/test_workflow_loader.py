@@ -96,8 +96,19 @@ def test_default_workflow_is_exactly_the_design_table() -> None:
         "merge": (open_states, "merged", ("leader",), "case", ("duplicate_of",), ()),
         "withdraw": (open_states, "withdrawn", ("official", "leader"), "case", ("reason",), ()),
     }
-    assert [t.trigger for t in spec.transitions] == list(table)
-    for t in spec.transitions:
+    # The citizen's own steps (issue 16): rating keeps the case and its deadline where
+    # they are, one entry per state with an answer; a re-check sends it back.
+    citizen = [(t.trigger, t.source, t.dest, t.roles, t.requires, t.deadline) for t in spec.transitions
+               if t.roles == ("citizen",)]
+    assert citizen == [
+        *[("citizen_rate", (s,), s, ("citizen",), ("satisfaction",), "keep")
+          for s in ("answered_on_site", "answered", "verified")],
+        ("citizen_recheck", ("answered_on_site", "answered", "verified"), "escalated", ("citizen",), ("reason",),
+         "restart"),
+    ]
+    staff = [t for t in spec.transitions if t.roles != ("citizen",)]
+    assert [t.trigger for t in staff] == list(table)
+    for t in staff:
         assert (t.source, t.dest, t.roles, t.scope, t.requires, t.optional) == table[t.trigger], t.trigger
         assert t.label.vi and t.label.en
     assert list(spec.states) == [*open_states, "resolved", "merged", "withdrawn"]
@@ -132,7 +143,7 @@ def test_weekly_programme_differs_only_in_data() -> None:
 
 
 def test_vocabularies() -> None:
-    assert ROLES == ("official", "leader", "auditor", "admin")
+    assert ROLES == ("official", "leader", "auditor", "admin", "citizen")
     assert FIELDS == ("answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note")
 
 

@@ -108,7 +108,8 @@ def test_transitions_from_follows_the_yaml_order(default: Workflow) -> None:
     for state in default.spec.states:
         expected = [t for t in default.spec.transitions if state in t.source]
         assert default.transitions_from(state) == expected
-    assert [t.trigger for t in default.transitions_from("answered")] == ["verify", "reopen", "merge", "withdraw"]
+    assert [t.trigger for t in default.transitions_from("answered")] == ["verify", "reopen", "merge", "withdraw",
+                                                                          "citizen_rate", "citizen_recheck"]
     assert default.transition("answer", "escalated").scope == "handling"
 
 

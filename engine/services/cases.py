@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from ..actors import CITIZEN_ROLE, Actor
-from ..authz import CREATE, CREATE_ROLES, READ, decide
+from ..authz import CREATE, CREATE_ROLES, READ, REMARK, decide
 from ..calendar import LOCAL_TZ, WorkingCalendar
 from ..citizen_digest import DIGEST_KEY, citizen_digest, new_salt
 from ..audit import GENESIS
@@ -378,6 +378,10 @@ class CaseService:
                                problem_en="must be remark, urge or confirm")
         now = self.clock.now()
         case = self._load(uow.session, actor, code, for_update=True)
+        refusal = decide(actor, REMARK, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
+                         case_code=case.code)
+        if refusal is not None:  # a citizen reads their case but writes no remark
+            raise refusal
         append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
                      to_state=case.state, note=clean_text("note", note))
         case.updated_at = now
