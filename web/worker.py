@@ -33,12 +33,14 @@ from notifications.worker import Stats as DeliveryStats
 
 from engine.calendar import LOCAL_TZ
 from engine.deadline_rules import DEFAULT_BATCH, SweepResult, sweep
+from engine.reports.public_stats import refresh as refresh_public_stats
 from engine.seals import seal_yesterday
+from engine.uow import UnitOfWork
 from engine.services import calendar_changes
 
 from .container import Container
 
-__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "build_scheduler", "WorkerLock", "run_worker"]
+__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "public_stats_job", "build_scheduler", "WorkerLock", "run_worker"]
 
 log = logging.getLogger("nghedan.worker")
 
@@ -57,6 +59,7 @@ class WorkerOptions:
     # Deliveries run often: grouping into one email per burst happens in notifications
     # (a quiet window), so a short interval does not mean more emails.
     deliver_interval: float = 20.0
+    public_stats_interval: float = 300.0
 
 
 def sweep_job(container: Container, batch_size: int = DEFAULT_BATCH) -> SweepResult:
@@ -81,6 +84,14 @@ def deliver_job(container: Container) -> DeliveryStats:
     return stats
 
 
+def public_stats_job(container: Container) -> int:
+    """Refresh the public statistics' roll-up; returns the (unit, month) groups rewritten."""
+    with UnitOfWork(container.sessions, write=True) as uow:
+        changed = refresh_public_stats(uow.session, container.clock.now())
+        uow.commit()
+    return changed
+
+
 def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
     """A configured, not yet started scheduler; the first sweep runs at once."""
     scheduler = BlockingScheduler(timezone=timezone.utc)
@@ -94,6 +105,10 @@ def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions
     scheduler.add_job(deliver_job, "interval", seconds=options.deliver_interval, args=[container],
                       id="notify", name="notifications", max_instances=1, coalesce=True,
                       misfire_grace_time=options.misfire_grace)
+    # The public statistics' roll-up (engine.reports.public_stats), from what changed.
+    scheduler.add_job(public_stats_job, "interval", seconds=options.public_stats_interval, args=[container],
+                      id="public-stats", name="public statistics", max_instances=1, coalesce=True,
+                      misfire_grace_time=options.misfire_grace, next_run_time=container.clock.now())
     return scheduler
 
 
