@@ -42,8 +42,11 @@ def test_scheduler_is_configured_and_not_started(container):
     assert job.func is worker.sweep_job and job.args == (container, worker.DEFAULT_BATCH)
     assert (job.trigger.interval, job.max_instances, job.coalesce, job.misfire_grace_time) == (
         timedelta(seconds=30), 1, True, 120)
-    # Exactly the three jobs, each given the process's container (or what it needs of it).
-    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify"}
+    # Exactly these jobs, each given the process's container (or what it needs of it);
+    # the public statistics' roll-up came with issue 16.
+    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify", "public-stats"}
+    stats = scheduler.get_job("public-stats")
+    assert stats.func is worker.public_stats_job and stats.args == (container,)
     # Defaults: every minute.
     assert worker.build_scheduler(container).get_job("deadline-sweep").trigger.interval == timedelta(minutes=1)
 
