@@ -87,3 +87,12 @@ def record_meeting(container, world, n: int):
     return container.meetings.record(world["off_a"], NewMeeting(programme="nghe-dan-noi", held_on="2026-11-23", unit="A1",
                                                       place="Nhà văn hóa ấp A1", hosts="Bí thư xã A",
                                                       attendees=40, opinions=opinions)).meeting
+
+
+def test_the_qr_code_holds_the_deployments_address_when_one_is_set(browser, world, web_container):
+    from notifications import NotifySettings
+
+    web_container.notify_settings = NotifySettings(base_url="https://nghedan.example.vn")
+    case = world.new_case()
+    r = _receipt(browser("off_a"), case.code)
+    assert qr_texts(r.content) == [f"https://nghedan.example.vn/tra-cuu/{case.code}"]

@@ -19,9 +19,6 @@ class Settings(BaseSettings):
     workflows_dir: Path | None = Field(default=None, description="Extra or replacement workflow YAML files")
     office_close: time = time(17, 0)
     environment: str = Field(default="development", pattern="^(development|test|production)$")
-    # The address citizens reach the application at, for the receipts' QR codes (behind
-    # a proxy the request's host may be an internal name). Empty: the request's own.
-    public_url: str = Field(default="", pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
 
 
 @lru_cache(maxsize=1)

@@ -31,7 +31,10 @@ def _css() -> str:
 
 def tracking_url(ctx: Ctx, code: str) -> str:
     """The tracking page's absolute address, as the QR code holds it."""
-    base = ctx.c.settings.public_url or str(ctx.request.base_url)
+    # NGHEDAN_BASE_URL, the address messages link to, when a deployment set it: behind
+    # a proxy the request's own host may be an internal name.
+    notify = ctx.c.notify_settings
+    base = notify.base_url if "base_url" in notify.model_fields_set else str(ctx.request.base_url)
     return f"{base.rstrip('/')}/tra-cuu/{quote(code)}"
 
 
