@@ -74,7 +74,12 @@ def test_with_the_pin_the_citizen_reads_the_answer_and_rates_it(browser, world, 
     r = page.post(f"/tra-cuu/{case.code}/danh-gia", {**hidden, "satisfaction": "satisfied", "note": "Cảm ơn xã"},
                   csrf=hidden["csrf"])
     assert r.status_code == 200 and "Đã ghi nhận" in r.text
+    # Sent again (a double click, a retry): the first result, nothing written twice.
+    again = page.post(f"/tra-cuu/{case.code}/danh-gia", {**hidden, "satisfaction": "satisfied", "note": "Cảm ơn xã"},
+                      csrf=hidden["csrf"])
+    assert again.status_code == 200 and "Đã ghi nhận" in again.text
     with sessions() as s:
+        assert len(s.scalars(select(CaseEvent).where(CaseEvent.actor == "citizen")).all()) == 1
         event = s.scalars(select(CaseEvent).order_by(CaseEvent.id.desc())).first()
         assert (event.actor, event.actor_id, event.trigger, event.to_state) == (
             "citizen", None, "citizen_rate", "answered_on_site")
@@ -105,6 +110,9 @@ def test_not_satisfied_the_citizen_asks_for_a_recheck_and_the_case_is_handled_ag
     # Once re-opened there is nothing to rate or re-check until a new answer.
     again = _with_pin(page, case.code, pin).text
     assert f"/tra-cuu/{case.code}/danh-gia" not in again and f"/tra-cuu/{case.code}/xem-xet-lai" not in again
+    # The same request retried gets its first result; another one is refused by the workflow.
+    r = page.post(f"/tra-cuu/{case.code}/xem-xet-lai", {**hidden, "reason": "Đèn vẫn chưa sáng"}, csrf=hidden["csrf"])
+    assert r.status_code == 200 and service.get(world["lead_a"], case.code).event_count == snap.event_count
     r = page.post(f"/tra-cuu/{case.code}/xem-xet-lai", {**hidden, "reason": "lần nữa"}, csrf=hidden["csrf"])
     assert r.status_code == 422 and service.get(world["lead_a"], case.code).event_count == snap.event_count
 

@@ -13,17 +13,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..actors import SYSTEM, citizen
+from typing import Any, Mapping
+
+from ..actors import CITIZEN_ROLE, SYSTEM, citizen
 from ..codes import normalise_code
 from ..deadlines import lateness
 from ..disclosure import CITIZEN, PUBLIC, case_fields
 from ..errors import NotFound, OutOfScope
 from ..history import REMARKS
 from ..models import CaseEvent, Unit
+from ..uow import UnitOfWork
 from .cases import CaseService
 from .views import ActionOption
 
-__all__ = ["PUBLIC", "CITIZEN", "Step", "TrackedCase", "track", "citizen_options"]
+__all__ = ["PUBLIC", "CITIZEN", "Step", "TrackedCase", "track", "citizen_options", "citizen_step"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,32 @@ def citizen_options(service: CaseService, code: str) -> list[ActionOption]:
     except (NotFound, OutOfScope):
         return []
     return [o for o in options if o.allowed]
+
+
+def _same_step(event: CaseEvent, trigger: str, data: Mapping[str, Any]) -> bool:
+    if event.actor != CITIZEN_ROLE or event.trigger != trigger:
+        return False
+    given = {k: str(v).strip() for k, v in data.items() if str(v).strip()}
+    recorded = event.data if isinstance(event.data, dict) else {}
+    return (event.note or "") == given.get("note", "") and all(
+        recorded.get(k) == v for k, v in given.items() if k != "note")
+
+
+def citizen_step(service: CaseService, code: str, trigger: str, data: Mapping[str, Any],
+                 language: str = "vi") -> bool:
+    """The PIN's holder fires ``trigger`` (the caller checked the PIN). The same step
+    sent again with nothing recorded since — a double click, a retried request — gets
+    the first result: nothing is written twice. True when this call wrote it."""
+    normal = normalise_code(code) or ""
+    actor = citizen(normal, language)
+
+    def work(uow: UnitOfWork) -> bool:
+        case = service._load(uow.session, actor, normal, for_update=True)
+        last = uow.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                          CaseEvent.seq == case.event_count))
+        if last is not None and _same_step(last, trigger, data):
+            return False
+        service.fire_within(uow, actor, normal, trigger, data)
+        return True
+
+    return service.within(work)

@@ -18,10 +18,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from engine.actors import citizen
 from engine.codes import normalise_code
 from engine.errors import DomainError
-from engine.services.tracking import CITIZEN, PUBLIC, TrackedCase, citizen_options, track
+from engine.services.tracking import CITIZEN, PUBLIC, TrackedCase, citizen_options, citizen_step, track
 from engine.vocab import KINDS, TOPICS
 
 from .common import Ctx, Form, get_ctx, posted, redirect, render
@@ -142,7 +141,7 @@ def track_act(code: str, action: str, checked: tuple[Ctx, Form] = Depends(posted
     data = {name: form.get(name) for name in fields if form.get(name).strip()}
     pin = form.get("pin").strip()
     try:
-        ctx.c.cases.fire(citizen(found.code, ctx.lang), found.code, trigger, data)
+        citizen_step(ctx.c.cases, found.code, trigger, data, ctx.lang)
     except DomainError as err:
         return _citizen_page(ctx, found, pin, 422, error=ctx.t.error(err))
     after = track(ctx.c.cases, found.code, CITIZEN) or found
