@@ -33,6 +33,12 @@ _REMARKS = {
     "issue_receipt": ("Đã in phiếu tiếp nhận (mã PIN mới)", "Receipt printed (new PIN)"),
 }
 
+# The citizen's own steps on the tracking page (the leaders are told; never what they wrote).
+_CITIZEN_STEPS = {
+    "citizen_rate": ("Người dân đã đánh giá kết quả trả lời", "The citizen rated the answer"),
+    "citizen_recheck": ("Người dân đề nghị xem xét lại kết quả trả lời", "The citizen asked for a re-check"),
+}
+
 # Which part of an email a message goes in; the order of SECTIONS is the order shown.
 SECTION_OF = {
     "deadline.overdue": "overdue",
@@ -99,6 +105,9 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
                 else f"{n} notification{'s' * (n != 1)} could not be delivered (email/webhook): check and retry")
     if kind == "case.remark":
         vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
+        return vi_text if vi else en_text
+    if kind == "case.transitioned" and str(data.get("trigger")) in _CITIZEN_STEPS:
+        vi_text, en_text = _CITIZEN_STEPS[str(data.get("trigger"))]
         return vi_text if vi else en_text
     if kind == "case.transitioned" and data.get("trigger") == "recompute_due":
         return "Hạn xử lý được tính lại theo lịch làm việc mới" if vi else "Deadline recomputed on the corrected calendar"

@@ -96,3 +96,17 @@ def test_the_qr_code_holds_the_deployments_address_when_one_is_set(browser, worl
     case = world.new_case()
     r = _receipt(browser("off_a"), case.code)
     assert qr_texts(r.content) == [f"https://nghedan.example.vn/tra-cuu/{case.code}"]
+
+
+def test_the_case_and_meeting_pages_offer_printing_to_those_who_may(browser, world, container):
+    case = world.new_case()
+    official = browser("off_a").get(f"/cases/{case.code}").text
+    assert f'action="/cases/{case.code}/receipt"' in official
+    auditor = browser("aud_p").get(f"/cases/{case.code}").text
+    assert f'action="/cases/{case.code}/receipt"' not in auditor
+    recorded = record_meeting(container, world, n=1)
+    meeting = browser("off_a").get(f"/meetings/{recorded.id}").text
+    assert f'action="/meetings/{recorded.id}/receipts"' in meeting and f"/meetings/{recorded.id}/minutes.pdf" in meeting
+    # The Front reads the minutes too, but prints no receipt (no PIN to hand out).
+    front = browser("aud_p").get(f"/meetings/{recorded.id}").text
+    assert f"/meetings/{recorded.id}/minutes.pdf" in front and "/receipts" not in front
