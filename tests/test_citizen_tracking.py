@@ -172,3 +172,18 @@ def test_pin_guesses_are_limited_per_address_across_codes(web_container, world, 
     case, pin = cases[-1]
     assert throttle.check_pin(web_container, case.code, ip, pin) == "limited"
     assert throttle.check_pin(web_container, case.code, "198.51.100.8", pin) == "ok"
+
+
+def test_hostile_input_on_the_citizens_forms_is_refused_in_their_words(browser, world, service, sessions):
+    case, pin = _answered(world, service)
+    page = browser()
+    token = page.token(f"/tra-cuu/{case.code}")
+    for data in ({"satisfaction": "very"}, {"satisfaction": "satisfied", "note": "bad\u202etext"}, {}):
+        r = page.post(f"/tra-cuu/{case.code}/danh-gia", {"pin": pin, **data}, csrf=token)
+        assert r.status_code == 422 and 'class="alert' in r.text, data
+    r = page.post(f"/tra-cuu/{case.code}/khac", {"pin": pin}, csrf=token)
+    assert r.status_code == 404
+    r = page.post(f"/tra-cuu/{case.code}/danh-gia", {"pin": pin, "satisfaction": "satisfied"}, token_from=None)
+    assert r.status_code == 403  # no CSRF token
+    with sessions() as s:
+        assert not s.scalars(select(CaseEvent).where(CaseEvent.actor == "citizen")).all()
