@@ -89,6 +89,8 @@ def test_with_the_pin_the_citizen_reads_the_answer_and_rates_it(browser, world, 
         message = s.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key.endswith(f":event:{event.seq}")))
         leaders = recipients_for(s, message)
     assert world["lead_a"].user_id in leaders  # the handling unit's leader is told
+    staff_view = browser("lead_a").get(f"/cases/{case.code}").text
+    assert "Người dân (có mã PIN)" in staff_view and "Cảm ơn xã" in staff_view
     from notifications.text import event_phrase
     assert event_phrase(message.kind, message.payload, "vi") == "Người dân đã đánh giá kết quả trả lời"
     assert "Cảm ơn xã" not in repr(message.payload)  # what the citizen wrote stays in the case

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from engine.actors import CITIZEN_ROLE
 from engine.audit import verify_case
 from engine.calendar import LOCAL_TZ
 from engine.codes import normalise_code
@@ -185,7 +186,8 @@ def _timeline(ctx: Ctx, wf: Any, events: list[EventView], names: dict[str, str],
         if d.get("due_at") and isinstance(d["due_at"], str):
             details.append((t("due_was_set"), _iso_local(d["due_at"])))
         out.append(TimelineEntry(
-            seq=e.seq, at=e.at, who=people.get(e.actor, e.actor), label=t.trigger(e.trigger, wf),
+            seq=e.seq, at=e.at, who=people.get(e.actor) or (t("who_citizen") if e.actor == CITIZEN_ROLE else e.actor),
+            label=t.trigger(e.trigger, wf),
             from_label=_state_label(wf, e.from_state, ctx.lang) if e.from_state else "",
             to_label=_state_label(wf, e.to_state, ctx.lang), note=e.note, details=details,
             remark=e.trigger in REMARK_KINDS, hash=e.hash,

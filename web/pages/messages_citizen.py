@@ -7,6 +7,7 @@ from __future__ import annotations
 __all__ = ["CITIZEN_MESSAGES"]
 
 CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
+    "who_citizen": ("Người dân (có mã PIN)", "The citizen (with the PIN)"),
     "track_late": ("quá hạn {n} ngày làm việc", "{n} working days overdue"),
     "track_bookmark": ("Địa chỉ để lưu lại và xem tiếp:", "Bookmark this address to follow it:"),
     "track_citizen_title": ("Dành cho người nêu ý kiến", "For the person who raised it"),
