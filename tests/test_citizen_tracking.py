@@ -189,3 +189,16 @@ def test_hostile_input_on_the_citizens_forms_is_refused_in_their_words(browser, 
     assert r.status_code == 403  # no CSRF token
     with sessions() as s:
         assert not s.scalars(select(CaseEvent).where(CaseEvent.actor == "citizen")).all()
+
+
+def test_concurrent_guesses_cannot_all_read_the_count_before_the_limit(web_container, world, service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    case, pin = _answered(world, service)
+    throttle = web_container.track_throttle
+    wrong = f"{(int(pin) + 1) % 10**6:06d}"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        verdicts = list(pool.map(lambda i: throttle.check_pin(web_container, case.code, f"203.0.113.{i}", wrong),
+                                 range(3 * throttle.pin_per_code)))
+    assert verdicts.count("wrong") == throttle.pin_per_code
+    assert verdicts.count("limited") == 2 * throttle.pin_per_code
