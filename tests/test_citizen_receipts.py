@@ -110,3 +110,21 @@ def test_the_case_and_meeting_pages_offer_printing_to_those_who_may(browser, wor
     # The Front reads the minutes too, but prints no receipt (no PIN to hand out).
     front = browser("aud_p").get(f"/meetings/{recorded.id}").text
     assert f"/meetings/{recorded.id}/minutes.pdf" in front and "/receipts" not in front
+
+
+def test_a_receipt_printed_late_does_not_hide_an_overdue_case_from_the_report(world, service, clock):
+    from datetime import timedelta
+
+    from engine.actors import SYSTEM
+    from engine.calendar import LOCAL_TZ
+    from engine.reports import Period, ReportRequest, build_report
+    from engine.services.receipts import issue_receipts
+
+    case = world.new_case()
+    clock.advance(timedelta(days=20))  # past the 10 working days of "received"
+    issue_receipts(service, world["off_a"], [case.code])  # an event without a deadline in its data
+    day = clock.now().astimezone(LOCAL_TZ).date()
+    with service.uow(write=False) as uow:
+        report = build_report(uow.session, SYSTEM, ReportRequest(Period(day.replace(day=1) - timedelta(days=40),
+                                                                        day)), now=clock.now())
+    assert report.totals.received == 1 and report.totals.still_overdue == 1

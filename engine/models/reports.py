@@ -45,8 +45,9 @@ CLOSED_OTHER_STATES = ("merged", "withdrawn")
 FINALITY_KEY = "nghedan.is_final"
 IsFinal = Callable[[str, str], bool]  # (workflow key, state) -> closes the case
 BUILT_IN_FINAL_STATES = ("resolved", "merged", "withdrawn")
-# History entries that change neither the state nor the deadline (engine.history.REMARKS).
-REMARK_TRIGGERS = ("remark", "urge", "confirm")
+# History entries that change neither the state nor the deadline (engine.history.REMARKS):
+# remarks, and a receipt printed (its event carries no deadline).
+REMARK_TRIGGERS = ("remark", "urge", "confirm", "issue_receipt")
 
 
 class CaseFacts(Base):
