@@ -14,7 +14,7 @@ Case events do not; for them the people who work the case next are told:
 "Of a unit" means the nearest holders of that role on the unit or above it: a
 village has no leader of its own, so its commune's leaders are meant, but not the
 province's, who would otherwise hear of every opinion in the province. The person
-who acted is never told of their own action.
+who acted is never told of their own action, and nobody of a receipt printed.
 """
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ from sqlalchemy.orm import Session
 from engine.deadline_rules.recipients import ancestor_ids
 from engine.models import OutboxMessage, RoleGrant, Unit, User
 
-__all__ = ["recipients_for", "nearest_role_holders"]
+__all__ = ["recipients_for", "nearest_role_holders", "QUIET_TRIGGERS"]
+
+# In the history, told to nobody: a receipt printed (a meeting's 300 would flood the
+# leaders' inboxes, and it changes nothing they act on).
+QUIET_TRIGGERS = frozenset({"issue_receipt"})
 
 
 def nearest_role_holders(session: Session, unit: Unit, roles: Iterable[str]) -> set[int]:
@@ -63,6 +67,8 @@ def recipients_for(session: Session, msg: OutboxMessage) -> set[int]:
         active = set(session.scalars(select(User.id).where(User.id.in_(found), User.is_active.is_(True))))
         return active - {msg.actor_user_id}
     payload = msg.payload or {}
+    if payload.get("trigger") in QUIET_TRIGGERS:
+        return set()
     case = msg.case
     handling = _unit(session, payload.get("handling_unit"), msg.unit_id or (case.handling_unit_id if case else None))
     if not msg.kind.startswith("case."):

@@ -39,6 +39,11 @@ def test_a_receipt_pdf_reads_back_and_its_qr_code_opens_the_tracking_page(browse
         events = list(s.scalars(select(CaseEvent).join(Case).where(Case.code == case.code).order_by(CaseEvent.seq)))
     assert pin not in stored and stored.startswith("scrypt$")
     assert events[-1].trigger == "issue_receipt" and events[-1].actor == "off_a"
+    from engine.models import OutboxMessage
+    from notifications.recipients import recipients_for
+    with sessions() as s:
+        notice = s.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key.endswith(f":event:{events[-1].seq}")))
+        assert notice is not None and recipients_for(s, notice) == set()  # recorded, told to nobody
     assert pin not in repr([(e.note, e.data) for e in events])
     # The scanned address is the tracking page, bookmarkable, no sign-in.
     assert browser().get(f"/tra-cuu/{case.code}").status_code == 200
