@@ -13,7 +13,7 @@ import pypdf
 from engine.services.meetings import NewMeeting, Opinion, Participant
 
 from .browser.web import browser, web_app, web_container  # noqa: F401
-from .citizen_support import pdf_text
+from .printed_support import pdf_text
 
 
 def _meeting(container, world, clock, opinions):

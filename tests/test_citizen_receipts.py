@@ -15,7 +15,7 @@ from engine.models import Case, CaseEvent, ReceiptPin
 from engine.services.receipts import pin_matches
 
 from .browser.web import browser, web_app, web_container  # noqa: F401
-from .citizen_support import pdf_text, pins_of, qr_texts
+from .printed_support import pdf_text, pins_of, qr_texts
 
 
 def _receipt(page, code: str, fmt: str = "pdf", token_from: str | None = None):

@@ -1,4 +1,4 @@
-"""Helpers of the citizen's-side tests: a PDF's text and the QR codes on its pages."""
+"""Helpers of the printed-document tests (receipts, minutes): a PDF's text and the QR codes on its pages."""
 
 from __future__ import annotations
 
