@@ -40,7 +40,9 @@ FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 SHOW, EXPORT = "show", "export"
 
 _CONFIDENTIAL_KINDS = frozenset({"to_cao"})
-_HANDLING_ROLES = frozenset({"official", "leader"})
+# A team member mediates between the parties and must be able to call them back; a
+# denunciation's author stays the handling leaders' alone (the rule above).
+_HANDLING_ROLES = frozenset({"official", "leader", "member"})
 _RESOLVER_ROLE = "leader"
 
 

@@ -28,7 +28,7 @@ from ..clock import Clock
 from ..codes import code_prefix, new_code, normalise_code
 from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
-from ..errors import DomainError, InvalidField, NotFound, StaleVersion
+from ..errors import DomainError, InvalidField, InvalidTransition, NotFound, StaleVersion
 from ..escalation_direction import escalation_direction
 from ..history import append_event
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
@@ -179,7 +179,7 @@ class CaseService:
         return [
             ActionOption(trigger=t.trigger, label_vi=t.label.vi, label_en=t.label.en, dest=t.dest,
                          requires=tuple(t.requires), optional=tuple(t.optional), refusal=self._role_refusal(actor, case, t))
-            for t in wf.transitions_from(case.state)
+            for t in wf.transitions_from(case.state) if t.applies_to(case.kind)
         ]
 
     @staticmethod
@@ -294,6 +294,9 @@ class CaseService:
             raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
         wf = self.workflow(case.workflow_key)
         t = wf.transition(trigger, case.state)
+        if not t.applies_to(case.kind):
+            raise InvalidTransition(trigger=trigger, state=case.state,
+                                    allowed=[x.trigger for x in wf.transitions_from(case.state) if x.applies_to(case.kind)])
         refusal = self._role_refusal(actor, case, t)
         if refusal is not None:
             raise refusal
