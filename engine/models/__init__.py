@@ -21,3 +21,6 @@ __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
     "Meeting", "Case", "CaseEvent", "ChainRekey", "OutboxMessage", "Timer", "path_under", "in_units",
 ]
+from .programmes import (  # noqa: F401,E402  (teams, reception schedules and days, dialogues, disputes)
+    CaseParty, Dialogue, DocumentItem, PublicDocument, ReceptionDay, ReceptionSchedule, Team, TeamMember,
+)
