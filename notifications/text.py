@@ -38,6 +38,7 @@ SECTION_OF = {
     "deadline.escalated": "overdue",
     "deadline.reminder": "due_soon",
     "deadline.informed": "informed",
+    "reception.missing": "due_soon",
 }
 
 
@@ -96,6 +97,11 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
         n = data.get("count") if isinstance(data.get("count"), int) else 0
         return (f"{n} thông báo không gửi được (email/webhook), cần kiểm tra và gửi lại" if vi
                 else f"{n} notification{'s' * (n != 1)} could not be delivered (email/webhook): check and retry")
+    if kind == "reception.missing":  # engine.services.schedules: a month ending short of reception days
+        text = data.get("text")
+        if isinstance(text, Mapping) and isinstance(text.get("vi" if vi else "en"), str):
+            return str(text["vi" if vi else "en"])
+        return "Chưa đủ ngày tiếp công dân định kỳ trong tháng" if vi else "Regular reception days missing this month"
     if kind == "case.remark":
         vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
         return vi_text if vi else en_text

@@ -42,8 +42,9 @@ def test_scheduler_is_configured_and_not_started(container):
     assert job.func is worker.sweep_job and job.args == (container, worker.DEFAULT_BATCH)
     assert (job.trigger.interval, job.max_instances, job.coalesce, job.misfire_grace_time) == (
         timedelta(seconds=30), 1, True, 120)
-    # Exactly the three jobs, each given the process's container (or what it needs of it).
-    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify"}
+    # Exactly the four jobs, each given the process's container (or what it needs of it).
+    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify", "reception-alert"}
+    assert scheduler.get_job("reception-alert").args == (container,)
     # Defaults: every minute.
     assert worker.build_scheduler(container).get_job("deadline-sweep").trigger.interval == timedelta(minutes=1)
 

@@ -14,6 +14,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.services.cases import CaseService
 from engine.services.meetings import MeetingService
+from engine.services.programmes import ProgrammeServices
 from engine.workflow import Workflow, load_workflows
 from notifications import NotifySettings
 from workflows import load_builtin
@@ -42,12 +43,14 @@ class Container:
     # Counted in the database, so they hold across processes.
     login_throttle: LoginThrottle
     track_throttle: TrackThrottle
+    # Reception days, dialogues, Tổ dân vận teams, schedules and disputes.
+    programmes: ProgrammeServices
 
     def with_clock(self, clock: Clock) -> Container:
         """The same database and workflows with the services on another clock (the
         demo replays months of history on a frozen one)."""
         cases, meetings = _services(self.settings, self.sessions, self.workflows, clock)
-        return replace(self, clock=clock, cases=cases, meetings=meetings)
+        return replace(self, clock=clock, cases=cases, meetings=meetings, programmes=ProgrammeServices(cases))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -73,5 +76,5 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         settings=settings, api_settings=api, notify_settings=NotifySettings(), engine=engine, sessions=sessions,
         workflows=workflows, clock=clock, cases=cases, meetings=meetings,
         api_limiter=RateLimiter(api.rate_per_minute, api.burst), login_throttle=LoginThrottle(),
-        track_throttle=TrackThrottle(),
+        track_throttle=TrackThrottle(), programmes=ProgrammeServices(cases),
     )

@@ -81,6 +81,15 @@ def deliver_job(container: Container) -> DeliveryStats:
     return stats
 
 
+def reception_alert_job(container: Container) -> int:
+    """Tell heads (and their offices) whose month is ending short of the regular
+    reception days their schedule requires (engine.services.schedules)."""
+    written = container.programmes.schedules.alert_before_month_end()
+    if written:
+        log.info("reception schedules: %d alerts written", written)
+    return written
+
+
 def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
     """A configured, not yet started scheduler; the first sweep runs at once."""
     scheduler = BlockingScheduler(timezone=timezone.utc)
@@ -94,6 +103,10 @@ def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions
     scheduler.add_job(deliver_job, "interval", seconds=options.deliver_interval, args=[container],
                       id="notify", name="notifications", max_instances=1, coalesce=True,
                       misfire_grace_time=options.misfire_grace)
+    # Each morning: heads short of reception days before their month ends.
+    scheduler.add_job(reception_alert_job, "cron", hour=7, minute=0, timezone=LOCAL_TZ, args=[container],
+                      id="reception-alert", name="reception schedule alert", max_instances=1, coalesce=True,
+                      misfire_grace_time=6 * 3600)
     return scheduler
 
 
