@@ -293,6 +293,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "participants_label": ("Cán bộ, công chức tham gia", "Officials who took part"),
     "participants_hint": ("Mỗi dòng một người: @tên-đăng-nhập cho người có tài khoản, hoặc họ tên.",
                           "One person per line: @username for someone with an account, or their full name."),
+    # -- programmes: reception register, dialogue conclusions (web/pages/programmes.py)
+    "register_title": ("Sổ tiếp công dân", "Citizen reception register"),
+    "register_from": ("Từ ngày", "From"),
+    "register_to": ("Đến ngày", "To"),
+    "register_show": ("Xem", "Show"),
+    "register_empty": ("Không có lượt tiếp công dân nào trong kỳ.", "No petitions received in this period."),
+    "conclusion_of": ("Hội nghị đối thoại tại {unit} ngày {day}", "Dialogue held at {unit} on {day}"),
+    "conclusion_commitments": ("Nội dung tiếp thu, cam kết", "Commitments"),
+    "conclusion_item": ("Nội dung", "Commitment"),
+    "conclusion_due": ("Thời hạn", "Deadline"),
+    "conclusion_state": ("Tình trạng", "Status"),
+    "conclusion_announced": ("Thông báo công khai ngày {day}", "Announced on {day}"),
 }
 
 
