@@ -23,6 +23,7 @@ from engine.services import directory
 from engine.services.cases import NewCase
 
 from .container import Container
+from .demo_programmes import load_programmes
 
 __all__ = ["DEMO_PASSWORD", "load_demo", "DemoResult"]
 
@@ -135,6 +136,8 @@ def load_demo(c: Container, *, now: datetime | None = None, seed: int = 2026) ->
                 directory.grant_role(uow.session, user, role, unit)
         uow.commit()
     meetings_created, cases_created = _replay(c, now, random.Random(seed))
+    # Reception days, dialogues, Tổ dân vận teams and disputes (web.demo_programmes).
+    load_programmes(c, now, DEMO_PASSWORD)
     return DemoResult(units_created, users_created, meetings_created, cases_created)
 
 
