@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from engine.services.dialogues import Commitment, NewDialogue
 from engine.services.receptions import NewReception, Petition
 
+from .api_support import api, api_app, api_container, as_user, bearer, tokens  # noqa: F401
 from .browser.web import browser, client, web_app, web_container  # noqa: F401
 from .conftest import HCM
 
@@ -93,3 +94,31 @@ def test_the_conclusion_is_public_and_names_nobody(client, entered):
     assert "Kết luận đối thoại tháng 11" in html and "Nạo vét kênh nội đồng" in html and "29/01/2027" in html
     assert "Đang thực hiện cam kết" in html and "Xã A" in html
     assert client.get("/conclusions/unknown-code").status_code == 404
+
+
+def test_the_figures_page_and_api_count_what_was_entered(browser, entered, web_container):
+    html = browser("lead_a").get("/programmes?unit=A&start=2026-11-01&end=2026-11-30").text
+    # Entered above: one reception day with three petitions, one dialogue in A (of the two communes under P).
+    assert "Tiếp công dân: 1 ngày tiếp, 3 đơn" in html
+    assert "Đối thoại: 1/1 đơn vị đã tổ chức" in html  # scope A: itself is the only commune
+    assert browser("off_b").get("/programmes?unit=A").status_code == 404
+
+
+def test_the_programmes_report_api(api, as_user, api_container):
+    from engine.services import directory
+    with api_container.sessions() as s:
+        lead = directory.actor_for(s, "lead_a")
+    api_container.programmes.dialogues.record(lead, NewDialogue(unit="A", held_on="2026-11-16", chair="Bí thư",
+                                                                front_representative="MTTQ"))
+    r = api.get("/api/v1/reports/programmes", params={"from": "2026-11-01", "to": "2026-11-30", "unit": "P"},
+                headers=as_user("aud_p"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["dialogues"]["held"], body["dialogues"]["total"]) == (1, 2)
+    assert body["dialogues"]["per_unit"] == {"A": 1, "B": 0}
+    assert body["teams"]["success_rate"] is None and body["receptions"]["days"] == 0
+    assert api.get("/api/v1/reports/programmes", params={"from": "2026-11-01", "to": "2026-11-30", "unit": "A"},
+                   headers=as_user("off_b")).status_code == 404
+    bad = api.get("/api/v1/reports/programmes", params={"from": "2026-11-30", "to": "2026-11-01"},
+                  headers=as_user("aud_p"))
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")

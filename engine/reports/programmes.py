@@ -27,7 +27,7 @@ from ..models import Case, CaseEvent, Meeting, ReceptionDay, Team, TeamMember, U
 from .scope import Scope, resolve_scope
 
 __all__ = ["ROUTES", "ReceptionFigures", "Coverage", "TeamFigures", "reception_figures", "dialogue_coverage",
-           "team_figures"]
+           "team_figures", "programme_figures"]
 
 # The first of these a petition took is its route (the tiep-cong-dan workflow's triggers).
 ROUTES = {"accept": "accepted", "accept_complaint": "accepted", "accept_denunciation": "accepted",
@@ -149,3 +149,23 @@ def team_figures(session: Session, actor: Actor, unit: str | None, start: date, 
         return len({i for i, t in took if t in triggers})
     return TeamFigures(scope.label(), len(villages), with_team, sum(members.values()), members, len(ids),
                        count("settle"), count("fail"), count(*_SENT_UP))
+
+
+def programme_figures(session: Session, actor: Actor, unit: str | None, start: date, end: date) -> dict[str, Any]:
+    """The three programmes' figures as one JSON-able document (the API and the page)."""
+    r = reception_figures(session, actor, unit, start, end)
+    d = dialogue_coverage(session, actor, unit, start, end)
+    t = team_figures(session, actor, unit, start, end)
+    return {
+        "scope": r.scope, "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "receptions": {
+            "days": r.days, "petitions": r.petitions,
+            "by_receiver": [{"capacity": c, "receiver": n, "occasion": o, "days": k}
+                            for (c, n, o), k in sorted(r.by_receiver.items())],
+            "by_route": [{"kind": kind, "route": route, "petitions": k} for (kind, route), k in sorted(r.by_route.items())],
+        },
+        "dialogues": {"level": d.level, "held": d.held, "total": d.total, "per_unit": d.per_unit},
+        "teams": {"villages": t.villages, "with_team": t.with_team, "members": t.members,
+                  "members_per_village": t.members_per_village, "disputes": t.disputes, "settled": t.settled,
+                  "failed": t.failed, "sent_up": t.sent_up, "success_rate": t.success_rate},
+    }

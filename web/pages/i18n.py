@@ -305,6 +305,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conclusion_due": ("Thời hạn", "Deadline"),
     "conclusion_state": ("Tình trạng", "Status"),
     "conclusion_announced": ("Thông báo công khai ngày {day}", "Announced on {day}"),
+    "programmes_title": ("Tiếp công dân, đối thoại, Tổ dân vận", "Reception, dialogues, village teams"),
+    "programmes_receptions": ("Tiếp công dân: {days} ngày tiếp, {petitions} đơn",
+                              "Citizen reception: {days} days, {petitions} petitions"),
+    "programmes_dialogues": ("Đối thoại: {held}/{total} đơn vị đã tổ chức", "Dialogues: held in {held} of {total} units"),
+    "programmes_teams": ("Tổ dân vận: {with_team}/{villages} thôn, ấp có tổ; {members} tổ viên",
+                         "Village teams: {with_team} of {villages} villages; {members} members"),
+    "programmes_disputes": ("{disputes} vụ việc; hòa giải thành {settled}, không thành {failed}, chuyển lên xã {sent_up}",
+                            "{disputes} disputes; {settled} settled, {failed} not settled, {sent_up} sent up"),
+    "programmes_success": ("tỷ lệ thành {rate}%", "success rate {rate}%"),
 }
 
 

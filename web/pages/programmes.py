@@ -18,7 +18,10 @@ from engine.calendar import LOCAL_TZ
 from engine.disclosure import EXPORT, SHOW
 from engine.errors import DomainError, InvalidField, NotFound, OutOfScope, RoleNotAllowed
 from engine.reports import REPORT_ROLES
-from engine.reports.reception_register import reception_register, register_xlsx
+from engine.reports.programmes import programme_figures
+from engine.reports.reception_register import ROUTE_LABELS, reception_register, register_xlsx
+from engine.services.receptions import CAPACITIES, OCCASIONS
+from engine.vocab import KINDS
 from engine.tabular import XLSX_MEDIA_TYPE
 
 from ..printing import PDF_MEDIA_TYPE, render_pdf
@@ -64,6 +67,25 @@ def _register(ctx: Ctx, unit: str, start: str, end: str, purpose: str):  # type:
         raise PageNotFound() from None
     except RoleNotAllowed:
         raise Forbidden() from None
+
+
+@router.get("/programmes")
+def figures_page(ctx: Ctx = Depends(signed_in), unit: str = "", start: str = "", end: str = "") -> Response:
+    assert ctx.user is not None
+    actor = ctx.user.actor
+    if not any(g.role in REPORT_ROLES for g in actor.grants):
+        raise Forbidden()
+    today = ctx.c.clock.now().astimezone(LOCAL_TZ).date()
+    first, last = _day(start, today.replace(day=1)), _day(end, today)
+    try:
+        with ctx.c.sessions() as session:
+            figures = programme_figures(session, actor, unit or None, first, last)
+    except (NotFound, OutOfScope, InvalidField):
+        raise PageNotFound() from None
+    except RoleNotAllowed:
+        raise Forbidden() from None
+    return render(ctx, "programmes/index.html", figures=figures, unit=unit, start=first, end=last,
+                  capacities=CAPACITIES, occasions=OCCASIONS, routes=ROUTE_LABELS, kinds=KINDS)
 
 
 @router.get("/programmes/register")

@@ -18,3 +18,5 @@ def install_reports(app: FastAPI) -> None:
 
     app.include_router(pages_router, include_in_schema=False)
     app.include_router(api_router)
+    from .programmes_api import router as programmes_router
+    app.include_router(programmes_router)
