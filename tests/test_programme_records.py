@@ -103,12 +103,15 @@ def test_a_conclusion_is_announced_with_a_case_per_commitment_in_one_transaction
                                       commitments)
     with pytest.raises(InvalidField):  # so would a phone number
         programmes.dialogues.conclude(world["lead_a"], meeting_id, "Kết luận", "Liên hệ 0987 654 321", commitments)
+    with pytest.raises(InvalidField):
+        programmes.dialogues.conclude(world["lead_a"], meeting_id, "Kết luận", "Gọi 0987.654.321", commitments)
     with pytest.raises(RoleNotAllowed):
         programmes.dialogues.conclude(world["off_a"], meeting_id, "Kết luận", "Nội dung", commitments)
     assert (count(service, PublicDocument), count(service, Case)) == (0, 1)
 
     code = programmes.dialogues.conclude(world["lead_a"], meeting_id, "Kết luận hội nghị đối thoại tháng 11",
-                                         "UBND xã tiếp thu các ý kiến và cam kết thực hiện.", commitments)
+                                         "UBND xã tiếp thu các ý kiến, cam kết thực hiện giai đoạn 2026 - 2030.",
+                                         commitments)
     public = programmes.dialogues.public(code)
     assert public.unit_name == "Xã A" and public.held_on == date(2026, 11, 16)
     assert [(i.content, i.due_at, i.state) for i in public.items] == [

@@ -140,6 +140,9 @@ def test_a_dialogue_commitment_runs_to_its_promised_date(world, service, clock):
     assert on_site.state == "answered_on_site"
     assert service.fire(world["lead_a"], on_site.code, "verify",
                         {"satisfaction": "not_satisfied", "note": "Dân chưa đồng ý"}).state == "verified"
+    raised = petition(world, "kien_nghi", workflow="doi-thoai", unit="A1")
+    assert raised.due_at == local(2026, 12, 17)  # Thu 03/12 + 10 working days to tell the citizen
+    assert service.fire(world["off_a"], raised.code, "withdraw", {"reason": "Đã tự giải quyết"}).state == "withdrawn"
 
 
 # ------------------------------------------------------------------ Tổ dân vận
@@ -170,10 +173,12 @@ def test_a_failed_mediation_goes_to_the_commune_which_a_member_cannot_answer(wor
     case = service.create(member, NewCase(workflow="to-dan-van", unit="A1", topic="an_ninh_trat_tu", kind="phan_anh",
                                           channel="to_dan_van", content="Mâu thuẫn lối đi chung"))
     case = service.fire(member, case.code, "start_mediation", {"note": "Bắt đầu"})
+    assert case.due_at == local(2026, 12, 8)  # 10 working days between sessions (Tue 24/11 is off)
     case = service.fire(member, case.code, "fail", {"reason": "Một bên không đồng ý"})
-    assert case.state == "not_mediated"
+    assert case.state == "not_mediated" and case.due_at == local(2026, 12, 1)  # 5 working days
     case = service.fire(member, case.code, "escalate", {"target_unit": "A", "reason": "Hòa giải không thành"})
     assert (case.state, case.handling_unit) == ("escalated", "A")
+    assert case.due_at == local(2026, 12, 15)  # no appointment: 15 working days
     with pytest.raises(RoleNotAllowed):
         service.fire(member, case.code, "answer", {"answer": "x"})
     case = service.fire(world["off_a"], case.code, "answer", {"answer": "UBND xã đã giải quyết"})
@@ -185,6 +190,9 @@ def test_a_failed_mediation_goes_to_the_commune_which_a_member_cannot_answer(wor
     other = service.fire(member, other.code, "start_mediation", {"note": "Bắt đầu"})
     other = service.fire(member, other.code, "fail", {"reason": "Không thành"})
     assert service.fire(member, other.code, "close_unsettled", {"reason": "Các bên khởi kiện"}).state == "unsettled"
+    dropped = service.create(member, NewCase(workflow="to-dan-van", unit="A1", topic="khac", kind="kien_nghi",
+                                             content="Cây lấn ranh"))
+    assert service.fire(member, dropped.code, "withdraw", {"reason": "Hai bên tự thỏa thuận"}).state == "withdrawn"
 
 
 def test_an_untouched_dispute_goes_to_the_commune_by_itself(world, service, clock):

@@ -34,7 +34,10 @@ from .receptions import Petition, day_start
 __all__ = ["PROGRAMME", "Commitment", "NewDialogue", "PublicItem", "PublicConclusion", "DialogueService"]
 
 PROGRAMME = "doi-thoai"
-_DIGITS = re.compile(r"\d[\d .-]{7,}\d")
+# A phone number as people write it: nine or more digits, maybe split by spaces, dots
+# or dashes ("0987 654 321"); "2026 - 2030" (eight) is a period, not a number.
+_DIGIT_RUN = re.compile(r"\d[\d .-]*\d")
+_PHONE_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ class DialogueService:
 
 def _no_personal_data(field_name: str, text: str, people: list[str]) -> None:
     lowered = text.casefold()
-    if _DIGITS.search(text) or any(p.casefold() in lowered for p in people):
+    phone = any(sum(ch.isdigit() for ch in m.group()) >= _PHONE_DIGITS for m in _DIGIT_RUN.finditer(text))
+    if phone or any(p.casefold() in lowered for p in people):
         raise InvalidField(field=field_name,
                            problem_vi="văn bản công khai không được chứa họ tên, số điện thoại của người dân",
                            problem_en="a text announced to the people may not carry a citizen's name or phone number")
