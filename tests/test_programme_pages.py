@@ -11,6 +11,7 @@ import pypdf
 import pytest
 from openpyxl import load_workbook
 
+from engine.services import directory
 from engine.services.dialogues import Commitment, NewDialogue
 from engine.services.receptions import NewReception, Petition
 
@@ -25,8 +26,6 @@ COLUMNS_VI = ["STT", "Ngày tiếp", "Họ tên, địa chỉ người đến", 
 @pytest.fixture
 def entered(web_container):
     p = web_container.programmes
-    lead_a = web_container.cases  # noqa: F841  (the service the programmes write through)
-    from engine.services import directory
     with web_container.sessions() as s:
         actor = directory.actor_for(s, "lead_a")
     _, codes = p.receptions.record(actor, NewReception(
@@ -105,7 +104,6 @@ def test_the_figures_page_and_api_count_what_was_entered(browser, entered, web_c
 
 
 def test_the_programmes_report_api(api, as_user, api_container):
-    from engine.services import directory
     with api_container.sessions() as s:
         lead = directory.actor_for(s, "lead_a")
     api_container.programmes.dialogues.record(lead, NewDialogue(unit="A", held_on="2026-11-16", chair="Bí thư",

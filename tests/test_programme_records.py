@@ -58,7 +58,8 @@ def test_a_reception_day_records_every_petition_on_its_route_and_the_figures_cou
     programmes.receptions.record(world["off_a"], reception("2026-11-20", occasion="ad_hoc", capacity="deputy",
                                                            receiver=None, receiver_name="Phó Chủ tịch Trần B",
                                                            petitions=[]))
-    figures = reception_figures(service.session_factory(), world["lead_a"], "A", date(2026, 11, 1), date(2026, 11, 30))
+    with service.session_factory() as session:
+        figures = reception_figures(session, world["lead_a"], "A", date(2026, 11, 1), date(2026, 11, 30))
     assert figures.days == 2
     assert figures.by_receiver == {("chair", "lead_a", "regular"): 1, ("deputy", "Phó Chủ tịch Trần B", "ad_hoc"): 1}
     assert figures.petitions == 5
@@ -81,6 +82,8 @@ def test_a_reception_day_with_one_refused_route_writes_nothing(world, service, p
         programmes.receptions.record(world["lead_a"], reception("2026-12-01"))  # in the future
     with pytest.raises(NotFound):
         programmes.receptions.record(world["off_b"], reception())
+    with pytest.raises(InvalidField):  # B's leader does not receive for A
+        programmes.receptions.record(world["lead_a"], reception(receiver="lead_b"))
     assert count(service, Meeting) == 0
 
 
@@ -130,12 +133,12 @@ def test_dialogue_coverage_is_units_that_held_one_out_of_all(world, service, pro
     programmes.dialogues.record(world["lead_a"], dialogue("A"))
     programmes.dialogues.record(world["lead_a"], dialogue("A", "2026-11-20"))
     programmes.dialogues.record(world["lead_b"], dialogue("B", "2026-10-01"))  # before the period
-    session = service.session_factory()
-    nov = dialogue_coverage(session, SYSTEM, "P", date(2026, 11, 1), date(2026, 11, 30))
-    communes = session.scalar(select(func.count()).select_from(Unit).where(Unit.level == "commune"))
+    with service.session_factory() as session:
+        nov = dialogue_coverage(session, SYSTEM, "P", date(2026, 11, 1), date(2026, 11, 30))
+        communes = session.scalar(select(func.count()).select_from(Unit).where(Unit.level == "commune"))
+        autumn = dialogue_coverage(session, SYSTEM, "P", date(2026, 10, 1), date(2026, 11, 30))
     assert (nov.held, nov.total) == (1, communes) == (1, 2)
     assert nov.per_unit == {"A": 2, "B": 0}
-    autumn = dialogue_coverage(session, SYSTEM, "P", date(2026, 10, 1), date(2026, 11, 30))
     assert (autumn.held, autumn.total) == (2, 2)
 
 
@@ -182,7 +185,8 @@ def test_teams_members_and_mediation_figures(world, service, programmes, clock):
                                         content="Một bên"), [Party("Hộ Z")])
     assert count(service, Case) == 2 and count(service, CaseParty) == 4
 
-    figures = team_figures(service.session_factory(), world["lead_a"], "A", date(2026, 11, 1), on)
+    with service.session_factory() as session:
+        figures = team_figures(session, world["lead_a"], "A", date(2026, 11, 1), on)
     assert (figures.villages, figures.with_team) == (2, 2)
     assert figures.members == len([e for e in entered if e[0] != "Đã rời"]) + 1 == 4
     assert figures.members_per_village == {"A1": 3, "A2": 1}

@@ -92,6 +92,10 @@ class ReceptionService:
             raise InvalidField(field="petitions", problem_vi=f"tối đa {MAX_PETITIONS} đơn",
                                problem_en=f"at most {MAX_PETITIONS} petitions")
         receiver = user_by_name(session, "receiver", new.receiver) if new.receiver else None
+        if receiver is not None and not any(unit.path.startswith(g.unit.path) for g in receiver.grants):
+            # The head, the chair or their deputy: someone working for this unit.
+            raise InvalidField(field="receiver", problem_vi="người tiếp không thuộc đơn vị này",
+                               problem_en="the receiver does not work for this unit")
         name = receiver.full_name or receiver.username if receiver else clean_text("receiver_name", new.receiver_name)
         meeting = Meeting(programme=PROGRAMME, held_on=day, unit=unit,
                           place=optional_text("place", new.place) or "", hosts=name,
