@@ -14,6 +14,7 @@ from .open311 import Open311Request  # noqa: F401  (Open311 intake details)
 from .reports import CaseFacts, DailySeal  # noqa: F401  (report facts, daily seals)
 from .web_sessions import WebAttempt, WebSession  # noqa: F401  (web pages)
 from .idempotency import IdempotencyKey  # noqa: F401  (requests that take effect once)
+from .attachments import Attachment  # noqa: F401  (files on a case's steps)
 
 __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",

@@ -8,6 +8,7 @@ import click
 from sqlalchemy import func, select
 
 from engine.audit import verify_all
+from engine.files.verify import REMOVED, verify_files
 from engine.models import Case
 
 from ..container import Container
@@ -21,8 +22,9 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.option("--all-breaks", is_flag=True, help="List every broken case, not only the first.")
+@click.option("--files", "with_files", is_flag=True, help="Also re-hash every attached file in the store.")
 @pass_container
-def audit_verify(c: Container, all_breaks: bool) -> None:
+def audit_verify(c: Container, all_breaks: bool, with_files: bool) -> None:
     """Check every case's chain; exit 1 naming the first broken case and event."""
     with c.sessions() as session:
         total = session.scalar(select(func.count()).select_from(Case)) or 0
@@ -33,6 +35,26 @@ def audit_verify(c: Container, all_breaks: bool) -> None:
                 click.echo(f"BROKEN {brk}", err=True)
                 if not all_breaks:
                     break
+    if with_files and (all_breaks or not broken):
+        broken += _verify_files(c, all_breaks)
     if broken:
         raise SystemExit(1)
     click.echo(f"OK: {total} case histories verified")
+
+
+def _verify_files(c: Container, all_breaks: bool) -> int:
+    checked = removed = broken = 0
+    with c.sessions() as session:
+        for finding in verify_files(session, c.files.store):
+            checked += 1
+            if finding.status == REMOVED:
+                removed += 1
+                click.echo(f"REMOVED {finding}")  # a decision, recorded: not a break
+            elif finding.broken:
+                broken += 1
+                click.echo(f"BROKEN {finding}", err=True)
+                if not all_breaks:
+                    break
+    if not broken:
+        click.echo(f"OK: {checked} files verified ({removed} deleted by decision)")
+    return broken
