@@ -13,6 +13,7 @@ import hashlib
 import math
 import hmac
 import secrets
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -237,9 +238,13 @@ class SecurityHeadersMiddleware:
     request in a ``Server-Timing`` header."""
 
     def __init__(self, app: ASGIApp, *, max_body: int = 1 << 20, body_exempt: tuple[str, ...] = ("/api", "/open311"),
-                 server_timing: bool = True) -> None:
+                 server_timing: bool = True, upload_paths: re.Pattern[str] | None = None,
+                 upload_max_body: int = 0) -> None:
         self.app = app
         self.max_body = max_body
+        # Forms that carry files (web.pages.uploads) may send up to a step's files.
+        self.upload_paths = upload_paths
+        self.upload_max_body = upload_max_body
         self.body_exempt = body_exempt
         self.server_timing = server_timing
 
@@ -254,11 +259,13 @@ class SecurityHeadersMiddleware:
         limited = not path.startswith(self.body_exempt)
 
         if limited:
+            max_body = (self.upload_max_body if self.upload_paths is not None and self.upload_paths.match(path)
+                        else self.max_body)
             declared = _content_length(scope)
-            if declared is not None and declared > self.max_body:
+            if declared is not None and declared > max_body:
                 await self._too_large(scope, send, https, started)
                 return
-            receive = self._counting(receive)
+            receive = self._counting(receive, max_body)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -287,9 +294,8 @@ class SecurityHeadersMiddleware:
         except _BodyTooLarge:
             await self._too_large(scope, send, https, started)
 
-    def _counting(self, receive: Receive) -> Receive:
+    def _counting(self, receive: Receive, limit: int) -> Receive:
         seen = 0
-        limit = self.max_body
 
         async def wrapped() -> Message:
             nonlocal seen

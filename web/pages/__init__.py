@@ -16,9 +16,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 
 from ..security import SecurityHeadersMiddleware
-from . import admin, auth, cases, inbox, meetings, track
+from . import admin, auth, case_files, cases, inbox, meetings, track
 from .common import BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, get_ctx, login_url, redirect, render
 from .failures import storage_failure_page
+from .uploads import UPLOAD_PATHS
 
 __all__ = ["install_pages", "STATIC"]
 
@@ -53,10 +54,11 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 
 def install_pages(app: FastAPI) -> None:
     settings = app.state.container.settings
-    for module in (auth, cases, meetings, track, admin, inbox):
+    for module in (auth, cases, case_files, meetings, track, admin, inbox):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production")
+    app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production",
+                       upload_paths=UPLOAD_PATHS, upload_max_body=app.state.container.files.limits.max_step_bytes)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfFailed, _csrf)
     app.add_exception_handler(BadForm, _bad_form)

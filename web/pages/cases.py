@@ -28,13 +28,16 @@ from engine.tabular import CSV_MEDIA_TYPE, CsvWriter
 from engine.vocab import SATISFACTION, TOPICS
 from engine.workflow import final_states
 
-from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
+from .case_files import files_by_step
+from .common import Ctx, PageNotFound, redirect, render, signed_in, unit_names
 from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
+from .uploads import UploadForm, signed_in_upload
 
 router = APIRouter()
 
 REMARK_KINDS = ("remark", "urge", "confirm")
+FILE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 ACTION_FIELDS = ("answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note")
 
 
@@ -242,6 +245,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         meeting=meeting_info, overdue=overdue, late=late, final=final,
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
         remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
+        files=files_by_step(ctx, snap.code), file_accept=FILE_ACCEPT,
     )
 
 
@@ -297,7 +301,7 @@ def _version(text: str) -> int | None:
 
 
 @router.post("/cases/{code}/act")
-def act(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+def act(code: str, checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> Response:
     ctx, form = checked
     assert ctx.user is not None
     code = code[:60]
@@ -318,7 +322,10 @@ def act(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Respo
             if name == "appointment" and value.strip():
                 value = _local_instant(ctx, value)
             data[name] = value
-        ctx.c.cases.fire(ctx.user.actor, code, trigger, data, expected_version=version)
+        too_many = form.refusal(ctx.c.files.limits.max_files_per_step)
+        if too_many is not None:
+            raise too_many
+        ctx.c.cases.fire(ctx.user.actor, code, trigger, data, expected_version=version, uploads=form.files_for())
     except (NotFound, OutOfScope):
         raise PageNotFound() from None
     except DomainError as err:
@@ -331,7 +338,7 @@ def _code_in_url(ctx: Ctx, code: str) -> str:
 
 
 @router.post("/cases/{code}/remark")
-def remark(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+def remark(code: str, checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> Response:
     ctx, form = checked
     assert ctx.user is not None
     code = code[:60]
@@ -347,7 +354,10 @@ def remark(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Re
         if version != snap.version:
             # A replayed or stale form: the case moved on since it was shown.
             raise StaleVersion(case=snap.code, expected=version, actual=snap.version)
-        ctx.c.cases.remark(ctx.user.actor, code, note, kind=kind)
+        too_many = form.refusal(ctx.c.files.limits.max_files_per_step)
+        if too_many is not None:
+            raise too_many
+        ctx.c.cases.remark(ctx.user.actor, code, note, kind=kind, expected_version=version, uploads=form.files_for())
     except (NotFound, OutOfScope):
         raise PageNotFound() from None
     except DomainError as err:

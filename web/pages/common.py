@@ -27,7 +27,7 @@ from ..security import (ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, SignedIn, clie
                         load_session, new_token, same_token)
 from .i18n import DEFAULT_LANG, LANGS, Translator, local_date, local_dt
 
-__all__ = ["Ctx", "get_ctx", "signed_in", "posted", "signed_in_post", "Form", "render", "redirect", "LoginRequired",
+__all__ = ["Ctx", "get_ctx", "signed_in", "posted", "check_posted", "signed_in_post", "Form", "render", "redirect", "LoginRequired",
            "CsrfFailed", "PageNotFound", "Forbidden", "BadForm", "safe_next", "unit_names", "TEMPLATES"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -151,10 +151,15 @@ def _origin_ok(request: Request) -> bool:
     return origin in (f"http://{host}", f"https://{host}")
 
 
-def posted(ctx: Ctx = Depends(get_ctx), form: Form = Depends(read_form)) -> tuple[Ctx, Form]:
-    """A form post with a valid CSRF token, from a page of this site."""
+def check_posted(ctx: Ctx, form: Form) -> None:
+    """Refuse a form post without a valid CSRF token or from another site."""
     if not _origin_ok(ctx.request) or not same_token(form.get("csrf", ""), ctx.expected_csrf):
         raise CsrfFailed()
+
+
+def posted(ctx: Ctx = Depends(get_ctx), form: Form = Depends(read_form)) -> tuple[Ctx, Form]:
+    """A form post with a valid CSRF token, from a page of this site."""
+    check_posted(ctx, form)
     return ctx, form
 
 

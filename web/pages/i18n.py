@@ -63,6 +63,7 @@ TRIGGER_LABELS: dict[str, tuple[str, str]] = {
     "remark": ("Nhận xét giám sát", "Supervision remark"),
     "urge": ("Đôn đốc", "Urged"),
     "confirm": ("Xác nhận", "Confirmed"),
+    "file_removed": ("Xóa tệp theo quyết định", "File removed by decision"),
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -259,6 +260,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "today": ("hôm nay", "today"),
     # hygiene: storage failures, input hygiene
     "unavailable_title": ("Tạm thời không lưu được", "Temporarily unavailable"),
+    # files: evidence attached to a case's steps
+    "files_title": ("Tệp đính kèm", "Attached files"),
+    "files_none": ("Chưa có tệp nào.", "No files yet."),
+    "files_add": ("Đính kèm ảnh, tài liệu", "Attach photos, documents"),
+    "files_hint": ("Ảnh JPEG, PNG, WebP hoặc tệp PDF; tối đa {n} tệp, mỗi tệp {mb} MB. Thông tin vị trí (GPS) trong ảnh được xóa.",
+                   "JPEG, PNG or WebP photos or PDF files; at most {n} files, {mb} MB each. Location (GPS) data in photos is removed."),
+    "files_step": ("Bước #{seq}", "Step #{seq}"),
+    "file_removed_by": ("Đã xóa theo quyết định: {reason}", "Removed by decision: {reason}"),
+    "file_download": ("Tải về", "Download"),
 }
 
 
