@@ -9,6 +9,7 @@ lets it through unchanged to the route's error handling.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 from starlette.exceptions import HTTPException
@@ -28,9 +29,13 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, *, max_bytes: int, prefixes: Sequence[str],
-                 respond: Callable[[Scope, int], Response]) -> None:
+                 respond: Callable[[Scope, int], Response], upload_paths: re.Pattern[str] | None = None,
+                 upload_max_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # A step with files (web.uploads) may send up to a step's files.
+        self.upload_paths = upload_paths
+        self.upload_max_bytes = upload_max_bytes
         self.prefixes = tuple(prefixes)
         self.respond = respond
 
@@ -38,7 +43,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        path = str(scope.get("path", ""))
+        uploading = self.upload_paths is not None and self.upload_paths.match(path)
+        limit = self.upload_max_bytes if uploading else self.max_bytes
         declared = None
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
