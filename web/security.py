@@ -28,6 +28,8 @@ from engine.models.web_sessions import WebAttempt, WebSession
 from engine.services.directory import to_actor
 from engine.uow import UnitOfWork
 
+from .api.bodylimit import is_upload
+
 if TYPE_CHECKING:  # the container builds this module's throttles
     from .container import Container
 
@@ -259,8 +261,7 @@ class SecurityHeadersMiddleware:
         limited = not path.startswith(self.body_exempt)
 
         if limited:
-            max_body = (self.upload_max_body if self.upload_paths is not None and self.upload_paths.match(path)
-                        else self.max_body)
+            max_body = self.upload_max_body if is_upload(scope, self.upload_paths) else self.max_body
             declared = _content_length(scope)
             if declared is not None and declared > max_body:
                 await self._too_large(scope, send, https, started)

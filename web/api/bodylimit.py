@@ -16,7 +16,18 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimitMiddleware", "BodyTooLarge"]
+__all__ = ["BodyLimitMiddleware", "BodyTooLarge", "is_upload"]
+
+
+def is_upload(scope: Scope, upload_paths: re.Pattern[str] | None) -> bool:
+    """A multipart post to a path that takes files (web.uploads): only those may send
+    a step's files; the same path posted as a plain form keeps the usual limit."""
+    if upload_paths is None or not upload_paths.match(str(scope.get("path", ""))):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value).lower().startswith(b"multipart/form-data")
+    return False
 
 
 class BodyTooLarge(HTTPException):
@@ -43,9 +54,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
-        path = str(scope.get("path", ""))
-        uploading = self.upload_paths is not None and self.upload_paths.match(path)
-        limit = self.upload_max_bytes if uploading else self.max_bytes
+        limit = self.upload_max_bytes if is_upload(scope, self.upload_paths) else self.max_bytes
         declared = None
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
