@@ -178,3 +178,18 @@ def test_a_file_of_another_case_is_not_found_through_this_one(world, service, ca
     (f,) = list_files(service, world["off_a"], other.code)
     with pytest.raises(NotFound):
         read_file(service, world["off_a"], case.code, f.id)
+
+
+def test_the_fronts_export_lists_files_with_their_hashes_and_no_denouncers_file_name(world, service, sessions):
+    from engine.reports.audit_export import iter_case_exports, select_case
+
+    plain = world.new_case(files=(Upload("cầu.png", png()),))
+    secret = world.new_case(kind="to_cao", files=(Upload("đơn của Nguyễn Văn A.pdf", pdf()),))
+    with sessions() as s:
+        (out,) = iter_case_exports(s, world["aud_p"], select_case(s, world["aud_p"], plain.code))
+        (hidden,) = iter_case_exports(s, world["aud_p"], select_case(s, world["aud_p"], secret.code))
+    (f,) = out["files"]
+    assert f["name"] == "cầu.png" and f["sha256"] == out["events"][0]["data"][FILES_KEY][0]["sha256"]
+    (g,) = hidden["files"]
+    assert g["name"] is None and g["type"] == "application/pdf"
+    assert "Nguyễn Văn A" not in str(hidden)

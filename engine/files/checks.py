@@ -61,8 +61,9 @@ class Checked:
         return len(self.data)
 
     def chain_entry(self) -> dict[str, object]:
-        """What the event that adds the file records in its hashed payload."""
-        return {"sha256": self.sha256, "size": self.size, "type": self.media_type, "name": self.name}
+        """What the event that adds the file records in its hashed payload. Not the
+        name: it may name a person ("đơn của …"), and the chain is exported."""
+        return {"sha256": self.sha256, "size": self.size, "type": self.media_type}
 
 
 def _refuse(name: str, vi: str, en: str) -> InvalidField:

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
 from engine.files import BlobStore, FilesystemStore, is_sha256
@@ -25,6 +25,8 @@ def files_dir_of(backup: Path) -> Path:
 
 
 def _referenced(session: Session) -> set[str]:
+    if not inspect(session.get_bind()).has_table(Attachment.__tablename__):
+        return set()  # a schema older than files (restored, awaiting `nghedan db upgrade`)
     live = Attachment.deleted_at.is_(None)
     keys = set(session.scalars(select(Attachment.sha256).where(live)))
     return keys | {k for k in session.scalars(select(Attachment.thumb_sha256).where(live)) if k}
