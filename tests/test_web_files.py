@@ -149,3 +149,34 @@ def test_public_tracking_shows_no_file(browser, world, service):
     page = browser()
     html = page.get(f"/track/{snap.code}").text
     assert "/files/" not in html and "a.png" not in html
+
+
+def test_a_meetings_intake_keeps_each_opinions_files_on_its_receipt(browser, world, sessions, service):
+    from .test_web_intake import THREE, intake_form, meeting
+
+    page = browser("off_a")
+    hidden = intake_form(page)
+    data = meeting(hidden, THREE)
+    response = page.http.post("/meetings/new", data=data, follow_redirects=False, files=[
+        ("r0_files", ("nước đục.jpg", jpeg_with_gps(), "image/jpeg")), ("r2_files", ("biên bản.pdf", pdf(), "application/pdf")),
+        ("r2_files", ("ảnh.png", png(), "image/png"))])
+    assert response.status_code == 303, response.text[-2000:]
+    with sessions() as s:
+        rows = [(a.case.content, a.media_type, a.event.seq) for a in s.scalars(select(Attachment).order_by(Attachment.id))]
+    assert rows == [("Nước sinh hoạt bị đục", "image/jpeg", 1), ("Trộm gà ban đêm", "application/pdf", 1),
+                    ("Trộm gà ban đêm", "image/png", 1)]
+
+
+def test_a_bad_file_at_intake_is_named_on_its_row_and_nothing_is_saved(browser, world, sessions, web_container):
+    from .test_web_intake import THREE, intake_form, meeting
+
+    page = browser("off_a")
+    hidden = intake_form(page)
+    before = counts(sessions)
+    response = page.http.post("/meetings/new", data=meeting(hidden, THREE), follow_redirects=False, files=[
+        ("r0_files", ("ok.png", png(), "image/png")), ("r1_files", ("cầu.jpg", zip_named_jpeg(), "image/jpeg"))])
+    assert response.status_code == 400
+    html = response.text
+    row1 = html[html.index('id="row-1"'):html.index('id="row-2"')]
+    assert "tệp nén ZIP" in row1
+    assert counts(sessions) == before and attachments(sessions) == [] and store_keys(web_container) == []

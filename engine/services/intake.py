@@ -23,6 +23,7 @@ from ..actors import Actor
 from ..authz import CREATE, decide
 from ..calendar import LOCAL_TZ
 from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
+from ..files import FileLimits, Upload, check_file
 from ..models import Unit
 from ..vocab import KINDS, TOPICS
 from ..workflow import Workflow
@@ -63,6 +64,8 @@ class Opinion:
     target_unit: str | None = None
     reason: str | None = None
     appointment: datetime | str | None = None
+    # Photos and documents handed over with it (engine.files), kept on its receipt.
+    files: tuple[Upload, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def default_reason(held_on: date) -> str:
 
 
 def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Mapping[str, Workflow],
-                 now: datetime) -> CheckedIntake:
+                 now: datetime, limits: FileLimits | None = None) -> CheckedIntake:
     """Every check of the meeting and its opinions that needs no case yet. What the
     on-site outcomes carry is checked by firing them (``CaseService.fire_within``)."""
     today = now.astimezone(LOCAL_TZ).date()
@@ -249,6 +252,10 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
     for row, opinion in enumerate(opinions):
         before = len(problems)
         item = _check_opinion(p, row, opinion, new, units, received_at, unit)
+        if isinstance(opinion, Opinion) and opinion.files:
+            # Checked here too so that a refused file is named on its opinion's row; the
+            # case service checks again as it stores them (one rule: engine.files).
+            p.take(row, "files", _files_ok, opinion.files, limits)
         outcome = _outcome(p, row, opinion, on_receipt, wf, held_on or today)
         if item is not None and outcome is not None and len(problems) == before:
             checked.opinions.append(CheckedOpinion(row, item, *outcome))
@@ -275,7 +282,19 @@ def _check_opinion(p: _Problems, row: int, o: Opinion, new: NewMeeting, units: _
     if None in (topic, kind, content, unit):
         return None
     return NewCase(workflow=new.programme, unit=unit.code, topic=topic, kind=kind, content=content, channel="meeting",
-                   citizen_name=name, citizen_phone=phone, citizen_address=address, received_at=received_at)
+                   citizen_name=name, citizen_phone=phone, citizen_address=address, received_at=received_at,
+                   files=tuple(o.files) if isinstance(o.files, (list, tuple)) else ())
+
+
+def _files_ok(files: Sequence[Upload], limits: FileLimits | None) -> bool:
+    if limits is None:
+        raise InvalidField(field="files", problem_vi="máy chủ này không nhận tệp", problem_en="this server takes no files")
+    if len(files) > limits.max_files_per_step:
+        raise InvalidField(field="files", problem_vi=f"tối đa {limits.max_files_per_step} tệp mỗi ý kiến",
+                           problem_en=f"at most {limits.max_files_per_step} files per opinion")
+    for upload in files:
+        check_file(upload, limits)
+    return True
 
 
 def _outcome(p: _Problems, row: int, o: Opinion, on_receipt: Mapping[str, Any], wf: Workflow | None,
@@ -320,6 +339,8 @@ def _canon(value: Any) -> Any:
         return [_canon(v) for v in value]
     if isinstance(value, Opinion):
         return {f.name: _canon(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Upload):  # a file is its name and its bytes' hash
+        return [value.name, hashlib.sha256(value.data).hexdigest()]
     return str(value).strip()
 
 

@@ -101,7 +101,8 @@ class MeetingService:
             first = self._first(session, actor, key, sha, now)
             if first is not None:
                 return first
-        checked = check_intake(session, actor, new, self.cases.workflows, now)
+        limits = self.cases.files.limits if self.cases.files is not None else None
+        checked = check_intake(session, actor, new, self.cases.workflows, now, limits)
         problems = list(checked.problems)
         meeting, ledger = None, None
         if checked.meeting_ok:
@@ -118,7 +119,10 @@ class MeetingService:
                 ledger = claim(session, actor, key, sha, now, meeting_id=meeting.id)
         # Opinions that passed are written even when something else failed: firing
         # their outcomes is what checks the outcomes, and the rollback takes it back.
-        items = [replace(x.case, meeting_id=meeting.id if meeting else None) for x in checked.opinions]
+        # Files are stored only when nothing is refused yet: a refusal found later (by
+        # firing an outcome) leaves orphan blobs at most, which ``files gc`` removes.
+        items = [replace(x.case, meeting_id=meeting.id if meeting else None,
+                         files=() if problems or meeting is None else x.case.files) for x in checked.opinions]
         created = self.cases.create_within(uow, actor, items) if items else []
         for opinion, snap in zip(checked.opinions, created):
             if opinion.trigger is None:

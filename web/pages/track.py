@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from engine.actors import SYSTEM
 from engine.errors import NotFound, OutOfScope
+from engine.files.access import FILE_REMOVED
 from engine.history import REMARKS
 from engine.vocab import KINDS, TOPICS
 
@@ -59,7 +60,9 @@ def public_view(ctx: Ctx, code: str) -> PublicView | None:
     wf = c.workflows[snap.workflow]
     with c.sessions() as session:
         unit = unit_names(session, [snap.handling_unit]).get(snap.handling_unit, "")
-    steps = [PublicStep(e.at, wf.label(e.to_state, ctx.lang)) for e in events if e.trigger not in REMARKS]
+    # The public sees state changes only: no remark, and nothing of a file (not even its removal).
+    steps = [PublicStep(e.at, wf.label(e.to_state, ctx.lang)) for e in events
+             if e.trigger not in REMARKS and e.trigger != FILE_REMOVED]
     return PublicView(
         code=snap.code, programme=wf.name.get(ctx.lang), topic=t.pick(TOPICS.get(snap.topic), snap.topic),
         kind=t.pick(KINDS.get(snap.kind), snap.kind), state=wf.label(snap.state, ctx.lang),
