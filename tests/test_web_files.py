@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from engine.files import Upload
+from engine.files.access import list_files
 from engine.models import Attachment, CaseEvent
 
 from .browser.web import browser, counts, csrf_of, web_app, web_container  # noqa: F401
@@ -138,7 +139,7 @@ def test_an_interrupted_upload_keeps_nothing(browser, world, sessions, web_conta
 def test_files_of_another_case_or_commune_are_not_served(browser, world, service):
     mine = world.new_case(files=(Upload("a.png", png()),))
     other = world.new_case()
-    (f,) = __import__("engine.files.access", fromlist=["list_files"]).list_files(service, world["off_a"], mine.code)
+    (f,) = list_files(service, world["off_a"], mine.code)
     assert browser("off_a").get(f"/cases/{other.code}/files/{f.id}").status_code == 404
     assert browser("off_b").get(f"/cases/{mine.code}/files/{f.id}").status_code == 404
     assert browser().get(f"/cases/{mine.code}/files/{f.id}").status_code == 303  # sign in first
