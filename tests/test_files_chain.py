@@ -193,3 +193,31 @@ def test_the_fronts_export_lists_files_with_their_hashes_and_no_denouncers_file_
     (g,) = hidden["files"]
     assert g["name"] is None and g["type"] == "application/pdf"
     assert "Nguyễn Văn A" not in str(hidden)
+
+
+def test_files_on_an_escalation_and_a_verification(world, service, sessions, case):
+    service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "Cần khảo sát"},
+                 uploads=[Upload("hiện trạng.jpg", jpeg_with_gps())])
+    service.fire(world["off_kt"], case.code, "answer", {"answer": "Đã sửa"}, uploads=[Upload("bb.pdf", pdf())])
+    service.fire(world["lead_a"], case.code, "verify", {"satisfaction": "satisfied", "note": "ok"},
+                 uploads=[Upload("sau khi sửa.png", png())])
+    files = list_files(service, world["off_kt"], case.code)
+    assert [(f.seq, f.media_type, f.added_by) for f in files] == [
+        (2, "image/jpeg", "off_a"), (3, "application/pdf", "off_kt"), (4, "image/png", "lead_a")]
+    with sessions() as s:
+        assert list(verify_all(s)) == []
+
+
+def test_the_command_line_removes_a_file_as_an_administrator_and_refuses_others(world, service, container, run,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("NGHEDAN_FILES_DIR", str(container.files.store.root))
+    snap = world.new_case(files=(Upload("nhà.jpg", jpeg_with_gps()),))
+    (f,) = list_files(service, world["off_a"], snap.code)
+    refused = run("files", "remove", snap.code, str(f.id), "--reason", "x", "--as", "off_a", lang="en")
+    assert refused.exit_code == 2 and "admin" in refused.output
+    done = run("files", "remove", snap.code, str(f.id), "--reason", "Quyết định 12/QĐ", "--as", "admin", lang="en")
+    assert done.exit_code == 0, done.output
+    (after,) = list_files(service, world["off_a"], snap.code)
+    assert after.removed_reason == "Quyết định 12/QĐ" and not container.files.store.exists(f.sha256)
+    again = run("files", "remove", snap.code, str(f.id), "--reason", "y", "--as", "admin", lang="en")
+    assert again.exit_code == 2 and "already removed" in again.output

@@ -181,3 +181,22 @@ def test_a_bad_file_at_intake_is_named_on_its_row_and_nothing_is_saved(browser, 
     row1 = html[html.index('id="row-1"'):html.index('id="row-2"')]
     assert "tệp nén ZIP" in row1
     assert counts(sessions) == before and attachments(sessions) == [] and store_keys(web_container) == []
+
+
+def test_an_administrator_removes_a_file_from_the_case_page_with_a_reason(browser, world, service, web_container):
+    snap = world.new_case(files=(Upload("nhà dân.jpg", jpeg_with_gps()),))
+    (f,) = list_files(service, world["off_a"], snap.code)
+    official = browser("off_a")
+    assert f"/files/{f.id}/remove" not in official.get(f"/cases/{snap.code}").text
+    token = csrf_of(official.get(f"/cases/{snap.code}").text)
+    refused = official.post(f"/cases/{snap.code}/files/{f.id}/remove", {"reason": "x"}, csrf=token)
+    assert refused.status_code == 400 and web_container.files.store.exists(f.sha256)
+    admin = browser("admin")
+    html = admin.get(f"/cases/{snap.code}").text
+    assert f"/files/{f.id}/remove" in html
+    done = admin.post(f"/cases/{snap.code}/files/{f.id}/remove", {"reason": "Yêu cầu của người dân"}, csrf=csrf_of(html))
+    assert done.status_code == 303
+    page = admin.get(done.headers["location"]).text
+    assert "Đã xóa theo quyết định: Yêu cầu của người dân" in page and "mã băm và lý do" in page
+    assert not web_container.files.store.exists(f.sha256)
+    assert admin.get(f"/cases/{snap.code}/files/{f.id}").status_code == 404

@@ -9,6 +9,7 @@ import click
 from engine.actors import SYSTEM
 from engine.files import GC_GRACE, collect_garbage
 from engine.files.access import remove_file
+from engine.services.directory import actor_for
 
 from ..container import Container
 from .main import cli, current_lang, pass_container
@@ -25,10 +26,16 @@ def files() -> None:
 @click.argument("code")
 @click.argument("file_id", type=int)
 @click.option("--reason", required=True, help="The decision: a court order, the citizen's request under the PDP law…")
+@click.option("--as", "username", default=None, help="The administrator removing it (recorded in the chain); "
+                                                      "default: the system.")
 @pass_container
-def files_remove(c: Container, code: str, file_id: int, reason: str) -> None:
+def files_remove(c: Container, code: str, file_id: int, reason: str, username: str | None) -> None:
     """Remove a file's bytes by decision; its hash and the reason stay in the chain."""
-    snap = remove_file(c.cases, SYSTEM, code, file_id, reason)
+    actor = SYSTEM
+    if username:
+        with c.sessions() as session:
+            actor = actor_for(session, username)
+    snap = remove_file(c.cases, actor, code, file_id, reason)
     vi = current_lang() == "vi"
     click.echo(f"{'đã xóa tệp' if vi else 'removed file'} {file_id} {'của' if vi else 'of'} {snap.code}")
 

@@ -12,10 +12,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from engine.errors import NotFound, OutOfScope
-from engine.files.access import FileBody, FileView, list_files, read_file
+from engine.codes import normalise_code
+from engine.errors import DomainError, NotFound, OutOfScope
+from engine.files.access import FileBody, FileView, list_files, read_file, remove_file
 
-from .common import Ctx, PageNotFound, signed_in
+from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post
 
 __all__ = ["router", "files_by_step", "file_response", "FILE_CSP"]
 
@@ -60,6 +61,20 @@ def _serve(ctx: Ctx, code: str, file_id: int, thumb: bool) -> Response:
 @router.get("/cases/{code}/files/{file_id}")
 def download(code: str, file_id: int, ctx: Ctx = Depends(signed_in)) -> Response:
     return _serve(ctx, code, file_id, False)
+
+
+@router.post("/cases/{code}/files/{file_id}/remove")
+def remove(code: str, file_id: int, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+    """An administrator removes a file for a legal reason (engine.files.access)."""
+    ctx, form = checked
+    assert ctx.user is not None
+    try:
+        remove_file(ctx.c.cases, ctx.user.actor, code[:60], file_id, form.get("reason"))
+    except (NotFound, OutOfScope):
+        raise PageNotFound() from None
+    except DomainError as err:
+        return render(ctx, "error.html", status=400, title=ctx.t("error_title"), message=ctx.t.error(err))
+    return redirect(ctx, f"/cases/{normalise_code(code[:60]) or 'x'}?done=file_removed")
 
 
 @router.get("/cases/{code}/files/{file_id}/thumb")

@@ -112,6 +112,8 @@ def _page_of_post(path: str) -> str:
     for suffix in ("/act", "/remark"):
         if path.endswith(suffix):
             return path[: -len(suffix)]
+    if path.endswith("/remove") and "/files/" in path:
+        return path.split("/files/")[0]
     if path.startswith("/admin"):
         return "/admin"
     if path.startswith("/inbox"):

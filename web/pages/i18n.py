@@ -268,7 +268,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "JPEG, PNG or WebP photos or PDF files; at most {n} files, {mb} MB each. Location (GPS) data in photos is removed."),
     "files_step": ("Bước #{seq}", "Step #{seq}"),
     "file_removed_by": ("Đã xóa theo quyết định: {reason}", "Removed by decision: {reason}"),
-    "file_download": ("Tải về", "Download"),
+    "file_remove": ("Xóa tệp theo quyết định", "Remove by decision"),
+    "file_remove_reason": ("Căn cứ xóa (quyết định, yêu cầu của người dân…)", "Grounds (a decision, the citizen's request…)"),
+    "file_remove_button": ("Xóa tệp, giữ mã băm", "Remove the file, keep its hash"),
+    "file_removed_done": ("Đã xóa tệp; mã băm và lý do được ghi vào lịch sử.", "File removed; its hash and the reason are in the history."),
 }
 
 
