@@ -41,8 +41,9 @@ def test_upload_at_intake_and_from_the_case_page_in_chromium(site, context, demo
 
     page.goto(f"{site}/cases/{code}")
     thumb = page.locator("#h-files ~ ul.files img.thumb").first
-    thumb.wait_for()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")  # loaded under the CSP
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete", arg=thumb.element_handle())
+    assert thumb.evaluate("img => img.naturalWidth > 0")  # loaded under the CSP
     assert "cầu gãy.jpg" in page.locator("section[aria-labelledby=h-files]").inner_text()
 
     page.locator("details.action > summary", has_text="Ý kiến giám sát").first.click()
