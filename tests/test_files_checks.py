@@ -102,3 +102,16 @@ def test_names_are_only_names(raw, expected):
 def test_a_path_as_a_name_is_stored_as_its_last_part_with_the_real_extension():
     kept = check_file(Upload("../../etc/passwd", png()), LIMITS)
     assert kept.name == "passwd.png"
+
+
+def test_a_jpeg_with_a_zip_appended_keeps_only_the_picture():
+    polyglot = jpeg_with_gps() + zip_named_jpeg()
+    kept = check_file(Upload("cầu.jpg", polyglot), LIMITS)
+    assert kept.media_type == "image/jpeg" and b"PK\x03\x04" not in kept.data and b"not a photo" not in kept.data
+
+
+def test_a_16_bit_png_is_kept_as_an_image():
+    out = io.BytesIO()
+    Image.new("I;16", (30, 20), 1000).save(out, format="PNG")
+    kept = check_file(Upload("sâu.png", out.getvalue()), LIMITS)
+    assert kept.media_type == "image/png" and kept.thumb is not None

@@ -153,16 +153,16 @@ def _image(name: str, data: bytes, limits: FileLimits) -> Checked:
                 image.seek(0)  # an animation keeps its first frame
             image.load()
             clean = ImageOps.exif_transpose(image)  # the orientation the EXIF asked for, then no EXIF
+            stored = _encode(clean, fmt)
+            thumb = clean.copy()
+            thumb.thumbnail((limits.thumb_px, limits.thumb_px))
+            thumb_bytes = _encode(thumb, "WEBP")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _refuse(name, f"ảnh vượt giới hạn {limits.max_pixels:,} điểm ảnh (nghi “bom giải nén”)",
                       f"over the {limits.max_pixels:,} pixel limit (a decompression bomb?)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise _refuse(name, "ảnh hỏng hoặc không đọc được", "the image is damaged or unreadable") from None
     media_type = IMAGE_TYPES[fmt]
-    stored = _encode(clean, fmt)
-    thumb = clean.copy()
-    thumb.thumbnail((limits.thumb_px, limits.thumb_px))
-    thumb_bytes = _encode(thumb, "WEBP")
     return Checked(name=_with_extension(name, media_type), media_type=media_type, data=stored,
                    sha256=sha256_of(stored), thumb=thumb_bytes, thumb_sha256=sha256_of(thumb_bytes))
 
