@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Protocol
 
-__all__ = ["BlobStore", "FilesystemStore", "BlobMissing", "sha256_of", "is_sha256"]
+__all__ = ["BlobStore", "FilesystemStore", "BlobMissing", "sha256_of", "is_sha256", "blob_path"]
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -28,6 +28,14 @@ def sha256_of(data: bytes) -> str:
 
 def is_sha256(value: object) -> bool:
     return isinstance(value, str) and bool(_SHA.match(value))
+
+
+def blob_path(root: Path, key: str) -> Path:
+    """Where a folder store keeps ``key``: ``root/ab/cd/<sha256>`` (two levels of 256
+    folders keep any one folder small at millions of files)."""
+    if not is_sha256(key):
+        raise ValueError("not a SHA-256 key")
+    return Path(root) / key[:2] / key[2:4] / key
 
 
 class BlobMissing(Exception):
@@ -51,16 +59,13 @@ class BlobStore(Protocol):
 
 
 class FilesystemStore:
-    """Blobs under ``root/ab/cd/<sha256>``: two levels of 256 folders keep any one
-    folder small at millions of files."""
+    """Blobs under ``root`` as ``blob_path`` lays them out."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def path(self, key: str) -> Path:
-        if not is_sha256(key):
-            raise ValueError("not a SHA-256 key")
-        return self.root / key[:2] / key[2:4] / key
+        return blob_path(self.root, key)
 
     def put(self, key: str, data: bytes) -> None:
         target = self.path(key)

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
-from engine.files import BlobStore, FilesystemStore, is_sha256
+from engine.files import BlobStore, FilesystemStore, blob_path, is_sha256
 from engine.models import Attachment
 
 __all__ = ["files_dir_of", "copy_out", "copy_in", "missing_blobs"]
@@ -40,16 +40,16 @@ def copy_out(engine: Engine, store: BlobStore, backup: Path) -> int | None:
         return None
     with Session(engine) as session:
         keys = _referenced(session)
-    target = FilesystemStore(files_dir_of(backup))
+    root = files_dir_of(backup)
     copied = 0
     for key in sorted(keys):
-        source = store.path(key)
-        if source.is_file() and not target.path(key).is_file():
-            target.path(key).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = target.path(key).with_suffix(".part")
+        source, target = store.path(key), blob_path(root, key)
+        if source.is_file() and not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = target.with_suffix(".part")
             shutil.copyfile(source, tmp)
             os.chmod(tmp, 0o600)
-            os.replace(tmp, target.path(key))
+            os.replace(tmp, target)
             copied += 1
     return copied
 
