@@ -221,3 +221,22 @@ def test_the_command_line_removes_a_file_as_an_administrator_and_refuses_others(
     assert after.removed_reason == "Quyết định 12/QĐ" and not container.files.store.exists(f.sha256)
     again = run("files", "remove", snap.code, str(f.id), "--reason", "y", "--as", "admin", lang="en")
     assert again.exit_code == 2 and "already removed" in again.output
+
+
+def test_removing_a_file_does_not_change_a_reports_overdue_figure(world, service, clock, workflows):
+    from datetime import date
+
+    from engine.actors import SYSTEM
+
+    from .test_reports import build_october, report
+    from .test_reports_support import at
+
+    october = build_october(world, service, clock, workflows)
+    clock.set(at(2026, 11, 24))
+    period = (date(2026, 9, 1), date(2026, 11, 30))
+    before = report(service, SYSTEM, *period).totals.still_overdue
+    code = october.codes["c4"]  # received 30/09, due mid-October, untouched: overdue
+    service.remark(SYSTEM, code, "ảnh hiện trạng", uploads=[Upload("a.png", png())])
+    (f,) = list_files(service, SYSTEM, code)
+    remove_file(service, world["admin"], code, f.id, "Yêu cầu của người dân")
+    assert report(service, SYSTEM, *period).totals.still_overdue == before >= 1

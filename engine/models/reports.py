@@ -38,8 +38,9 @@ ON_SITE_STATES = ("answered_on_site",)
 ESCALATE_TRIGGERS = ("escalate", "auto_escalate")
 RESOLVED_STATES = ("resolved",)
 CLOSED_OTHER_STATES = ("merged", "withdrawn")
-# History entries that change neither the state nor the deadline (engine.history.REMARKS).
-REMARK_TRIGGERS = ("remark", "urge", "confirm")
+# History entries that change neither the state nor the deadline (engine.history.REMARKS,
+# and the removal of a file by decision, engine.files.access.FILE_REMOVED).
+REMARK_TRIGGERS = ("remark", "urge", "confirm", "file_removed")
 
 
 class CaseFacts(Base):
