@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from engine.audit import verify_all
 from engine.errors import InvalidField, NotFound, OutOfScope, RoleNotAllowed, StaleVersion
-from engine.files import FILES_KEY, FileBox, FileLimits, Upload, collect_garbage
+from engine.files import FILES_KEY, FileBox, FileLimits, Upload, collect_garbage, sha256_of
 from engine.files.access import list_files, read_file, remove_file
 from engine.files.verify import ALTERED, MISSING, OK, REMOVED, verify_files
 from engine.models import Attachment, Case, CaseEvent
@@ -240,3 +240,18 @@ def test_removing_a_file_does_not_change_a_reports_overdue_figure(world, service
     (f,) = list_files(service, SYSTEM, code)
     remove_file(service, world["admin"], code, f.id, "Yêu cầu của người dân")
     assert report(service, SYSTEM, *period).totals.still_overdue == before >= 1
+
+
+def test_files_gc_on_the_command_line_keeps_what_cases_refer_to(world, service, container, run, monkeypatch, clock):
+    monkeypatch.setenv("NGHEDAN_FILES_DIR", str(container.files.store.root))
+    snap = world.new_case(files=(Upload("a.png", png()),))
+    orphan = pdf(b"/Title (orphan)")
+    container.files.store.put(sha256_of(orphan), orphan)  # bytes of a step that never committed
+    old = (clock.now() - timedelta(days=3)).timestamp()
+    for key in blobs(container):
+        os.utime(container.files.store.path(key), (old, old))
+    done = run("files", "gc", lang="en")
+    assert done.exit_code == 0 and "removed 1 orphaned blobs" in done.output, done.output
+    assert not container.files.store.exists(sha256_of(orphan))
+    (f,) = list_files(service, world["off_a"], snap.code)
+    assert container.files.store.exists(f.sha256)
