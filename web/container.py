@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.services.cases import CaseService
+from engine.services.consents import ConsentService
 from engine.services.meetings import MeetingService
 from engine.workflow import Workflow, load_workflows
 from notifications import NotifySettings
@@ -51,6 +52,11 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def consents(self) -> ConsentService:
+        """Citizens' consent to messages, on this container's case service (and clock)."""
+        return ConsentService(self.cases)
 
 
 def _services(settings: Settings, sessions: sessionmaker[Session], workflows: dict[str, Workflow],

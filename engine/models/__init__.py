@@ -5,7 +5,7 @@ from .cases import Case, CaseEvent, ChainRekey, Meeting
 from .outbox import OutboxMessage
 from .timers import Timer
 from .notifications import (  # noqa: F401  (notifications/ delivery records)
-    EmailItem, InboxItem, NotificationDelivery, NotificationPreference, WebhookSubscription,
+    EmailItem, InboxItem, NotificationDelivery, NotificationPreference, ProviderToken, WebhookSubscription,
 )
 from .units import CalendarOverride, RoleGrant, Unit, User
 from .unit_paths import in_units, path_under
@@ -16,6 +16,7 @@ from .web_sessions import WebAttempt, WebSession  # noqa: F401  (web pages)
 from .idempotency import IdempotencyKey  # noqa: F401  (requests that take effect once)
 from .calendar_state import CalendarChange, CalendarFingerprint  # noqa: F401  (calendar recomputations)
 from .participants import MeetingParticipant  # noqa: F401  (officials who took part in a meeting)
+from .consents import CitizenConsent  # noqa: F401  (a citizen's consent to messages)
 
 __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",

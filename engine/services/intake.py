@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..authz import CREATE, decide
 from ..calendar import LOCAL_TZ
+from ..consent import CheckedConsent, ConsentInput, check_consent
 from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
 from ..models import Unit
 from ..vocab import KINDS, TOPICS
@@ -64,6 +65,8 @@ class Opinion:
     target_unit: str | None = None
     reason: str | None = None
     appointment: datetime | str | None = None
+    # Whether the citizen agreed to messages, on which channel and address (engine.consent).
+    consent: ConsentInput | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class CheckedOpinion:
     case: NewCase
     trigger: str | None
     data: dict[str, Any]
+    consent: CheckedConsent | None = None
 
 
 @dataclass
@@ -257,8 +261,9 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
         before = len(problems)
         item = _check_opinion(p, row, opinion, new, units, received_at, unit)
         outcome = _outcome(p, row, opinion, on_receipt, wf, held_on or today)
+        consent = _consent(p, row, opinion)
         if item is not None and outcome is not None and len(problems) == before:
-            checked.opinions.append(CheckedOpinion(row, item, *outcome))
+            checked.opinions.append(CheckedOpinion(row, item, *outcome, consent=consent))
     return checked
 
 
@@ -283,6 +288,20 @@ def _check_opinion(p: _Problems, row: int, o: Opinion, new: NewMeeting, units: _
         return None
     return NewCase(workflow=new.programme, unit=unit.code, topic=topic, kind=kind, content=content, channel="meeting",
                    citizen_name=name, citizen_phone=phone, citizen_address=address, received_at=received_at)
+
+
+def _consent(p: _Problems, row: int, o: Opinion) -> CheckedConsent | None:
+    if not isinstance(o, Opinion) or o.consent is None:
+        return None
+    if not isinstance(o.consent, ConsentInput):
+        p.add(row, "consent_channel", InvalidField(field="consent_channel", problem_vi="không hợp lệ",
+                                                   problem_en="is invalid"))
+        return None
+    try:
+        return check_consent(o.consent, "kien_nghi" if is_blank(o.kind) else o.kind)
+    except InvalidField as err:  # shown against the field it names
+        p.add(row, str(err.params.get("field")), err)
+        return None
 
 
 def _outcome(p: _Problems, row: int, o: Opinion, on_receipt: Mapping[str, Any], wf: Workflow | None,
@@ -325,8 +344,10 @@ def _canon(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_canon(v) for v in value]
-    if isinstance(value, (Opinion, Participant)):
-        return {f.name: _canon(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (Opinion, Participant, ConsentInput)):
+        # An opinion without consent hashes as it did before consent existed.
+        return {f.name: _canon(getattr(value, f.name)) for f in fields(value)
+                if not (f.name == "consent" and getattr(value, f.name) is None)}
     return str(value).strip()
 
 

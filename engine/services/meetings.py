@@ -25,6 +25,7 @@ from ..models import Case, Meeting, MeetingParticipant, User
 from ..queries import scope_clause
 from ..uow import UnitOfWork
 from .cases import CaseService
+from .consents import record_consent
 from .idempotency import IdempotencyKeyReused, check_key, claim, find
 from .intake import (
     EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IntakeProblem, InvalidIntake, NewMeeting, Opinion, check_intake,
@@ -126,6 +127,11 @@ class MeetingService:
         items = [replace(x.case, meeting_id=meeting.id if meeting else None) for x in checked.opinions]
         created = self.cases.create_within(uow, actor, items) if items else []
         for opinion, snap in zip(checked.opinions, created):
+            if opinion.consent is not None:
+                # Before the on-site answer, so the citizen hears of that answer too.
+                case = session.scalar(select(Case).where(Case.code == snap.code))
+                assert case is not None
+                record_consent(session, case, opinion.consent, actor, now)
             if opinion.trigger is None:
                 continue
             try:

@@ -55,6 +55,9 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "username": ("Tên đăng nhập", "Username"),
     "password": ("Mật khẩu", "Password"),
     "day": ("Ngày", "Day"),
+    "consent_channel": ("Kênh nhận tin", "Message channel"),
+    "consent_address": ("Địa chỉ nhận tin", "Message address"),
+    "consent_author_requested": ("Người tố cáo yêu cầu nhận tin", "Author asked for messages"),
 }
 
 # Triggers that are not workflow transitions.
@@ -293,6 +296,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "participants_label": ("Cán bộ, công chức tham gia", "Officials who took part"),
     "participants_hint": ("Mỗi dòng một người: @tên-đăng-nhập cho người có tài khoản, hoặc họ tên.",
                           "One person per line: @username for someone with an account, or their full name."),
+    # channels: the citizen's consent to messages, and withdrawing it
+    "consent_channel": ("Người dân đồng ý nhận tin qua", "Citizen agrees to messages by"),
+    "consent_none": ("Không đồng ý nhận tin", "No messages"),
+    "consent_hint": ("Chỉ chọn khi người dân đồng ý nhận thông báo về ý kiến này (Nghị định 13/2023).",
+                     "Only when the citizen agrees to be told about this opinion (Decree 13/2023)."),
+    "consent_address": ("Số di động hoặc email nhận tin", "Mobile number or email for messages"),
+    "consent_author": ("Người tố cáo tự yêu cầu nhận tin", "The denunciation's author asked for messages"),
+    "withdraw_title": ("Không nhận tin nhắn về ý kiến này nữa", "Stop messages about this opinion"),
+    "withdraw_intro": ("Nhập mã ý kiến và 4 số cuối của số điện thoại (hoặc email) đã đăng ký nhận tin.",
+                       "Type the tracking code and the last 4 digits of the phone (or the email) messages go to."),
+    "withdraw_proof": ("4 số cuối điện thoại hoặc email", "Last 4 digits of the phone, or the email"),
+    "withdraw_button": ("Rút lại sự đồng ý", "Withdraw consent"),
+    "withdraw_done": ("Đã ghi nhận. Nếu thông tin khớp, Ông/Bà sẽ không nhận thêm tin nhắn nào về ý kiến này.",
+                      "Recorded. If the details match, no further message about this opinion will be sent."),
 }
 
 

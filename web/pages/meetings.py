@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from engine.calendar import LOCAL_TZ
+from engine.consent import ConsentInput
 from engine.errors import DomainError, MissingField
 from engine.listing import case_row
 from engine.models import Case, Meeting, Unit, path_under
@@ -39,9 +40,11 @@ router = APIRouter()
 DEFAULT_ROWS = 5
 MORE_ROWS = 5
 MAX_ROWS = MAX_OPINIONS
-ROW_FIELDS = ("topic", "kind", "content", "name", "phone", "village", "outcome", "answer", "target", "reason")
+ROW_FIELDS = ("topic", "kind", "content", "name", "phone", "village", "outcome", "answer", "target", "reason",
+              "consent", "consent_address", "consent_author")
 # The engine's names for what this form calls otherwise.
-ROW_FIELD = {"citizen_name": "name", "citizen_phone": "phone", "unit": "village", "target_unit": "target"}
+ROW_FIELD = {"citizen_name": "name", "citizen_phone": "phone", "unit": "village", "target_unit": "target",
+             "consent_channel": "consent", "consent_author_requested": "consent_author"}
 MEETING_FIELDS = ("programme", "held_on", "unit", "place", "hosts", "attendees", "participants")
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -95,6 +98,7 @@ def _page(ctx: Ctx, intake: Intake, *, status: int = 200, alert: str | None = No
         kind_choices=[(k, t.pick(v)) for k, v in KINDS.items()],
         outcome_choices=[("record", t("outcome_record")), ("answer_on_site", t("outcome_answer")),
                          ("escalate", t("outcome_escalate"))],
+        consent_choices=[("sms", "SMS"), ("zalo", "Zalo"), ("email", "Email")],
     )
 
 
@@ -136,7 +140,10 @@ def _opinion(v: dict[str, str]) -> Opinion:
                    outcome=None if outcome == "record" else outcome,
                    answer=v.get("answer") if outcome == "answer_on_site" else None,
                    target_unit=v.get("target") if outcome == "escalate" else None,
-                   reason=v.get("reason") if outcome == "escalate" else None)
+                   reason=v.get("reason") if outcome == "escalate" else None,
+                   consent=ConsentInput(channel=v.get("consent") or None, address=v.get("consent_address") or None,
+                                        author_requested=v.get("consent_author") == "1")
+                   if v.get("consent") or v.get("consent_address") else None)
 
 
 def _message(ctx: Ctx, err: DomainError) -> str:
