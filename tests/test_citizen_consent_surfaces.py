@@ -101,3 +101,19 @@ def test_withdrawal_is_rate_limited_with_lookups(browser, web_container, world, 
     clock.advance(timedelta(minutes=10, seconds=1))
     assert page.post("/tra-cuu/rut-dong-y", {"code": code, "proof": "5678"}, csrf=token).status_code == 200
     assert _consents(sessions)[-1][0] == "withdrawn"
+
+
+def test_an_official_records_a_withdrawal_from_the_case_page(browser, web_container, world, sessions):
+    code = opinion_with_consent(web_container, world, "sms", "0912345678")
+    auditor = browser("aud_p")
+    html = auditor.get(f"/cases/{code}").text
+    assert "SMS" in html and "0912345678" not in html and "345678" not in html  # the channel, never the address
+    refused = auditor.post(f"/cases/{code}/consent/withdraw", {}, token_from=f"/cases/{code}")
+    assert refused.status_code == 403 and _consents(sessions)[-1][0] == "given"
+    outsider = browser("off_b")
+    assert outsider.post(f"/cases/{code}/consent/withdraw", {}, token_from="/").status_code == 404
+    page = browser("off_a")
+    r = page.post(f"/cases/{code}/consent/withdraw", {}, token_from=f"/cases/{code}")
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=consent")
+    assert _consents(sessions)[-1] == ("withdrawn", None, None, "off_a")
+    assert "không gửi thêm tin nhắn" in page.get(r.headers["location"]).text

@@ -125,3 +125,13 @@ def test_no_keys_no_sms_and_nothing_lost(container, world, sessions, clock, esms
     assert [d.status for d in citizen_deliveries(sessions)] == ["pending"] and esms.requests == []
     run_once(sessions, citizen_settings(esms), clock, rng=rng)
     assert [d.status for d in citizen_deliveries(sessions)] == ["sent"]
+
+
+def test_a_dead_citizen_sms_is_listed_for_admins_without_the_number(container, world, sessions, clock, esms, rng):
+    from notifications.admin import list_dead
+    opinion_with_consent(container, world, "sms", "0912345678")
+    esms.script.append(("code", "108"))
+    run_once(sessions, citizen_settings(esms), clock, rng=rng)
+    with sessions() as session:
+        [dead] = list_dead(session)
+    assert dead.to == "citizen (sms)" and "0912345678" not in f"{dead.to} {dead.last_error} {dead.key}"

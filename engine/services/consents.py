@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..actors import SYSTEM, Actor
 from ..consent import CASE_UPDATES, GIVEN, WITHDRAWN, CheckedConsent, ConsentInput, check_consent, phone_tail_matches
-from ..errors import NotFound, OutOfScope
+from ..errors import NotFound, OutOfScope, RoleNotAllowed
 from ..models import Case, CitizenConsent
 from ..uow import UnitOfWork
 from .cases import CaseService, NewCase
@@ -27,6 +27,7 @@ __all__ = ["latest_consent", "record_consent", "create_with_consent", "ConsentSe
            "CITIZEN_ACTOR"]
 
 CITIZEN_ACTOR = "citizen"
+WITHDRAW_ROLES = frozenset({"official", "leader"})
 
 
 def latest_consent(session: Session, case_id: int) -> CitizenConsent | None:
@@ -101,6 +102,9 @@ class ConsentService:
         def work(uow: Any) -> bool:
             session = uow.session
             case = self.cases._load(session, actor, code, for_update=True)  # refuses whoever cannot see it
+            if not actor.roles_over(case.origin_unit.path, case.handling_unit.path) & WITHDRAW_ROLES:
+                # The Front's auditors and administrators supervise; they do not speak for the citizen.
+                raise RoleNotAllowed(trigger="consent_withdraw", roles=list(WITHDRAW_ROLES))
             latest = latest_consent(session, case.id)
             if latest is None or latest.action != GIVEN:
                 return False

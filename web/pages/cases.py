@@ -243,6 +243,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         meeting=meeting_info, overdue=overdue, late=late, final=final,
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
         remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
+        consent=c.consents.status(actor, snap.code),
     )
 
 
@@ -257,6 +258,8 @@ def case_page(code: str, done: str = "", ctx: Ctx = Depends(signed_in)) -> Respo
 def _done_notice(ctx: Ctx, code: str, done: str) -> str | None:
     if done == "remark":
         return ctx.t("remark_done")
+    if done == "consent":
+        return ctx.t("consent_withdrawn_done")
     for wf in ctx.c.workflows.values():
         for t in wf.spec.transitions:
             if t.trigger == done:

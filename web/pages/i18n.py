@@ -310,6 +310,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "withdraw_button": ("Rút lại sự đồng ý", "Withdraw consent"),
     "withdraw_done": ("Đã ghi nhận. Nếu thông tin khớp, Ông/Bà sẽ không nhận thêm tin nhắn nào về ý kiến này.",
                       "Recorded. If the details match, no further message about this opinion will be sent."),
+    "consent_title": ("Nhận tin nhắn về ý kiến", "Messages to the citizen"),
+    "consent_active": ("Người dân đồng ý nhận tin qua {channel}, ghi nhận ngày", "The citizen agreed to messages by {channel}, recorded on"),
+    "consent_inactive": ("Người dân không nhận tin nhắn về ý kiến này.", "No messages go to the citizen about this opinion."),
+    "consent_withdraw_button": ("Ghi nhận người dân rút lại sự đồng ý", "Record that the citizen withdrew consent"),
+    "consent_withdrawn_done": ("Đã ghi nhận: không gửi thêm tin nhắn nào cho người dân.", "Recorded: no further message goes to the citizen."),
 }
 
 
