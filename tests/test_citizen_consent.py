@@ -180,3 +180,21 @@ def test_a_meeting_records_each_opinions_consent_with_it(container, world, sessi
     # The first: its receipt; the second: its receipt and the answer given on the spot; the third: nothing.
     assert phones == ["0311222333", "0311222333", "0987654321"]
     assert len(recorded.meeting.cases) == 3
+
+
+def test_extended_and_resolved_are_told_verified_is_not(container, world, sessions, clock, esms, rng):
+    code = opinion_with_consent(container, world, "sms", "0912345678")
+    cases = container.cases
+    cases.fire(world["off_a"], code, "escalate", {"target_unit": "A-KT", "reason": "Thuộc phòng Kinh tế"})
+    before = cases.get(world["off_a"], code).due_at
+    cases.extend(world["lead_kt"], code, 5, "Cần khảo sát thực địa")
+    after = cases.get(world["off_a"], code).due_at
+    cases.fire(world["off_kt"], code, "answer", {"answer": "Đã nạo vét."})
+    cases.fire(world["lead_a"], code, "verify", {"satisfaction": "satisfied", "note": "Người dân hài lòng"})
+    cases.fire(world["off_a"], code, "resolve", {})
+    run_once(sessions, citizen_settings(esms), clock, rng=rng)
+    texts = [text for _, text in esms.delivered]
+    assert len(texts) == 5  # received, escalated, extended, answered, resolved — not verified
+    assert "duoc gia han giai quyet" in texts[2] and after.astimezone(LOCAL_TZ).strftime("%d/%m/%Y") in texts[2]
+    assert before != after and "da duoc giai quyet xong" in texts[4]
+    assert not any("hai long" in t for t in texts)
