@@ -24,6 +24,7 @@ from typing import Any
 
 from .disclosure import is_confidential
 from .errors import InvalidField
+from .services.fields import optional_text
 
 __all__ = ["CHANNELS", "CASE_UPDATES", "GIVEN", "WITHDRAWN", "ConsentInput", "CheckedConsent", "check_consent",
            "may_message", "normalise_mobile", "phone_tail_matches"]
@@ -79,7 +80,9 @@ def check_consent(given: ConsentInput | None, case_kind: str | None) -> CheckedC
         return None
     if not isinstance(given.channel, str) or given.channel not in CHANNELS:
         raise _refuse("consent_channel", "phải là sms, zalo hoặc email", "must be sms, zalo or email")
-    raw = given.address.strip() if isinstance(given.address, str) else ""
+    # Control and bidirectional characters are refused as in any typed text (an email
+    # header must not carry them either); what is left is checked as an address.
+    raw = optional_text("consent_address", given.address) if isinstance(given.address, str) else None
     if not raw:
         raise _refuse("consent_address", "cần số điện thoại hoặc email để gửi tin",
                       "a phone number or email address is needed to send messages")

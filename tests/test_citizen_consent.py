@@ -151,7 +151,8 @@ def test_an_official_who_cannot_see_the_case_cannot_withdraw(container, world):
     ("sms", "", "consent_address"), ("sms", "12345", "consent_address"), ("sms", "0212345678", "consent_address"),
     ("zalo", "dan@example.vn", "consent_address"), ("email", "0912345678", "consent_address"),
     ("email", "a@b", "consent_address"), ("fax", "0912345678", "consent_channel"),
-    ("sms", "0912\u202e345678", "consent_address"),
+    ("sms", "0912\u202e345678", "consent_address"), ("email", "dan\u202e@example.vn", "consent_address"),
+    ("email", "dan@example.vn\r\nBcc: x@y.vn", "consent_address"), ("sms", "0" * 5000, "consent_address"),
 ])
 def test_bad_consent_at_a_meeting_is_refused_on_its_field_and_nothing_is_saved(container, world, sessions,
                                                                              channel, address, field):

@@ -128,3 +128,16 @@ def test_email_to_the_citizen_goes_through_smtp_once(container, world, sessions,
     assert {d.status for d in citizen_deliveries(sessions)} == {"sent"}
     # Officials' emails are not doubled by it either: the citizen's address is not a user's.
     assert all(m["To"] == "dan@example.vn" for m in mails)
+
+
+def test_a_worker_with_a_stale_token_takes_the_one_another_worker_refreshed(sessions, clock, zalo):
+    from notifications.zalo_tokens import access_token, refresh_access_token
+    settings = citizen_settings(zalo=zalo)
+    first = access_token(sessions, settings, clock)  # from the seed
+    # Worker B found `first` refused and refreshed; worker A, still holding `first`, asks too.
+    second = refresh_access_token(sessions, settings, clock, first)
+    again = refresh_access_token(sessions, settings, clock, first)
+    assert (first, second, again) == ("access-1", "access-2", "access-2") and zalo.refreshes == 2
+    # An expired token is refreshed before it is used, with the stored (rotated) refresh token.
+    clock.advance(timedelta(hours=26))
+    assert access_token(sessions, settings, clock) == "access-3" and zalo.refreshes == 3
