@@ -58,6 +58,8 @@ class Stats:
         return (f"outbox {self.outbox_processed} processed; inbox +{self.inbox_items}; "
                 f"emails composed {self.emails_composed}; webhooks queued {self.webhook_deliveries}; "
                 f"sent {self.sent}, failed {self.failed}, dead {self.dead}"
+                + (f"; citizens' messages queued {self.citizen_deliveries}" if self.citizen_deliveries else "")
+                + (f", withheld {self.withheld} (consent withdrawn)" if self.withheld else "")
                 + (f"; admins told of {self.dead_told} dead" if self.dead_told else ""))
 
 

@@ -7,7 +7,10 @@ Zalo's refresh token is single-use: each refresh
 with the row locked (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction is
 exclusive) and the new pair is committed before anything else uses it; a worker
 that finds the access token already replaced by another uses the new one instead
-of refreshing again. The first refresh token comes from ``NGHEDAN_ZALO_REFRESH_TOKEN``.
+of refreshing again. The first refresh token comes from ``NGHEDAN_ZALO_REFRESH_TOKEN``;
+that very first refresh has no row to lock yet, so a second worker doing it at the
+same moment is refused by Zalo (the seed is spent) or by the primary key, and its
+message is simply retried with the stored token.
 """
 
 from __future__ import annotations

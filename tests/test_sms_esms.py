@@ -135,3 +135,17 @@ def test_a_dead_citizen_sms_is_listed_for_admins_without_the_number(container, w
     with sessions() as session:
         [dead] = list_dead(session)
     assert dead.to == "citizen (sms)" and "0912345678" not in f"{dead.to} {dead.last_error} {dead.key}"
+
+
+def test_an_admin_retry_after_a_withdrawal_sends_nothing(container, world, sessions, clock, esms, rng):
+    from notifications.admin import retry_dead
+    code = opinion_with_consent(container, world, "sms", "0912345678")
+    esms.script.append(("code", "108"))
+    run_once(sessions, citizen_settings(esms), clock, rng=rng)
+    container.consents.withdraw_by_citizen(code, "5678")
+    with sessions() as session:
+        assert len(retry_dead(session, None, now=clock.now())) == 1
+        session.commit()
+    stats = run_once(sessions, citizen_settings(esms), clock, rng=rng)
+    assert stats.withheld == 1 and esms.delivered == [] and len(esms.requests) == 1
+    assert [d.status for d in citizen_deliveries(sessions)] == ["withheld"]
