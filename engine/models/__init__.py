@@ -19,3 +19,4 @@ __all__ = [
     "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
     "Meeting", "Case", "CaseEvent", "ChainRekey", "OutboxMessage", "Timer", "path_under", "in_units",
 ]
+from .support import FundEntry, FundLedger, HomeVisit, HomeVisitCase, SupportActivity  # noqa: F401,E402  (Làm dân tin)
