@@ -189,7 +189,7 @@ class FundService:
                                   note=optional_text("note", new.note) or "", expected_count=expected_count)
 
     def record_income(self, actor: Actor, new: NewIncome, *, expected_count: int | None = None) -> EntryView:
-        return self.cases.within(lambda uow: self._view(uow.session, actor, self.income_within(
+        return self.cases.within(lambda uow: self.view(uow.session, actor, self.income_within(
             uow, actor, new, expected_count=expected_count)))
 
     def reverse_within(self, uow: UnitOfWork, actor: Actor, commune_code: Any, seq: Any, reason: Any, *,
@@ -215,12 +215,12 @@ class FundService:
 
     def reverse(self, actor: Actor, commune: Any, seq: Any, reason: Any, *,
                 expected_count: int | None = None) -> EntryView:
-        return self.cases.within(lambda uow: self._view(uow.session, actor, self.reverse_within(
+        return self.cases.within(lambda uow: self.view(uow.session, actor, self.reverse_within(
             uow, actor, commune, seq, reason, expected_count=expected_count)))
 
     # -- reading ------------------------------------------------------------------
 
-    def _view(self, session: Session, actor: Actor, entry: FundEntry) -> EntryView:
+    def view(self, session: Session, actor: Actor, entry: FundEntry) -> EntryView:
         commune = session.get(Unit, entry.commune_id)
         assert commune is not None
         reverses = session.get(FundEntry, entry.reverses_id) if entry.reverses_id else None
@@ -239,7 +239,7 @@ class FundService:
             ledger = session.get(FundLedger, commune.id)
             rows = session.scalars(select(FundEntry).where(FundEntry.commune_id == commune.id)
                                    .order_by(FundEntry.seq.desc()))
-            views = [self._view(session, actor, e) for e in rows]
+            views = [self.view(session, actor, e) for e in rows]
             return (ledger.entry_count if ledger else 0), (ledger.balance if ledger else 0), views
 
     @staticmethod
