@@ -43,7 +43,7 @@ def test_scheduler_is_configured_and_not_started(container):
     assert (job.trigger.interval, job.max_instances, job.coalesce, job.misfire_grace_time) == (
         timedelta(seconds=30), 1, True, 120)
     # Exactly the three jobs, each given the process's container (or what it needs of it).
-    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify"}
+    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify", "support-alerts"}
     # Defaults: every minute.
     assert worker.build_scheduler(container).get_job("deadline-sweep").trigger.interval == timedelta(minutes=1)
 

@@ -34,10 +34,11 @@ from notifications.worker import Stats as DeliveryStats
 from engine.calendar import LOCAL_TZ
 from engine.deadline_rules import DEFAULT_BATCH, SweepResult, sweep
 from engine.seals import seal_yesterday
+from engine.services.support_alerts import alert_coverage, alert_gift_targets
 
 from .container import Container
 
-__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "build_scheduler", "WorkerLock", "run_worker"]
+__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "support_alerts_job", "build_scheduler", "WorkerLock", "run_worker"]
 
 log = logging.getLogger("nghedan.worker")
 
@@ -75,6 +76,17 @@ def deliver_job(container: Container) -> DeliveryStats:
     return stats
 
 
+def support_alerts_job(container: Container) -> int:
+    """Gift targets before the month ends, village coverage on Friday afternoon
+    (engine.services.support_alerts): each alert is written once, so hourly is fine."""
+    settings = container.settings
+    written = alert_gift_targets(container.fund, settings.support_gift_target)
+    written += alert_coverage(container.visits, settings.visit_min_households)
+    if written:
+        log.info("support alerts: %d", written)
+    return written
+
+
 def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
     """A configured, not yet started scheduler; the first sweep runs at once."""
     scheduler = BlockingScheduler(timezone=timezone.utc)
@@ -88,6 +100,9 @@ def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions
     scheduler.add_job(deliver_job, "interval", seconds=options.deliver_interval, args=[container],
                       id="notify", name="notifications", max_instances=1, coalesce=True,
                       misfire_grace_time=options.misfire_grace)
+    scheduler.add_job(support_alerts_job, "cron", minute=5, timezone=LOCAL_TZ, args=[container],
+                      id="support-alerts", name="support targets and coverage", max_instances=1, coalesce=True,
+                      misfire_grace_time=3600)
     return scheduler
 
 
