@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 
 from ..security import SecurityHeadersMiddleware
-from . import admin, auth, cases, inbox, meetings, track
+from . import admin, auth, cases, fund, inbox, meetings, support, track
 from .common import BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, get_ctx, login_url, redirect, render
 from .failures import storage_failure_page
 
@@ -53,7 +53,7 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 
 def install_pages(app: FastAPI) -> None:
     settings = app.state.container.settings
-    for module in (auth, cases, meetings, track, admin, inbox):
+    for module in (auth, cases, meetings, track, admin, inbox, support, fund):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production")

@@ -31,6 +31,7 @@ from engine.workflow import final_states
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
 from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
+from .support import board_section
 
 router = APIRouter()
 
@@ -52,7 +53,7 @@ def overdue_board(ctx: Ctx = Depends(signed_in)) -> Response:
     with c.sessions() as session:
         cal = _calendar(ctx, session)
         data = board_query(session, ctx.user.actor, c.workflows, ctx.t, cal, now)
-    return render(ctx, "board.html", board=data, now=now)
+    return render(ctx, "board.html", board=data, now=now, support=board_section(ctx))
 
 
 # -- the case list -----------------------------------------------------------------
