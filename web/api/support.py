@@ -4,8 +4,8 @@ each commune's fund and home visits. Every rule is the engine's
 their calls and their answers and refusals into HTTP (problem+json: 422 invalid, 403
 a unit outside the caller's assignment, 404 a commune they cannot see, 409 stale).
 Every create takes an ``Idempotency-Key`` (``engine.services.idempotency``): the key,
-the write and the stored answer commit together. The public fund statement needs no
-token and carries no personal data.
+the write and the stored answer commit together. The public fund statement is a page
+(``web.pages.fund``), not part of the token-protected API.
 """
 
 from __future__ import annotations
@@ -184,14 +184,6 @@ def create_reversal(commune: UNIT, seq: Annotated[int, Path(ge=1, le=INT32)], bo
     return _created(container, actor, idempotency_key, "fund.reversal", [commune, seq, body.model_dump(mode="json")],
                     lambda uow: _plain(fund.view(uow.session, actor, fund.reverse_within(
                         uow, actor, commune, seq, body.reason, expected_count=body.expected_count))))
-
-
-@router.get("/public/funds/{commune}/{year}/{month}", tags=["fund"], responses=problems(404),
-            summary="Công khai thu chi: a commune's month, no sign-in, no personal data")
-def public_statement(commune: UNIT, year: Annotated[int, Path(ge=2000, le=2199)],
-                     month: Annotated[int, Path(ge=1, le=12)],
-                     container: Container = Depends(get_container)) -> JSONResponse:
-    return JSONResponse(_plain(container.fund.statement(commune, year, month)))
 
 
 @router.post("/visits", status_code=201, tags=["visits"], responses=problems(403),
