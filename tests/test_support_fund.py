@@ -99,6 +99,7 @@ def test_spending_over_the_balance_is_refused_and_writes_nothing(fund, support, 
     (dict(category="rich"), "category"), (dict(source="loan"), "source"), (dict(held_on="2027-01-01"), "held_on"),
     (dict(unit="NOPE"), "unit"), (dict(description="a\u202eb"), "description"), (dict(length_km="3"), "length_km"),
     (dict(meeting_id=999999), "meeting_id"), (dict(meeting_id="1; drop"), "meeting_id"),
+    (dict(description="d" * 401), "description"), (dict(beneficiaries="\x00"), "beneficiaries"),
 ])
 def test_hostile_activities_are_refused(support, world, sessions, change, field):
     fields = dict(kind="gift", unit="A1", held_on=DAY, households=1, value="200 nghìn", source="budget")
@@ -119,6 +120,9 @@ def test_another_communes_fund_and_units(fund, support, world, sessions):
         fund.record_income(world["aud_p"], NewIncome("A", DAY, 100_000))
     with pytest.raises(InvalidField):  # a fund is a commune's, not a village's
         fund.record_income(world["off_a"], NewIncome("A1", DAY, 100_000))
+    with pytest.raises(InvalidField) as err:  # longer than its column: refused, not a database error
+        fund.record_income(world["off_a"], NewIncome("A", DAY, 100_000, donor="Đ" * 201))
+    assert err.value.params["field"] == "donor"
     assert counts(sessions) == (0, 0)
 
 

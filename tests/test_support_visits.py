@@ -65,7 +65,8 @@ def test_a_bad_opinion_leaves_nothing(visits, world, sessions):
     (dict(officials=[]), "officials"), (dict(officials="off_a"), "officials"), (dict(officials=["  \u200b "]), "officials"),
     (dict(officials=[f"Người {i}" for i in range(31)]), "officials"), (dict(village="A"), "village"),
     (dict(village="ZZ"), "village"), (dict(visited_on="2026-12-01"), "visited_on"), (dict(visited_on="hôm qua"), "visited_on"),
-    (dict(note="x\u202ey"), "note"), (dict(opinions=[VisitOpinion(topic="y_te", content="a" * 20_000)]), "content"),
+    (dict(note="x\u202ey"), "note"), (dict(note="n" * 4001), "note"), (dict(officials=["Ô" * 201]), "official"),
+    (dict(opinions=[VisitOpinion(topic="y_te", content="a" * 20_000)]), "content"),
 ])
 def test_hostile_visits_are_refused(visits, world, sessions, change, field):
     with pytest.raises(InvalidField) as err:

@@ -24,7 +24,8 @@ from .container import Container
 __all__ = ["load_support_demo"]
 
 COMMUNES = {"TAMNGAI": ("TAMNGAI-A", "TAMNGAI-B", "TAMNGAI-SR"), "PTV": ("PTV-K1", "PTV-K2", "PTV-K3")}
-VISIT_OPINIONS = [("dien_nuoc", "Đường dây điện vào xóm bị võng thấp."), ("an_sinh_xa_hoi", "Hỏi thủ tục trợ cấp cho người cao tuổi."),
+VISIT_OPINIONS = [("dien_nuoc", "Đường dây điện vào xóm bị võng thấp."),
+                  ("an_sinh_xa_hoi", "Hỏi thủ tục trợ cấp cho người cao tuổi."),
                   ("giao_thong", "Đường đal vào xóm bị sụt lún một đoạn.")]
 
 

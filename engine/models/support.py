@@ -81,7 +81,7 @@ class FundEntry(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entries.id"), unique=True)
     # From whom (optional, anonymous allowed): personal data, never on the public page.
     donor: Mapped[str | None] = mapped_column(String(200))
-    note: Mapped[str] = mapped_column(String(400), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     prev_hash: Mapped[str] = mapped_column(String(64))
@@ -103,7 +103,7 @@ class HomeVisit(Base):
     officials: Mapped[list[Any]] = mapped_column(JSON, default=list)
     official_count: Mapped[int] = mapped_column(Integer, default=0)
     opinion_count: Mapped[int] = mapped_column(Integer, default=0)
-    note: Mapped[str] = mapped_column(String(400), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

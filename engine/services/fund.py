@@ -39,7 +39,7 @@ from ..support.ledger import entry_hash
 from ..uow import UnitOfWork
 from .cases import CaseService
 from .fields import optional_text
-from .support_scope import commune_of, may_correct, may_read, may_record, readable_unit
+from .support_scope import commune_of, may_correct, may_record, readable_unit
 
 __all__ = ["StaleLedger", "NewIncome", "EntryView", "Statement", "FundService", "parse_day", "EARLIEST_DAY"]
 
@@ -277,8 +277,3 @@ class FundService:
             spent = sum(spending.values())
             return Statement(commune.code, commune.name, year, month, opening, income,
                              {k: v for k, v in sorted(spending.items()) if v}, spent, opening + income - spent)
-
-    def readable(self, actor: Actor, commune_code: Any) -> bool:
-        with self.cases.uow(write=False) as uow:
-            unit = uow.session.scalar(select(Unit).where(Unit.code == commune_code))
-            return unit is not None and may_read(actor, unit)
