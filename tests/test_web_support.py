@@ -73,7 +73,7 @@ def test_a_bad_row_saves_nothing_and_says_why(browser, web_container, world, ses
 def test_a_visit_from_a_phone(browser, web_container, world, sessions):
     page = browser("off_a")
     html = page.get("/visits/new").text
-    assert 'name="viewport"' in html or "viewport" in page.get("/").text
+    assert 'name="viewport"' in html and "<table" not in html  # one column on a 360 px phone
     hidden = form_values(html, "/visits/new")
     data = {**hidden, "village": "A1", "visited_on": "2026-11-23", "h_poor": "2", "officials": "off_a\nBà Năm",
             "o0_topic": "dien_nuoc", "o0_content": "Đèn đường hỏng", "o1_content": ""}
@@ -102,7 +102,12 @@ def test_fund_page_income_reversal_and_public_month(browser, web_container, worl
     rev = form_values(html, "/fund/A/entries/1/reverse")
     assert page.post("/fund/A/entries/1/reverse", {**rev, "reason": "Ghi nhầm"}, csrf=rev["csrf"]).status_code == 303
     assert n(sessions, FundEntry) == 2
-    assert browser("off_b").get("/fund/A").status_code == 404
+    other = browser("off_b")
+    assert other.get("/fund/A").status_code == 404
+    theirs = form_values(other.get("/fund/B").text, "/fund/B/income")
+    assert other.post("/fund/A/income", {**theirs, "on_date": "2026-11-23", "amount": "5.000.000"},
+                      csrf=theirs["csrf"]).status_code == 404  # another commune's ledger
+    assert other.post("/fund/A/entries/1/reverse", {**theirs, "reason": "x"}, csrf=theirs["csrf"]).status_code == 404
     public = browser()  # nobody signed in
     got = public.get("/public/fund/A/2026/11")
     assert got.status_code == 200 and "Hảo" not in got.text and "Ghi nhầm" not in got.text

@@ -26,13 +26,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..audit import GENESIS
 from ..calendar import LOCAL_TZ
 from ..disclosure import beneficiaries_for
-from ..errors import DomainError, InvalidField, NotFound, UnitNotAllowed
+from ..errors import Conflict, DomainError, InvalidField, NotFound, UnitNotAllowed
 from ..models import FundEntry, FundLedger, Meeting, Unit
 from ..support.amounts import parse_dong
 from ..support.ledger import entry_hash
@@ -134,7 +135,11 @@ class FundService:
         if ledger is None:
             ledger = FundLedger(commune_id=commune.id, entry_count=0, head_hash=GENESIS, balance=0)
             session.add(ledger)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:
+                # PostgreSQL: another request opened this commune's ledger at the same moment.
+                raise Conflict(detail=f"fund {commune.code}") from None
         return ledger
 
     def append_within(self, uow: UnitOfWork, actor: Actor, commune: Unit, *, on_date: date, kind: str, amount: int,
