@@ -31,6 +31,8 @@ def a_meeting(container, world) -> int:
 
 
 def afternoon(page, meeting_id: int, rows: list[dict[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+    # Right after the meeting's opinions: the meeting's page leads to its afternoon.
+    assert f'href="/meetings/{meeting_id}/afternoon"' in page.get(f"/meetings/{meeting_id}").text
     html = page.get(f"/meetings/{meeting_id}/afternoon").text
     hidden = form_values(html, f"/meetings/{meeting_id}/afternoon")
     data = {**hidden, "save": "1", "rows": str(max(len(rows), int(hidden["rows"])))}
