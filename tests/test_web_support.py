@@ -70,6 +70,7 @@ def test_a_bad_row_saves_nothing_and_says_why(browser, web_container, world, ses
     assert n(sessions, SupportActivity) == 0
     other = browser("off_b")
     assert other.get(f"/meetings/{meeting_id}/afternoon").status_code == 404
+    assert page.get("/meetings/1x/afternoon").status_code == 404
 
 
 def test_a_visit_from_a_phone(browser, web_container, world, sessions):
@@ -114,6 +115,10 @@ def test_fund_page_income_reversal_and_public_month(browser, web_container, worl
     got = public.get("/public/fund/A/2026/11")
     assert got.status_code == 200 and "Hảo" not in got.text and "Ghi nhầm" not in got.text
     assert public.get("/fund/A").status_code == 303  # the ledger needs a sign-in
+    for bad in ("/public/fund/A/abc/11", "/public/fund/A/2026/13", "/public/fund/A/99999999999/1",
+                "/public/fund/%3Cb%3E/2026/1"):
+        got = public.get(bad)
+        assert got.status_code == 404 and got.headers["content-type"].startswith("text/html"), bad
 
 
 def test_report_page_board_and_downloads(browser, web_container, world, clock):

@@ -13,7 +13,7 @@ from engine.support.amounts import format_dong
 from engine.support.vocab import ACTIVITY_KINDS, ENTRY_KINDS
 
 from .common import Ctx, Form, PageNotFound, get_ctx, redirect, render, signed_in, signed_in_post
-from .support_forms import fresh_nonce, once_then, today
+from .support_forms import fresh_nonce, once_then, path_number, today
 
 __all__ = ["router"]
 
@@ -63,14 +63,15 @@ def fund_income(commune: str, checked: tuple[Ctx, Form] = Depends(signed_in_post
 
 
 @router.post("/fund/{commune}/entries/{seq}/reverse")
-def fund_reverse(commune: str, seq: int, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+def fund_reverse(commune: str, seq: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     ctx, form = checked
     assert ctx.user is not None
     actor = ctx.user.actor
     reason = form.get("reason")
+    number = path_number(seq)
     try:
-        url = once_then(ctx, fresh_nonce(form.get("nonce")), "page.fund.reversal", [commune, seq, reason],
-                        lambda uow: (ctx.c.fund.reverse_within(uow, actor, commune, seq, reason,
+        url = once_then(ctx, fresh_nonce(form.get("nonce")), "page.fund.reversal", [commune, number, reason],
+                        lambda uow: (ctx.c.fund.reverse_within(uow, actor, commune, number, reason,
                                                                expected_count=_expected(form)), f"/fund/{commune}")[1])
     except NotFound:
         raise PageNotFound() from None
@@ -80,9 +81,9 @@ def fund_reverse(commune: str, seq: int, checked: tuple[Ctx, Form] = Depends(sig
 
 
 @router.get("/public/fund/{commune}/{year}/{month}")
-def public_fund(commune: str, year: int, month: int, ctx: Ctx = Depends(get_ctx)) -> Response:
+def public_fund(commune: str, year: str, month: str, ctx: Ctx = Depends(get_ctx)) -> Response:
     try:
-        st = ctx.c.fund.statement(commune, year, month)
+        st = ctx.c.fund.statement(commune, path_number(year), path_number(month))
     except DomainError:
         raise PageNotFound() from None
     purposes = {k: ctx.t.pick(v) for k, v in ACTIVITY_KINDS.items()}

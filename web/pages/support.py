@@ -23,7 +23,7 @@ from engine.support.vocab import CATEGORIES
 from engine.vocab import TOPICS
 
 from .common import Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in, signed_in_post
-from .support_forms import choices, fresh_nonce, once_then, recording_units, today
+from .support_forms import choices, fresh_nonce, once_then, path_number, recording_units, today
 
 __all__ = ["router"]
 
@@ -81,16 +81,17 @@ def _afternoon(ctx: Ctx, meeting: Meeting, rows: list[dict[str, str]], nonce: st
 
 
 @router.get("/meetings/{meeting_id}/afternoon")
-def afternoon_form(meeting_id: int, ctx: Ctx = Depends(signed_in)) -> Response:
+def afternoon_form(meeting_id: str, ctx: Ctx = Depends(signed_in)) -> Response:
     if not ctx.can_record:
         raise Forbidden()
-    meeting = _meeting(ctx, meeting_id)
+    meeting = _meeting(ctx, path_number(meeting_id))
     return _afternoon(ctx, meeting, [{} for _ in range(ROWS)], fresh_nonce())
 
 
-@router.post("/meetings/{meeting_id}/afternoon")
-def afternoon_save(meeting_id: int, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+@router.post("/meetings/{meeting_path}/afternoon")
+def afternoon_save(meeting_path: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     ctx, form = checked
+    meeting_id = path_number(meeting_path)
     meeting = _meeting(ctx, meeting_id)
     count = min(int(form.get("rows")) if form.get("rows").isdigit() else ROWS, MAX_AFTERNOON)
     rows = [{f: form.get(f"r{i}_{f}") for f in ACTIVITY_FIELDS} for i in range(count)]
@@ -147,9 +148,9 @@ def visit_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
 
 
 @router.get("/support/visits/{visit_id}")
-def visit_page(visit_id: int, ctx: Ctx = Depends(signed_in)) -> Response:
+def visit_page(visit_id: str, ctx: Ctx = Depends(signed_in)) -> Response:
     try:
-        visit = ctx.c.visits.get(_actor(ctx), visit_id)
+        visit = ctx.c.visits.get(_actor(ctx), path_number(visit_id))
     except NotFound:
         raise PageNotFound() from None
     return render(ctx, "support/visit_done.html", visit=visit,

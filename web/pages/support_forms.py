@@ -14,12 +14,19 @@ from engine.support.vocab import ACTIVITY_KINDS, CATEGORIES, SOURCES
 from engine.uow import UnitOfWork
 
 from ..security import new_token
-from .common import Ctx
+from .common import Ctx, PageNotFound
 from .data import intake_units
 
-__all__ = ["NONCE", "fresh_nonce", "once_then", "today", "recording_units", "choices"]
+__all__ = ["NONCE", "fresh_nonce", "once_then", "today", "recording_units", "choices", "path_number"]
 
 NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+def path_number(text: str) -> int:
+    """A number in a page's path; anything else is "not found" (a page, not a 422)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise PageNotFound()
+    return int(text)
 
 
 def fresh_nonce(given: str = "") -> str:
