@@ -55,6 +55,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2), default="vi")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by a password reset: the temporary password opens only the page that changes it.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
     grants: Mapped[list[RoleGrant]] = relationship(

@@ -19,10 +19,11 @@ from ..vocab import ROLES, UNIT_LEVELS
 
 __all__ = [
     "UnitRow", "read_units_csv", "import_units", "unit_by_code", "add_user",
-    "grant_role", "actor_for", "authenticate", "MAX_PASSWORD",
+    "grant_role", "actor_for", "authenticate", "MAX_PASSWORD", "MIN_PASSWORD",
 ]
 
 MAX_PASSWORD = 1024
+MIN_PASSWORD = 8  # for passwords people choose; the CLI's initial ones are the operator's call
 
 
 @dataclass(frozen=True)

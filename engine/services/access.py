@@ -1,0 +1,205 @@
+"""Taking access away, and giving it back: deactivating and reactivating a user,
+removing a grant, resetting and changing a password.
+
+Every change is one transaction that also ends the user's web sessions, revokes
+their API tokens where the change calls for it, and appends an ``access_changes``
+row (who, when, what, on whom). What each change ends:
+
+| change | web sessions | API tokens |
+|---|---|---|
+| deactivate | ended | revoked (reactivation does not revive them) |
+| remove a grant | ended | kept: a token's grants are read afresh on every request |
+| reset / change password | ended | revoked |
+| reactivate | — | — |
+
+A confirmation form passes its one-time nonce as ``key``: a replayed form finds the
+change it already made and changes nothing again. Only administrators (or the CLI,
+run by whoever holds the server) make these changes; nobody may deactivate
+themselves, so an administrator cannot lock the last door by accident.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..actors import Actor
+from ..clock import Clock
+from ..errors import InvalidField, NotFound, RoleNotAllowed
+from ..models import User
+from ..models.access import AccessChange
+from ..models.tokens import ApiToken
+from ..models.web_sessions import WebSession
+from ..passwords import hash_password
+from ..uow import UnitOfWork
+from .directory import MAX_PASSWORD, MIN_PASSWORD, authenticate, unit_by_code
+
+__all__ = ["AccessService", "AccessResult", "ChangeInfo", "TEMPORARY_LENGTH"]
+
+TEMPORARY_LENGTH = 14
+# No 0/O, 1/l/I: a temporary password is read aloud or copied from a screen.
+_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_KEY = 100
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """What a change did. ``temporary_password`` exists only in the answer to the
+    reset that made it; a replay of the same form has none."""
+
+    action: str
+    username: str
+    at: datetime
+    detail: str
+    replayed: bool = False
+    temporary_password: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeInfo:
+    at: datetime
+    by_name: str
+    username: str
+    action: str
+    detail: str
+
+
+def _by_name(by: Actor | str) -> str:
+    return (by.username if isinstance(by, Actor) else by)[:80]
+
+
+class AccessService:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self.sessions, self.clock = sessions, clock
+
+    # -- the changes -------------------------------------------------------------
+
+    def deactivate(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
+        def change(session: Session, user: User, now: datetime) -> str:
+            if isinstance(by, Actor) and by.user_id == user.id:
+                raise InvalidField(field="username", problem_vi="không thể tự khóa tài khoản của mình",
+                                   problem_en="you cannot deactivate yourself")
+            if not user.is_active:
+                raise InvalidField(field="username", problem_vi="người dùng đã bị khóa",
+                                   problem_en="the user is already deactivated")
+            user.is_active = False
+            return self._cut_off(session, user, now, tokens=True)
+        return self._apply(by, username, "deactivate", change, key)
+
+    def reactivate(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
+        def change(session: Session, user: User, now: datetime) -> str:
+            if user.is_active:
+                raise InvalidField(field="username", problem_vi="người dùng đang hoạt động",
+                                   problem_en="the user is already active")
+            user.is_active = True
+            return ""
+        return self._apply(by, username, "reactivate", change, key)
+
+    def revoke_grant(self, by: Actor | str, username: str, role: str, unit_code: str, *,
+                     key: str | None = None) -> AccessResult:
+        def change(session: Session, user: User, now: datetime) -> str:
+            unit = unit_by_code(session, unit_code[:32])
+            grant = next((g for g in user.grants if g.role == role and g.unit_id == unit.id), None)
+            if grant is None:
+                raise NotFound(what="quyền / grant", key=f"{role[:16]} @ {unit.code}")
+            user.grants.remove(grant)  # delete-orphan: the row goes at the flush
+            session.flush()
+            return f"{role} @ {unit.code}; " + self._cut_off(session, user, now, tokens=False)
+        return self._apply(by, username, "revoke_grant", change, key)
+
+    def reset_password(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
+        """A temporary password the user must replace at their next sign-in."""
+        temporary = "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+        hashed = hash_password(temporary)  # slow on purpose: outside the write transaction
+
+        def change(session: Session, user: User, now: datetime) -> str:
+            user.password_hash = hashed
+            user.must_change_password = True
+            return self._cut_off(session, user, now, tokens=True)
+        result = self._apply(by, username, "reset_password", change, key)
+        if result.replayed:
+            return result
+        return AccessResult(result.action, result.username, result.at, result.detail, temporary_password=temporary)
+
+    def change_password(self, user_id: int, current: str, new: str) -> AccessResult:
+        """The user's own change: ``current`` must match. Ends every session (the
+        caller starts a fresh one for this browser) and revokes every token."""
+        if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+            raise InvalidField(field="new", problem_vi=f"mật khẩu mới cần {MIN_PASSWORD}–{MAX_PASSWORD} ký tự",
+                               problem_en=f"the new password needs {MIN_PASSWORD}–{MAX_PASSWORD} characters")
+        now = self.clock.now()
+        with UnitOfWork(self.sessions, write=True) as uow:
+            session = uow.session
+            username = session.scalar(select(User.username).where(User.id == user_id))
+            user = authenticate(session, username, current) if username and current else None
+            if user is None:
+                raise InvalidField(field="current", problem_vi="mật khẩu hiện tại không đúng",
+                                   problem_en="the current password is wrong")
+            if new == current:
+                raise InvalidField(field="new", problem_vi="mật khẩu mới trùng mật khẩu cũ",
+                                   problem_en="the new password is the old one")
+            user.password_hash = hash_password(new)
+            user.must_change_password = False
+            detail = self._cut_off(session, user, now, tokens=True)
+            session.add(AccessChange(at=now, by_name=user.username, user_id=user.id, username=user.username,
+                                     action="change_password", detail=detail))
+            uow.commit()
+        return AccessResult("change_password", user.username, now, detail)
+
+    # -- reading -----------------------------------------------------------------
+
+    def log(self, *, limit: int = 100, username: str | None = None) -> list[ChangeInfo]:
+        """The newest changes first."""
+        query = select(AccessChange).order_by(AccessChange.id.desc()).limit(max(1, min(limit, 10_000)))
+        if username:
+            query = query.where(AccessChange.username == username[:64])
+        with self.sessions() as session:
+            return [ChangeInfo(r.at, r.by_name, r.username, r.action, r.detail) for r in session.scalars(query)]
+
+    # -- how ---------------------------------------------------------------------
+
+    @staticmethod
+    def _cut_off(session: Session, user: User, now: datetime, *, tokens: bool) -> str:
+        ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+        detail = f"{ended} session(s) ended"
+        if tokens:
+            revoked = session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                                             ApiToken.revoked_at.is_(None))
+                                      .values(revoked_at=now)).rowcount
+            detail += f", {revoked} token(s) revoked"
+        return detail
+
+    def _apply(self, by: Actor | str, username: str, action: str, change, key: str | None) -> AccessResult:  # type: ignore[no-untyped-def]
+        if isinstance(by, Actor) and not by.has_role("admin"):
+            raise RoleNotAllowed(trigger=action, roles=["admin"])
+        key = key[:MAX_KEY] if key else None
+        if key is not None and (first := self._replay(key)) is not None:
+            return first
+        now = self.clock.now()
+        try:
+            with UnitOfWork(self.sessions, write=True) as uow:
+                user = uow.session.scalar(select(User).where(User.username == username.strip()[:64]))
+                if user is None:
+                    raise NotFound(what="người dùng / user", key=username.strip()[:64])
+                detail = change(uow.session, user, now)
+                uow.session.add(AccessChange(at=now, by_name=_by_name(by), user_id=user.id, username=user.username,
+                                             action=action, detail=detail.strip("; "), request_key=key))
+                uow.commit()
+                return AccessResult(action, user.username, now, detail.strip("; "))
+        except IntegrityError:
+            # The same form, submitted twice at once: the other submission won.
+            if key is not None and (first := self._replay(key)) is not None:
+                return first
+            raise
+
+    def _replay(self, key: str) -> AccessResult | None:
+        with self.sessions() as session:
+            row = session.scalar(select(AccessChange).where(AccessChange.request_key == key))
+            if row is None:
+                return None
+            return AccessResult(row.action, row.username, row.at, row.detail, replayed=True)
