@@ -56,8 +56,30 @@ class AccessResult:
     username: str
     at: datetime
     detail: str
+    sessions_ended: int = 0
+    tokens_revoked: int = 0
     replayed: bool = False
     temporary_password: str | None = None
+
+
+@dataclass(frozen=True)
+class _Done:
+    """What one change cut off, for its record and its answer."""
+
+    sessions_ended: int = 0
+    tokens_revoked: int | None = None
+    grant: str = ""
+    cut: bool = True  # whether sessions were ended at all (not on reactivation)
+
+    @property
+    def detail(self) -> str:
+        parts = [self.grant] if self.grant else []
+        if not self.cut:
+            return ""
+        parts.append(f"{self.sessions_ended} session(s) ended")
+        if self.tokens_revoked is not None:
+            parts.append(f"{self.tokens_revoked} token(s) revoked")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -80,7 +102,7 @@ class AccessService:
     # -- the changes -------------------------------------------------------------
 
     def deactivate(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
-        def change(session: Session, user: User, now: datetime) -> str:
+        def change(session: Session, user: User, now: datetime) -> _Done:
             if isinstance(by, Actor) and by.user_id == user.id:
                 raise InvalidField(field="username", problem_vi="không thể tự khóa tài khoản của mình",
                                    problem_en="you cannot deactivate yourself")
@@ -88,28 +110,29 @@ class AccessService:
                 raise InvalidField(field="username", problem_vi="người dùng đã bị khóa",
                                    problem_en="the user is already deactivated")
             user.is_active = False
-            return self._cut_off(session, user, now, tokens=True)
+            return _Done(*self._cut_off(session, user, now, tokens=True))
         return self._apply(by, username, "deactivate", change, key)
 
     def reactivate(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
-        def change(session: Session, user: User, now: datetime) -> str:
+        def change(session: Session, user: User, now: datetime) -> _Done:
             if user.is_active:
                 raise InvalidField(field="username", problem_vi="người dùng đang hoạt động",
                                    problem_en="the user is already active")
             user.is_active = True
-            return ""
+            return _Done(cut=False)
         return self._apply(by, username, "reactivate", change, key)
 
     def revoke_grant(self, by: Actor | str, username: str, role: str, unit_code: str, *,
                      key: str | None = None) -> AccessResult:
-        def change(session: Session, user: User, now: datetime) -> str:
+        def change(session: Session, user: User, now: datetime) -> _Done:
             unit = unit_by_code(session, unit_code[:32])
             grant = next((g for g in user.grants if g.role == role and g.unit_id == unit.id), None)
             if grant is None:
                 raise NotFound(what="quyền / grant", key=f"{role[:16]} @ {unit.code}")
             user.grants.remove(grant)  # delete-orphan: the row goes at the flush
             session.flush()
-            return f"{role} @ {unit.code}; " + self._cut_off(session, user, now, tokens=False)
+            ended, _ = self._cut_off(session, user, now, tokens=False)
+            return _Done(ended, None, f"{role} @ {unit.code}")
         return self._apply(by, username, "revoke_grant", change, key)
 
     def reset_password(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
@@ -117,14 +140,15 @@ class AccessService:
         temporary = "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
         hashed = hash_password(temporary)  # slow on purpose: outside the write transaction
 
-        def change(session: Session, user: User, now: datetime) -> str:
+        def change(session: Session, user: User, now: datetime) -> _Done:
             user.password_hash = hashed
             user.must_change_password = True
-            return self._cut_off(session, user, now, tokens=True)
+            return _Done(*self._cut_off(session, user, now, tokens=True))
         result = self._apply(by, username, "reset_password", change, key)
         if result.replayed:
             return result
-        return AccessResult(result.action, result.username, result.at, result.detail, temporary_password=temporary)
+        return AccessResult(result.action, result.username, result.at, result.detail, result.sessions_ended,
+                            result.tokens_revoked, temporary_password=temporary)
 
     def change_password(self, user_id: int, current: str, new: str) -> AccessResult:
         """The user's own change: ``current`` must match. Ends every session (the
@@ -145,11 +169,12 @@ class AccessService:
                                    problem_en="the new password is the old one")
             user.password_hash = hash_password(new)
             user.must_change_password = False
-            detail = self._cut_off(session, user, now, tokens=True)
+            done = _Done(*self._cut_off(session, user, now, tokens=True))
             session.add(AccessChange(at=now, by_name=user.username, user_id=user.id, username=user.username,
-                                     action="change_password", detail=detail))
+                                     action="change_password", detail=done.detail))
             uow.commit()
-        return AccessResult("change_password", user.username, now, detail)
+        return AccessResult("change_password", user.username, now, done.detail, done.sessions_ended,
+                            done.tokens_revoked or 0)
 
     # -- reading -----------------------------------------------------------------
 
@@ -164,15 +189,14 @@ class AccessService:
     # -- how ---------------------------------------------------------------------
 
     @staticmethod
-    def _cut_off(session: Session, user: User, now: datetime, *, tokens: bool) -> str:
+    def _cut_off(session: Session, user: User, now: datetime, *, tokens: bool) -> tuple[int, int | None]:
+        """(sessions ended, tokens revoked or None when tokens are kept)."""
         ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
-        detail = f"{ended} session(s) ended"
-        if tokens:
-            revoked = session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                                             ApiToken.revoked_at.is_(None))
-                                      .values(revoked_at=now)).rowcount
-            detail += f", {revoked} token(s) revoked"
-        return detail
+        if not tokens:
+            return ended, None
+        revoked = session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                  .values(revoked_at=now)).rowcount
+        return ended, revoked
 
     def _apply(self, by: Actor | str, username: str, action: str, change, key: str | None) -> AccessResult:  # type: ignore[no-untyped-def]
         if isinstance(by, Actor) and not by.has_role("admin"):
@@ -186,11 +210,12 @@ class AccessService:
                 user = uow.session.scalar(select(User).where(User.username == username.strip()[:64]))
                 if user is None:
                     raise NotFound(what="người dùng / user", key=username.strip()[:64])
-                detail = change(uow.session, user, now)
+                done: _Done = change(uow.session, user, now)
                 uow.session.add(AccessChange(at=now, by_name=_by_name(by), user_id=user.id, username=user.username,
-                                             action=action, detail=detail.strip("; "), request_key=key))
+                                             action=action, detail=done.detail, request_key=key))
                 uow.commit()
-                return AccessResult(action, user.username, now, detail.strip("; "))
+                return AccessResult(action, user.username, now, done.detail, done.sessions_ended,
+                                    done.tokens_revoked or 0)
         except IntegrityError:
             # The same form, submitted twice at once: the other submission won.
             if key is not None and (first := self._replay(key)) is not None:
