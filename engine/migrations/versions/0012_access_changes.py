@@ -35,9 +35,10 @@ $$ LANGUAGE plpgsql
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # A plain ALTER TABLE on both backends: batch mode would copy and drop ``users``,
+    # which every other table references.
+    op.add_column("users", sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
 
     op.create_table("access_changes",
     sa.Column("id", sa.Integer(), nullable=False),
@@ -107,5 +108,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION access_changes_append_only()")
 
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("must_change_password")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE users DROP COLUMN must_change_password")
+    else:
+        op.drop_column("users", "must_change_password")
