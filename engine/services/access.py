@@ -23,6 +23,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -89,6 +90,9 @@ class ChangeInfo:
     username: str
     action: str
     detail: str
+
+
+_Change = Callable[[Session, User, datetime], _Done]
 
 
 def _by_name(by: Actor | str) -> str:
@@ -194,11 +198,11 @@ class AccessService:
         ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
         if not tokens:
             return ended, None
-        revoked = session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                                  .values(revoked_at=now)).rowcount
+        live = (ApiToken.user_id == user.id) & ApiToken.revoked_at.is_(None)
+        revoked = session.execute(update(ApiToken).where(live).values(revoked_at=now)).rowcount
         return ended, revoked
 
-    def _apply(self, by: Actor | str, username: str, action: str, change, key: str | None) -> AccessResult:  # type: ignore[no-untyped-def]
+    def _apply(self, by: Actor | str, username: str, action: str, change: _Change, key: str | None) -> AccessResult:
         if isinstance(by, Actor) and not by.has_role("admin"):
             raise RoleNotAllowed(trigger=action, roles=["admin"])
         key = key[:MAX_KEY] if key else None

@@ -28,7 +28,8 @@ from ..security import (ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, SignedIn, clie
 from .i18n import DEFAULT_LANG, LANGS, Translator, local_date, local_dt
 
 __all__ = ["Ctx", "get_ctx", "signed_in", "posted", "signed_in_post", "Form", "render", "redirect", "LoginRequired",
-           "CsrfFailed", "PasswordChangeRequired", "PageNotFound", "Forbidden", "BadForm", "safe_next", "unit_names", "TEMPLATES"]
+           "CsrfFailed", "PasswordChangeRequired", "PageNotFound", "Forbidden", "BadForm", "safe_next", "unit_names",
+           "TEMPLATES"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
