@@ -224,3 +224,41 @@ def test_an_admin_cannot_deactivate_themselves(browser, sessions):
     refused = admin.post("/admin/access", fields, csrf=fields["csrf"])
     assert refused.status_code == 400 and "không thể tự khóa" in refused.text
     assert admin.get("/admin").status_code == 200 and _changes(sessions) == []
+
+
+def test_one_form_submitted_many_times_at_once_makes_one_change(container, world, sessions):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    start = Barrier(8)
+
+    def submit(_: int):  # type: ignore[no-untyped-def]
+        start.wait()
+        return container.access.deactivate(world["admin"], "off_a", key="k" * 43)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(submit, range(8)))
+    assert sorted(r.replayed for r in results) == [False] + [True] * 7
+    assert [c[1:3] for c in _changes(sessions)] == [("deactivate", "off_a")]
+
+
+def test_two_admins_deactivating_one_user_at_once_make_one_change(container, world, sessions):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from engine.errors import InvalidField
+
+    start = Barrier(6)
+
+    def submit(i: int) -> str:
+        start.wait()
+        try:
+            container.access.deactivate(world["admin"], "off_a", key=f"{i}" * 43)
+        except InvalidField:
+            return "refused"
+        return "done"
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = sorted(pool.map(submit, range(6)))
+    assert outcomes == ["done"] + ["refused"] * 5
+    assert len(_changes(sessions)) == 1

@@ -206,12 +206,17 @@ class AccessService:
         if isinstance(by, Actor) and not by.has_role("admin"):
             raise RoleNotAllowed(trigger=action, roles=["admin"])
         key = key[:MAX_KEY] if key else None
-        if key is not None and (first := self._replay(key)) is not None:
-            return first
         now = self.clock.now()
         try:
             with UnitOfWork(self.sessions, write=True) as uow:
-                user = uow.session.scalar(select(User).where(User.username == username.strip()[:64]))
+                # Inside the write transaction (SQLite: after BEGIN IMMEDIATE), so a
+                # form submitted twice at once finds the first submission's change.
+                if key is not None and (first := self._replay(uow.session, key)) is not None:
+                    return first
+                # The user's row is locked (PostgreSQL): two admins deactivating one
+                # user at once make one change, and the other is told it is done.
+                user = uow.session.scalar(select(User).where(User.username == username.strip()[:64])
+                                          .with_for_update())
                 if user is None:
                     raise NotFound(what="người dùng / user", key=username.strip()[:64])
                 done: _Done = change(uow.session, user, now)
@@ -222,13 +227,15 @@ class AccessService:
                                     done.tokens_revoked or 0)
         except IntegrityError:
             # The same form, submitted twice at once: the other submission won.
-            if key is not None and (first := self._replay(key)) is not None:
-                return first
+            if key is not None:
+                with self.sessions() as session:
+                    if (first := self._replay(session, key)) is not None:
+                        return first
             raise
 
-    def _replay(self, key: str) -> AccessResult | None:
-        with self.sessions() as session:
-            row = session.scalar(select(AccessChange).where(AccessChange.request_key == key))
-            if row is None:
-                return None
-            return AccessResult(row.action, row.username, row.at, row.detail, replayed=True)
+    @staticmethod
+    def _replay(session: Session, key: str) -> AccessResult | None:
+        row = session.scalar(select(AccessChange).where(AccessChange.request_key == key))
+        if row is None:
+            return None
+        return AccessResult(row.action, row.username, row.at, row.detail, replayed=True)
