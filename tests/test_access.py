@@ -87,7 +87,11 @@ def test_a_removed_grant_is_refused_on_the_next_request(browser, api, tokens, ru
     assert api.get(f"/api/v1/cases/{case.code}", headers=bearer(tokens["lead_a"])).status_code == 404
     relogged = browser("lead_a")
     assert relogged.get(f"/cases/{case.code}").status_code == 404
-    assert [c[1:3] for c in _changes(sessions)] == [("revoke_grant", "lead_a")]
+    assert [c[1:4] for c in _changes(sessions)] == [("grant", "lead_a", "official @ B"),
+                                                    ("revoke_grant", "lead_a", "leader @ A, 1 session(s) ended")]
+    twice = run("users", "grant", "lead_a", "--role", "official", "--unit", "B", lang="en")
+    assert twice.exit_code == 2 and "already holds this grant" in twice.output
+    assert len(_changes(sessions)) == 2
 
 
 def test_a_reset_password_must_be_changed_at_the_next_sign_in(browser, api, tokens, run, sessions, caplog):
@@ -138,6 +142,9 @@ def test_the_admin_page_resets_once_and_shows_the_temporary_password_once(browse
 
 
 def test_the_log_lists_each_change_newest_first(run, world, sessions):
+    added = run("users", "add", "newbie", "--role", "official", "--unit", "A", "--password-stdin",
+                input="bí mật của newbie\n")
+    assert added.exit_code == 0, added.output
     for args in (("deactivate", "off_a"), ("reactivate", "off_a"), ("revoke-grant", "off_b", "--role", "official",
                                                                      "--unit", "B"), ("reset-password", "lead_b")):
         assert run("users", *args).exit_code == 0
@@ -145,7 +152,9 @@ def test_the_log_lists_each_change_newest_first(run, world, sessions):
     assert shown.exit_code == 0
     lines = [line.split("\t") for line in shown.output.strip().splitlines()]
     assert [(line[2], line[3]) for line in lines] == [("reset_password", "lead_b"), ("revoke_grant", "off_b"),
-                                                      ("reactivate", "off_a"), ("deactivate", "off_a")]
+                                                      ("reactivate", "off_a"), ("deactivate", "off_a"),
+                                                      ("add_user", "newbie")]
+    assert lines[-1][4] == "official @ A" and "bí mật" not in shown.output
     assert all(line[1].startswith("cli") for line in lines)
     only = run("users", "log", "--user", "off_a").output.strip().splitlines()
     assert len(only) == 2

@@ -1,5 +1,5 @@
-"""The record of changes to who may sign in and act: deactivations, removed grants,
-password changes and resets. Rows are only inserted (the ORM refuses an update or
+"""The record of changes to who may sign in and act: users and grants added,
+deactivations, removed grants, password changes and resets. Rows are only inserted (the ORM refuses an update or
 a delete, and so do database triggers, migration 0012); none carries a password,
 token or reset secret."""
 
@@ -15,7 +15,7 @@ from .base import Base
 
 __all__ = ["AccessChange", "ACCESS_ACTIONS"]
 
-ACCESS_ACTIONS = ("deactivate", "reactivate", "revoke_grant", "reset_password", "change_password")
+ACCESS_ACTIONS = ("add_user", "grant", "deactivate", "reactivate", "revoke_grant", "reset_password", "change_password")
 
 
 class AccessChange(Base):

@@ -1,5 +1,5 @@
-"""Taking access away, and giving it back: deactivating and reactivating a user,
-removing a grant, resetting and changing a password.
+"""Taking access away, and giving it: deactivating and reactivating a user, adding
+a user or a grant, removing a grant, resetting and changing a password.
 
 Every change is one transaction that also ends the user's web sessions, revokes
 their API tokens where the change calls for it, and appends an ``access_changes``
@@ -10,7 +10,7 @@ row (who, when, what, on whom). What each change ends:
 | deactivate | ended | revoked (reactivation does not revive them) |
 | remove a grant | ended | kept: a token's grants are read afresh on every request |
 | reset / change password | ended | revoked |
-| reactivate | — | — |
+| reactivate, add a user or a grant | — | — |
 
 A confirmation form passes its one-time nonce as ``key``: a replayed form finds the
 change it already made and changes nothing again. Only administrators (or the CLI,
@@ -38,6 +38,7 @@ from ..models.tokens import ApiToken
 from ..models.web_sessions import WebSession
 from ..passwords import hash_password
 from ..uow import UnitOfWork
+from . import directory
 from .directory import MAX_PASSWORD, MIN_PASSWORD, authenticate, unit_by_code
 
 __all__ = ["AccessService", "AccessResult", "ChangeInfo", "TEMPORARY_LENGTH"]
@@ -75,10 +76,9 @@ class _Done:
     @property
     def detail(self) -> str:
         parts = [self.grant] if self.grant else []
-        if not self.cut:
-            return ""
-        parts.append(f"{self.sessions_ended} session(s) ended")
-        if self.tokens_revoked is not None:
+        if self.cut:
+            parts.append(f"{self.sessions_ended} session(s) ended")
+        if self.cut and self.tokens_revoked is not None:
             parts.append(f"{self.tokens_revoked} token(s) revoked")
         return ", ".join(parts)
 
@@ -125,6 +125,34 @@ class AccessService:
             user.is_active = True
             return _Done(cut=False)
         return self._apply(by, username, "reactivate", change, key)
+
+    def add_user(self, by: Actor | str, username: str, password: str, role: str, unit_code: str, *,
+                 full_name: str = "", email: str | None = None, language: str = "vi") -> AccessResult:
+        """A new user with their first grant (``nghedan users add``)."""
+        if isinstance(by, Actor) and not by.has_role("admin"):
+            raise RoleNotAllowed(trigger="add_user", roles=["admin"])
+        now = self.clock.now()
+        with UnitOfWork(self.sessions, write=True) as uow:
+            user = directory.add_user(uow.session, username, password, now=now, full_name=full_name, email=email,
+                                      language=language)
+            directory.grant_role(uow.session, user, role, unit_code)
+            done = _Done(grant=f"{role} @ {unit_code}", cut=False)
+            uow.session.add(AccessChange(at=now, by_name=_by_name(by), user_id=user.id, username=user.username,
+                                         action="add_user", detail=done.detail))
+            uow.commit()
+        return AccessResult("add_user", user.username, now, done.detail)
+
+    def grant(self, by: Actor | str, username: str, role: str, unit_code: str, *,
+              key: str | None = None) -> AccessResult:
+        """Another role on a unit subtree; holding it already is a refusal, not a second record."""
+        def change(session: Session, user: User, now: datetime) -> _Done:
+            held = len(user.grants)
+            directory.grant_role(session, user, role, unit_code[:32])
+            if len(user.grants) == held:
+                raise InvalidField(field="role", problem_vi="người dùng đã có quyền này",
+                                   problem_en="the user already holds this grant")
+            return _Done(grant=f"{role} @ {unit_code[:32]}", cut=False)
+        return self._apply(by, username, "grant", change, key)
 
     def revoke_grant(self, by: Actor | str, username: str, role: str, unit_code: str, *,
                      key: str | None = None) -> AccessResult:

@@ -6,26 +6,14 @@ the operating-system account that ran the command)."""
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
 from engine.calendar import LOCAL_TZ
 from engine.services.access import AccessResult
 
 from ..container import Container
-from .admin import users
+from .admin import operator, users
 from .main import pass_container
-
-__all__ = ["operator"]
-
-
-def operator() -> str:
-    """Who ran the command, as the record names them."""
-    try:
-        return f"cli:{getpass.getuser()}"[:80]
-    except (KeyError, OSError):  # no login name in a bare container
-        return "cli"
 
 
 def _said(result: AccessResult) -> None:

@@ -264,6 +264,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access_revoke_grant": ("Gỡ quyền", "Remove grant"),
     "access_reset_password": ("Đặt lại mật khẩu", "Reset password"),
     "access_change_password": ("Tự đổi mật khẩu", "Changed own password"),
+    "access_add_user": ("Thêm người dùng", "User added"),
+    "access_grant": ("Cấp quyền", "Grant added"),
     "access_confirm_title": ("Xác nhận thay đổi quyền truy cập", "Confirm the change of access"),
     "access_explain_deactivate": (
         "{user} sẽ bị đăng xuất ở mọi nơi ngay lập tức, mọi mã API của họ bị thu hồi và họ không đăng nhập được nữa.",
