@@ -2,7 +2,9 @@
 
 No secret has a default: without ``NGHEDAN_SMTP_HOST`` and ``NGHEDAN_MAIL_FROM`` the
 email channel is simply off, and email deliveries wait (nothing is lost) until it is
-configured. Webhooks need no settings beyond their subscriptions.
+configured. Webhooks need no settings beyond their subscriptions, unless one must
+reach a host the address policy refuses (loopback, the local network):
+``NGHEDAN_WEBHOOK_ALLOWED_HOSTS`` lists such hosts, comma separated.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.address_policy import AddressPolicy, parse_allowed_hosts
 
 __all__ = ["NotifySettings"]
 
@@ -32,6 +36,9 @@ class NotifySettings(BaseSettings):
 
     # -- webhooks --------------------------------------------------------------------
     webhook_timeout: float = Field(default=10.0, gt=0)
+    # Hosts (names or addresses, comma separated) a webhook may reach although the
+    # address policy refuses them: e.g. an integration on this machine or the LAN.
+    webhook_allowed_hosts: str = ""
 
     # -- retries ---------------------------------------------------------------------
     max_attempts: int = Field(default=8, ge=1)
@@ -59,6 +66,11 @@ class NotifySettings(BaseSettings):
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host and self.mail_from)
+
+    @property
+    def webhook_policy(self) -> AddressPolicy:
+        """The address policy of this deployment, for registration and delivery alike."""
+        return AddressPolicy(parse_allowed_hosts(self.webhook_allowed_hosts))
 
     @property
     def port(self) -> int:

@@ -5,10 +5,12 @@ its own sweeps, and a request thread is no place for minute-long jobs. The worke
 a separate process running APScheduler 3's ``BlockingScheduler`` in UTC; its jobs
 are plain functions (tested directly, without a scheduler). Only one worker is
 active at a time — a PostgreSQL advisory lock, or a lock file next to the SQLite
-database — and a second one waits, taking over when the first dies (the operating
-system releases both kinds of lock with the process). The sweep would be correct
-with two workers anyway; the lock only saves the work. Every job gets the process's
-container (``web.container``), and with it its settings and clock.
+database's real path (so a symlink, a relative path or ``./`` name the same lock) —
+and a second one waits, taking over when the first dies (the operating system
+releases both kinds of lock with the process). On SIGTERM the running job finishes
+before the lock goes, so a waiting worker never overlaps it. The sweep would be
+correct with two workers anyway; the lock only saves the work. Every job gets the
+process's container (``web.container``), and with it its settings and clock.
 """
 
 from __future__ import annotations
@@ -98,7 +100,10 @@ class WorkerLock:
         self._conn: Connection | None = None
         self.path: Path | None = None
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-            self.path = Path(engine.url.database).with_name(Path(engine.url.database).name + ".worker.lock")
+            # Keyed on the file itself, not on how the URL spells it: every spelling
+            # of one database must find the same lock.
+            real = Path(os.path.realpath(engine.url.database))
+            self.path = real.with_name(real.name + ".worker.lock")
 
     def try_acquire(self) -> bool:
         if self.engine.dialect.name == "postgresql":
@@ -140,8 +145,14 @@ class WorkerLock:
 
 
 def _stop(signum: int, frame: Any) -> None:
-    # A service manager stops us with SIGTERM: leave like Ctrl-C, releasing the lock.
+    # A service manager stops us with SIGTERM: leave like Ctrl-C. Only the first one
+    # interrupts; later ones must not cut short the wait for the running job.
+    signal.signal(signal.SIGTERM, _again)
     raise SystemExit(0)
+
+
+def _again(signum: int, frame: Any) -> None:
+    log.info("still waiting for the running job to finish")
 
 
 def run_worker(container: Container, options: WorkerOptions = WorkerOptions()) -> None:
@@ -157,5 +168,7 @@ def run_worker(container: Container, options: WorkerOptions = WorkerOptions()) -
         pass
     finally:
         if scheduler.running:
-            scheduler.shutdown(wait=False)
+            log.info("stopping: no new jobs; waiting for the running one to finish")
+            scheduler.shutdown(wait=True)
         lock.release()
+        log.info("worker stopped; lock released")

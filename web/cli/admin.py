@@ -161,4 +161,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app and API. Run the scheduler separately: nghedan worker."""
     import uvicorn
 
-    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from ..logs import server_log_config
+
+    # The access log with query values redacted, and no secret in any other line.
+    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=server_log_config())

@@ -147,7 +147,7 @@ def webhooks_add(c: Container, url: str, events: tuple[str, ...], unit_code: str
     wanted = [e for chunk in events for e in chunk.split(",")]
     with c.cases.uow() as uow:
         sub, secret = add_subscription(uow.session, url, wanted, now=c.clock.now(), unit_code=unit_code,
-                                       description=description)
+                                       description=description, policy=c.notify_settings.webhook_policy)
         uow.commit()
     click.echo(f"webhook #{sub.id} → {sub.url}  events: {', '.join(sub.event_types)}  unit: {sub.unit or '*'}")
     click.echo(f"secret: {secret}")
