@@ -237,14 +237,15 @@ class AccessService:
         now = self.clock.now()
         try:
             with UnitOfWork(self.sessions, write=True) as uow:
-                # Inside the write transaction (SQLite: after BEGIN IMMEDIATE), so a
-                # form submitted twice at once finds the first submission's change.
-                if key is not None and (first := self._replay(uow.session, key)) is not None:
-                    return first
-                # The user's row is locked (PostgreSQL): two admins deactivating one
-                # user at once make one change, and the other is told it is done.
+                # The user's row is locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE
+                # already serialises writers): two admins deactivating one user at
+                # once make one change, and the other is told it is done ...
                 user = uow.session.scalar(select(User).where(User.username == username.strip()[:64])
                                           .with_for_update())
+                # ... and a form submitted twice at once then finds the first
+                # submission's change (committed before the lock was granted).
+                if key is not None and (first := self._replay(uow.session, key)) is not None:
+                    return first
                 if user is None:
                     raise NotFound(what="người dùng / user", key=username.strip()[:64])
                 done: _Done = change(uow.session, user, now)
