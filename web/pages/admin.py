@@ -30,7 +30,7 @@ def require_admin(ctx: Ctx) -> None:
 
 
 def admin_page_response(ctx: Ctx, *, status: int = 200, error: str | None = None, notice: str | None = None,
-                values: dict[str, str] | None = None) -> Response:
+                        values: dict[str, str] | None = None) -> Response:
     with ctx.c.sessions() as session:
         units = list(session.scalars(select(Unit)))
         today = ctx.c.clock.now().astimezone(LOCAL_TZ).date()
