@@ -271,3 +271,17 @@ def test_two_admins_deactivating_one_user_at_once_make_one_change(container, wor
         outcomes = sorted(pool.map(submit, range(6)))
     assert outcomes == ["done"] + ["refused"] * 5
     assert len(_changes(sessions)) == 1
+
+
+def test_the_pages_speak_english_too(browser, sessions):
+    admin = browser("admin")
+    switched = admin.post("/lang", {"lang": "en", "next": "/admin"}, csrf=csrf_of(admin.get("/admin").text))
+    assert switched.status_code == 303
+    fields = _confirm(admin, action="revoke_grant", username="off_b", role="official", unit="B")
+    page = admin.get("/admin/access", params={"action": "revoke_grant", "username": "off_b", "role": "official",
+                                               "unit": "B"}).text
+    assert "off_b loses official @ B from their next request" in page
+    done = admin.post("/admin/access", fields, csrf=fields["csrf"])
+    assert "Done “Remove grant” for off_b: 0 session(s) ended; API tokens keep the other grants." in done.text
+    listing = admin.get("/admin").text
+    assert "Changes of access" in listing and "Remove grant" in listing and "official @ B, 0 session(s) ended" in listing

@@ -79,6 +79,8 @@ def _said(ctx: Ctx, result: AccessResult) -> str:
     t = ctx.t
     if result.replayed:
         return t("access_replayed", at=f"{result.at.astimezone(LOCAL_TZ):%d/%m/%Y %H:%M}")
-    return t("access_done", action=t(f"access_{result.action}"), user=result.username,
-             sessions=result.sessions_ended, tokens=result.tokens_revoked)
+    # Each change says what it ended, and only that (engine.services.access's table).
+    key = {"reactivate": "access_done_plain", "revoke_grant": "access_done_grant"}.get(result.action, "access_done")
+    return t(key, action=t(f"access_{result.action}"), user=result.username, sessions=result.sessions_ended,
+             tokens=result.tokens_revoked)
 

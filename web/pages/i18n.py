@@ -287,6 +287,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access_done": ("Đã thực hiện “{action}” cho {user}: {sessions} phiên đăng nhập đã kết thúc, "
                     "{tokens} mã API đã thu hồi.",
                     "Done “{action}” for {user}: {sessions} session(s) ended, {tokens} API token(s) revoked."),
+    "access_done_plain": ("Đã thực hiện “{action}” cho {user}.", "Done “{action}” for {user}."),
+    "access_done_grant": ("Đã thực hiện “{action}” cho {user}: {sessions} phiên đăng nhập đã kết thúc; "
+                          "mã API giữ các quyền còn lại.",
+                          "Done “{action}” for {user}: {sessions} session(s) ended; API tokens keep the other "
+                          "grants."),
     "access_replayed": ("Biểu mẫu này đã được gửi lúc {at}; không có gì thay đổi thêm.",
                         "This form was already submitted at {at}; nothing changed again."),
     "access_temporary": ("Mật khẩu tạm (chỉ hiện một lần, không được lưu lại):",
