@@ -160,3 +160,28 @@ def test_concurrent_requests_through_two_processes_never_exceed_the_limit(db_url
         for c in processes:
             c.close()
     assert allowed.count(True) == 7
+
+
+def test_idle_counters_are_swept_when_another_window_starts(container, clock):
+    from sqlalchemy import select
+
+    from engine.models import RateCounter
+
+    def take(key: str) -> None:
+        with UnitOfWork(container.sessions, write=True) as uow:
+            throttles.take(uow.session, key, limit=5, window=timedelta(minutes=15), now=clock.now())
+            uow.commit()
+
+    take("api:token:1")
+    clock.advance(timedelta(hours=23, minutes=55))
+    take("api:token:2")  # a new window, but nothing is a day old yet
+    clock.advance(timedelta(minutes=10))
+    with UnitOfWork(container.sessions, write=True) as uow:  # token:1 is a day old; token:2's window is open
+        assert throttles.take(uow.session, "api:token:2", limit=5, window=timedelta(minutes=15),
+                              now=clock.now()).count == 2
+        uow.commit()
+    with container.sessions() as s:  # no sweep inside a window
+        assert sorted(s.scalars(select(RateCounter.key))) == ["api:token:1", "api:token:2"]
+    take("login-ip:10.0.0.1")  # a window starts: the day-old counter goes
+    with container.sessions() as s:
+        assert sorted(s.scalars(select(RateCounter.key))) == ["api:token:2", "login-ip:10.0.0.1"]
