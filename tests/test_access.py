@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text, update
@@ -285,3 +286,28 @@ def test_the_pages_speak_english_too(browser, sessions):
     assert "Done “Remove grant” for off_b: 0 session(s) ended; API tokens keep the other grants." in done.text
     listing = admin.get("/admin").text
     assert "Changes of access" in listing and "Remove grant" in listing and "official @ B, 0 session(s) ended" in listing
+
+
+def test_a_temporary_password_expires(browser, clock, sessions):
+    from engine.services.access import TEMPORARY_VALID
+
+    admin = browser("admin")
+    fields = _confirm(admin, action="reset_password", username="off_b")
+    shown = admin.post("/admin/access", fields, csrf=fields["csrf"]).text
+    temporary = re.search(r'<code class="secret">([^<]+)</code>', shown).group(1)
+    clock.advance(TEMPORARY_VALID)
+    assert browser().login("off_b", temporary).status_code == 401
+    admin = browser("admin")  # days later: a new session
+    again = _confirm(admin, action="reset_password", username="off_b")
+    fresh = re.search(r'<code class="secret">([^<]+)</code>',
+                      admin.post("/admin/access", again, csrf=again["csrf"]).text).group(1)
+    clock.advance(TEMPORARY_VALID - timedelta(minutes=1))
+    page = browser()
+    assert page.login("off_b", fresh).status_code == 303
+    form = page.get("/account/password?required=1")
+    assert page.post("/account/password", {"current": fresh, "new": "mới hẳn rồi nhé", "repeat": "mới hẳn rồi nhé"},
+                     csrf=csrf_of(form.text)).status_code == 303
+    clock.advance(timedelta(days=30))  # one's own password does not expire
+    assert browser().login("off_b", "mới hẳn rồi nhé").status_code == 303
+    with sessions() as s:
+        assert s.scalar(select(User.temporary_until).where(User.username == "off_b")) is None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import delete, select, update
@@ -41,9 +41,11 @@ from ..uow import UnitOfWork
 from . import directory
 from .directory import MAX_PASSWORD, MIN_PASSWORD, authenticate, unit_by_code
 
-__all__ = ["AccessService", "AccessResult", "ChangeInfo", "TEMPORARY_LENGTH"]
+__all__ = ["AccessService", "AccessResult", "ChangeInfo", "TEMPORARY_LENGTH", "TEMPORARY_VALID"]
 
 TEMPORARY_LENGTH = 14
+# Long enough to reach someone over a weekend, short enough that a lost note expires.
+TEMPORARY_VALID = timedelta(days=3)
 # No 0/O, 1/l/I: a temporary password is read aloud or copied from a screen.
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_KEY = 100
@@ -168,13 +170,15 @@ class AccessService:
         return self._apply(by, username, "revoke_grant", change, key)
 
     def reset_password(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
-        """A temporary password the user must replace at their next sign-in."""
+        """A temporary password the user must replace at their next sign-in, valid
+        for ``TEMPORARY_VALID``."""
         temporary = "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
         hashed = hash_password(temporary)  # slow on purpose: outside the write transaction
 
         def change(session: Session, user: User, now: datetime) -> _Done:
             user.password_hash = hashed
             user.must_change_password = True
+            user.temporary_until = now + TEMPORARY_VALID
             return _Done(*self._cut_off(session, user, now, tokens=True))
         result = self._apply(by, username, "reset_password", change, key)
         if result.replayed:
@@ -192,7 +196,7 @@ class AccessService:
         with UnitOfWork(self.sessions, write=True) as uow:
             session = uow.session
             username = session.scalar(select(User.username).where(User.id == user_id))
-            user = authenticate(session, username, current) if username and current else None
+            user = authenticate(session, username, current, now=now) if username and current else None
             if user is None:
                 raise InvalidField(field="current", problem_vi="mật khẩu hiện tại không đúng",
                                    problem_en="the current password is wrong")
@@ -200,7 +204,7 @@ class AccessService:
                 raise InvalidField(field="new", problem_vi="mật khẩu mới trùng mật khẩu cũ",
                                    problem_en="the new password is the old one")
             user.password_hash = hash_password(new)
-            user.must_change_password = False
+            user.must_change_password, user.temporary_until = False, None
             done = _Done(*self._cut_off(session, user, now, tokens=True))
             session.add(AccessChange(at=now, by_name=user.username, user_id=user.id, username=user.username,
                                      action="change_password", detail=done.detail))

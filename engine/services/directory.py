@@ -176,8 +176,10 @@ def to_actor(user: User) -> Actor:
     return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password matches; upgrades an outdated hash in place (caller commits)."""
+def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> User | None:
+    """The user if the password matches; upgrades an outdated hash in place (caller
+    commits). A temporary password (a reset) no longer matches from ``temporary_until``
+    on; ``now`` is required to accept one."""
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None or len(password) > MAX_PASSWORD:
         # Hash anyway so a missing user takes as long as a wrong password.
@@ -185,6 +187,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     ok, new_hash = verify_password(password, user.password_hash)
     if not ok:
+        return None
+    if user.temporary_until is not None and (now is None or now >= user.temporary_until):
         return None
     if new_hash:
         user.password_hash = new_hash

@@ -42,7 +42,7 @@ def login(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
         return _login_page(ctx, next_path=next_path, username=username, status=429,
                            error=t("login_throttled", minutes=max(1, (slot.wait + 59) // 60)))
     with UnitOfWork(c.sessions, write=True) as uow:
-        user = authenticate(uow.session, username, password) if username and password else None
+        user = authenticate(uow.session, username, password, now=c.clock.now()) if username and password else None
         found = (user.id, user.language) if user is not None else None
         uow.commit()  # a rehashed password is kept
     if found is None:

@@ -1,4 +1,5 @@
-"""access can be taken away: the record of access changes, forced password change,
+"""access can be taken away: the record of access changes, forced password change
+(and how long a temporary password lasts),
 throttle counters taken atomically (replacing web_attempts)
 
 Revision ID: 0012
@@ -39,6 +40,8 @@ def upgrade() -> None:
     # which every other table references.
     op.add_column("users", sa.Column("must_change_password", sa.Boolean(), nullable=False,
                                      server_default=sa.false()))
+    op.add_column("users", sa.Column("temporary_until", engine.models.base.UTCDateTime(timezone=True),
+                                     nullable=True))
 
     op.create_table("access_changes",
     sa.Column("id", sa.Integer(), nullable=False),
@@ -109,6 +112,8 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION access_changes_append_only()")
 
     if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE users DROP COLUMN temporary_until")
         op.execute("ALTER TABLE users DROP COLUMN must_change_password")
     else:
+        op.drop_column("users", "temporary_until")
         op.drop_column("users", "must_change_password")
