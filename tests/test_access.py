@@ -125,6 +125,8 @@ def test_a_reset_password_must_be_changed_at_the_next_sign_in(browser, api, toke
 
 def test_the_admin_page_resets_once_and_shows_the_temporary_password_once(browser, sessions):
     admin = browser("admin")
+    asked = admin.get("/admin/access", params={"action": "reset_password", "username": "off_b"}).text
+    assert "mật khẩu tạm (dùng được 3 ngày)" in asked
     fields = _confirm(admin, action="reset_password", username="off_b")
     first = admin.post("/admin/access", fields, csrf=fields["csrf"])
     assert first.status_code == 200

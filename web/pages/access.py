@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine.calendar import LOCAL_TZ
 from engine.errors import DomainError
 from engine.models import User
-from engine.services.access import AccessResult
+from engine.services.access import TEMPORARY_VALID, AccessResult
 
 from ..security import new_token
 from .admin import admin_page_response, require_admin
@@ -48,7 +48,8 @@ def confirm(action: str = "", username: str = "", role: str = "", unit: str = ""
         return admin_page_response(ctx, status=404, error=ctx.t("access_no_user", user=wanted["username"]))
     grant = f"{wanted.get('role', '')} @ {wanted.get('unit', '')}"
     return render(ctx, "admin_access.html", wanted=wanted, nonce=new_token(), result=None,
-                  explain=ctx.t(f"access_explain_{wanted['action']}", user=wanted["username"], grant=grant))
+                  explain=ctx.t(f"access_explain_{wanted['action']}", user=wanted["username"], grant=grant,
+                                days=TEMPORARY_VALID.days))
 
 
 @router.post("/admin/access")

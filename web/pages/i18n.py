@@ -278,10 +278,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{user} loses {grant} from their next request and is signed out everywhere; API tokens keep the other "
         "grants."),
     "access_explain_reset_password": (
-        "{user} sẽ bị đăng xuất ở mọi nơi và mọi mã API bị thu hồi. Bạn nhận một mật khẩu tạm để trao tận tay; "
-        "họ phải đổi mật khẩu khi đăng nhập.",
-        "{user} will be signed out everywhere and every API token revoked. You get a temporary password to hand "
-        "over in person; they must change it when they sign in."),
+        "{user} sẽ bị đăng xuất ở mọi nơi và mọi mã API bị thu hồi. Bạn nhận một mật khẩu tạm "
+        "(dùng được {days} ngày) để trao tận tay; họ phải đổi mật khẩu khi đăng nhập.",
+        "{user} will be signed out everywhere and every API token revoked. You get a temporary password (valid "
+        "for {days} days) to hand over in person; they must change it when they sign in."),
     "access_confirm": ("Xác nhận", "Confirm"),
     "access_cancel": ("Hủy, quay lại trang quản trị", "Cancel, back to administration"),
     "access_done": ("Đã thực hiện “{action}” cho {user}: {sessions} phiên đăng nhập đã kết thúc, "
