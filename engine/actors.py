@@ -17,6 +17,10 @@ class Grant:
     unit_id: int
     unit_code: str
     unit_path: str
+    # Held through a successor (engine.succession): the grant's unit took over this
+    # one's work on the day of a merger. It widens what the person sees and acts
+    # on; it is not a grant of its own (reports' roots, user lists ignore it).
+    inherited: bool = False
 
     def covers(self, unit_path: str) -> bool:
         # Paths are "/1/4/9/": a prefix match is "this unit or below it".

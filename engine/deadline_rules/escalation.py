@@ -21,33 +21,18 @@ from ..deadlines import compute_due, lateness
 from ..errors import InvalidTransition
 from ..history import append_event
 from ..models import Case, CaseEvent, Timer, Unit
+from ..succession import escalation_target
 from ..workflow import Workflow
 from ..workflow.spec import AutoEscalateRule
-from .recipients import ancestor_ids
 from .stages import apply_plan, plan_transition
 
 __all__ = ["target_unit", "auto_escalate"]
 
-# The 2025 reform merged units; a short successor chain is normal, a long one a loop.
-_MAX_SUCCESSORS = 8
-
-
 def target_unit(session: Session, unit: Unit, to: str, day: date) -> Unit | None:
     """The parent of ``unit`` (``to == "parent"``) or its nearest ancestor of level
-    ``to``, followed to its successor if it is no longer in force on ``day``."""
-    if to == "parent":
-        found = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
-    else:
-        found = None
-        for ancestor_id in reversed(ancestor_ids(unit)[:-1]):
-            ancestor = session.get(Unit, ancestor_id)
-            if ancestor is not None and ancestor.level == to:
-                found = ancestor
-                break
-    hops = 0
-    while found is not None and not found.is_valid_on(day) and found.successor_id is not None and hops < _MAX_SUCCESSORS:
-        found, hops = session.get(Unit, found.successor_id), hops + 1
-    return found
+    ``to``, as in force on ``day``: an abolished unit hands over to its successor
+    (engine.succession holds the rule)."""
+    return escalation_target(session, unit, to, day)
 
 
 def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule: AutoEscalateRule,

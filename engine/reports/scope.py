@@ -64,7 +64,8 @@ def resolve_scope(session: Session, actor: Actor, unit_code: str | None,
         if len(units) == 1:
             return Scope((_view(units[0]),), _view(units[0]))
         return Scope(tuple(_view(u) for u in units), None)
-    paths = [g.unit_path for g in actor.grants if g.role in roles]
+    # Grants held through a successor are not roots: the successor's report covers them.
+    paths = [g.unit_path for g in actor.grants if g.role in roles and not g.inherited]
     roots = sorted({p for p in paths if not any(p != q and p.startswith(q) for q in paths)})
     if not roots:
         raise RoleNotAllowed(trigger="report", roles=list(roles))

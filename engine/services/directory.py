@@ -9,12 +9,13 @@ from datetime import date, datetime
 from typing import IO, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..actors import Actor, Grant
 from ..errors import Conflict, InvalidField, NotFound
 from ..models import RoleGrant, Unit, User
 from ..passwords import hash_password, verify_password
+from ..succession import inherited_grants
 from ..vocab import ROLES, UNIT_LEVELS
 
 __all__ = [
@@ -82,10 +83,15 @@ def unit_by_code(session: Session, code: str) -> Unit:
     return unit
 
 
-def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
+def import_units(session: Session, rows: Iterable[UnitRow], *, on: date | None = None) -> tuple[int, int]:
     """Insert or update units by code; parents may come after children in the file.
+    Successor links are checked (engine.services.units); units re-parented keep
+    their former paths as placements ending ``on`` when it is given.
     Returns (created, updated). Does not commit."""
+    from .units import check_succession, record_moves  # units builds on this module
+
     pending = {r.code: r for r in rows}
+    before = dict(session.execute(select(Unit.id, Unit.path)).tuples().all()) if on is not None else {}
     existing = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(list(pending))))}
     created = updated = 0
     placed: set[str] = set()
@@ -128,6 +134,11 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
             want = f"{unit.path}{child.id}/"
             if child.path != want:
                 child.path = want
+    session.flush()
+    for row in pending.values():
+        check_succession(session, existing[row.code])
+    if on is not None:
+        record_moves(session, before, on)
     return created, updated
 
 
@@ -163,15 +174,20 @@ def grant_role(session: Session, user: User, role: str, unit_code: str) -> RoleG
     return grant
 
 
-def actor_for(session: Session, username: str) -> Actor:
+def actor_for(session: Session, username: str, *, on: date | None = None) -> Actor:
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None:
         raise NotFound(what="người dùng / user", key=username)
-    return to_actor(user)
+    return to_actor(user, on=on)
 
 
-def to_actor(user: User) -> Actor:
+def to_actor(user: User, *, on: date | None = None) -> Actor:
+    """The user as an actor; ``on`` (the local day of the request) adds the grants
+    held through successors on that day (engine.succession)."""
     grants = tuple(Grant(g.role, g.unit_id, g.unit.code, g.unit.path) for g in user.grants)
+    session = object_session(user)
+    if on is not None and grants and session is not None:
+        grants += inherited_grants(session, grants, on)
     return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language)
 
 

@@ -1,0 +1,124 @@
+"""The 2025 reform: two communes merge into a new one and the district is abolished
+on 1 July 2025 (tests/reform_support.py). The new commune's people see, list and act
+on their predecessors' open cases; nothing is handed to a unit no longer in force;
+alerts reach the successor's leaders; the old cases keep their units."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.deadline_rules import sweep
+from engine.errors import InvalidField, OutOfScope
+from engine.listing import CaseQuery, page_cases
+from engine.models import Case, OutboxMessage, User
+from engine.services.cases import NewCase
+from notifications.recipients import recipients_for
+
+from .reform_support import REFORM_DAY, apply_reform, build_reform, local
+
+
+@pytest.fixture
+def reform(service, clock):
+    r = build_reform(service, clock)
+    apply_reform(r)
+    return r
+
+
+def user_id(sessions, username: str) -> int:
+    with sessions() as s:
+        return s.scalar(select(User.id).where(User.username == username))
+
+
+def units_of(sessions, code: str) -> tuple[str, str]:
+    with sessions() as s:
+        case = s.scalar(select(Case).where(Case.code == code))
+        return case.origin_unit.code, case.handling_unit.code
+
+
+def listed(service, actor) -> set[str]:
+    with service.session_factory() as s:
+        return {row.code for row in page_cases(s, actor, CaseQuery(), limit=100).items}
+
+
+def test_the_successor_sees_lists_and_acts_on_its_predecessors_cases_from_the_day(service, clock):
+    r = build_reform(service, clock)
+    clock.set(local(2025, 6, 30))
+    with pytest.raises(OutOfScope):  # nothing merged yet: another commune's case
+        service.get(r.actor("off_c"), r.codes["a_open"])
+    apply_reform(r)
+    off_c = r.actor("off_c")
+    predecessors = {r.codes[k] for k in ("a1_resolved", "a1_open", "a_open", "b1_june", "b1_late_june", "b_open")}
+    assert listed(service, off_c) == predecessors  # not E's: E was re-parented, not merged
+    assert service.get(off_c, r.codes["a_open"]).state == "received"
+    done = service.fire(off_c, r.codes["a_open"], "answer_on_site", {"answer": "Xã C đã trả lời"})
+    assert done.state == "answered_on_site"
+    # History is not rewritten: the case still names the commune that received it.
+    assert units_of(service.session_factory, r.codes["a_open"]) == ("A", "A")
+    assert listed(service, r.actor("off_e")) == {r.codes["e1_open"]}
+
+
+def test_a_merger_decided_ahead_takes_effect_only_on_its_day(service, clock):
+    r = build_reform(service, clock)
+    clock.set(local(2025, 6, 20))
+    with service.uow() as uow:
+        from engine.services import units as unit_changes
+        unit_changes.merge_units(uow.session, ["A"], "C", REFORM_DAY)
+        uow.commit()
+    assert listed(service, r.actor("off_c")) == set()
+    clock.set(local(2025, 7, 1))
+    assert r.codes["a_open"] in listed(service, r.actor("off_c"))
+
+
+def test_nothing_is_created_in_or_handed_to_a_unit_no_longer_in_force(reform, service, clock):
+    clock.set(local(2025, 7, 10))
+    for unit in ("B1", "B", "D"):  # B1 has no end date, but its commune ended
+        with pytest.raises(InvalidField) as refused:
+            service.create(reform.actor("lead_p"), NewCase(workflow="nghe-dan-noi", unit=unit, topic="dien_nuoc",
+                                                           kind="kien_nghi", content="Mới"))
+        assert "không còn hiệu lực" in refused.value.message("vi")
+    with pytest.raises(InvalidField) as refused:
+        service.fire(reform.actor("off_c"), reform.codes["a1_open"], "escalate",
+                     {"target_unit": "D", "reason": "lên huyện"})
+    assert refused.value.params["field"] == "target_unit"
+    # A1 was re-parented to C: it goes on taking opinions, now under C.
+    code = reform.new_case("off_c", "A1", local(2025, 7, 11))
+    assert units_of(service.session_factory, code) == ("A1", "A1")
+    # A case received before the change keeps its unit although the unit ended since.
+    assert units_of(service.session_factory, reform.codes["b1_june"]) == ("B1", "B1")
+
+
+def test_auto_escalation_goes_to_the_successor_never_to_the_abolished_units(reform, service, clock):
+    when = local(2025, 7, 21, 9)
+    clock.set(when)
+    result = sweep(service, when)
+    assert result.escalations == 6
+    assert units_of(service.session_factory, reform.codes["a1_open"])[1] == "C"  # A1 re-parented to C
+    assert units_of(service.session_factory, reform.codes["b1_june"])[1] == "C"  # parent B ended → C
+    assert units_of(service.session_factory, reform.codes["b1_late_june"])[1] == "C"
+    assert units_of(service.session_factory, reform.codes["b_open"])[1] == "P"  # district D abolished → P
+    assert units_of(service.session_factory, reform.codes["a_open"])[1] == "P"
+    assert units_of(service.session_factory, reform.codes["e1_open"])[1] == "E"  # E in force, under P now
+
+
+def test_alerts_of_a_predecessors_case_reach_the_successors_leaders(reform, service, sessions, clock):
+    lead_c, lead_b, lead_a = (user_id(sessions, u) for u in ("lead_c", "lead_b", "lead_a"))
+    # A person's step on a case still handled by commune A: C's leaders hear of it.
+    clock.set(local(2025, 7, 2))
+    service.fire(reform.actor("off_c"), reform.codes["a_open"], "answer_on_site", {"answer": "Xã C đã trả lời"})
+    with sessions() as s:
+        case_id = s.scalar(select(Case.id).where(Case.code == reform.codes["a_open"]))
+        msg = s.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id,
+                                                    OutboxMessage.kind == "case.transitioned")).one()
+        told = recipients_for(s, msg)
+    assert lead_c in told and lead_a not in told
+    # The sweep's overdue alert of a case handled by village B1 (under the ended B).
+    when = local(2025, 7, 21, 9)
+    clock.set(when)
+    sweep(service, when)
+    with sessions() as s:
+        case_id = s.scalar(select(Case.id).where(Case.code == reform.codes["b1_late_june"]))
+        overdue = list(s.scalars(select(OutboxMessage.recipient_user_id).where(
+            OutboxMessage.case_id == case_id, OutboxMessage.kind == "deadline.overdue")))
+    assert overdue and set(overdue) == {lead_c}
+    assert lead_b not in overdue
