@@ -122,3 +122,47 @@ def test_alerts_of_a_predecessors_case_reach_the_successors_leaders(reform, serv
             OutboxMessage.case_id == case_id, OutboxMessage.kind == "deadline.overdue")))
     assert overdue and set(overdue) == {lead_c}
     assert lead_b not in overdue
+
+
+def report(reform, username: str, unit: str, period: str) -> dict:
+    from engine.reports import Period, ReportRequest, build_report
+
+    with reform.service.session_factory() as s:
+        rep = build_report(s, reform.actor(username), ReportRequest(Period.preset(period), unit=unit),
+                           now=reform.clock.now())
+    out = rep.as_dict()
+    out.pop("generated_at")
+    return out
+
+
+def test_reports_keep_the_abolished_district_and_split_the_successors_year(service, clock):
+    r = build_reform(service, clock)
+    clock.set(local(2025, 7, 1, 7))
+    district_before = report(r, "lead_p", "D", "2025-H1")
+    assert district_before["totals"]["received"] == 7 and district_before["totals"]["resolved"] == 1
+    assert report(r, "lead_c", "C", "2025")["totals"]["received"] == 0
+    apply_reform(r)
+    r.new_case("off_c", "A1", local(2025, 7, 11))
+    r.new_case("off_c", "C", local(2025, 7, 15))
+    service.fire(r.actor("off_c"), r.codes["a_open"], "answer_on_site", {"answer": "Xã C đã trả lời"})
+    clock.set(local(2026, 1, 5))
+
+    # The district's first half of 2025, as it was printed before the reform.
+    assert report(r, "lead_p", "D", "2025-H1") == district_before
+    by_unit = {row["key"]: row["received"] for row in district_before["by_unit"]}
+    assert by_unit == {"A": 3, "B": 3, "E": 1}
+
+    # The new commune's 2025: its predecessors' six opinions and its own two, split at 1/7.
+    year = report(r, "lead_c", "C", "2025")
+    assert year["totals"]["received"] == 8 and year["totals"]["resolved"] == 1
+    assert [(row["label"], row["received"]) for row in year["split"]] == [
+        ("Tiếp nhận trước ngày 01/07/2025", 6), ("Tiếp nhận từ ngày 01/07/2025", 2)]
+    rows = {row["key"]: (row["label"], row["received"]) for row in year["by_unit"]}
+    assert rows["A"] == ("Xã A (hợp nhất vào Xã C từ ngày 01/07/2025)", 1)
+    assert rows["B"] == ("Xã B (hợp nhất vào Xã C từ ngày 01/07/2025)", 3)
+    assert rows["A1"][1] == 3  # re-parented to C: its cases before and after
+    assert sum(row["received"] for row in year["by_unit"]) == 8
+    # The province counts every opinion once, wherever its units moved.
+    assert report(r, "lead_p", "P", "2025")["totals"]["received"] == 9
+    # A report of the first half, before the change, has nothing to split.
+    assert report(r, "lead_c", "C", "2025-H1")["split"] == []

@@ -45,7 +45,9 @@ from ..models import CaseEvent, Meeting, Unit, path_under
 from ..models.reports import REMARK_TRIGGERS, CaseFacts
 from ..vocab import TOPICS
 from .period import Period
-from .scope import REPORT_ROLES, Scope, resolve_scope
+from .coverage import covers
+from .scope import REPORT_ROLES, Scope, resolve_scope, with_coverage
+from .split import split_rows
 from .sql import date_month, iso_before
 
 __all__ = ["ReportRequest", "Figures", "MeetingFigures", "Row", "Report", "build_report", "FIGURE_NAMES"]
@@ -137,6 +139,8 @@ class Report:
     by_programme: tuple[Row, ...]
     by_month: tuple[Row, ...]
     resolved_by_month: tuple[tuple[str, int], ...]  # resolved cases of the cohort, by month of resolution
+    # A successor's report: its opinions received before / from each change (engine.reports.split).
+    split: tuple[Row, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,6 +151,7 @@ class Report:
             "by_programme": [r.as_dict() for r in self.by_programme],
             "by_month": [r.as_dict() for r in self.by_month],
             "resolved_by_month": [{"month": m, "resolved": n} for m, n in self.resolved_by_month],
+            "split": [r.as_dict() for r in self.split],
         }
 
 
@@ -189,7 +194,9 @@ def _case_aggregates(f: Any, end: datetime) -> list[ColumnElement[Any]]:
     ]
 
 
-def _in_units(unit_id: ColumnElement[int], scope: Scope) -> ColumnElement[bool]:
+def _in_units(unit_id: ColumnElement[int], at: Any, scope: Scope, *, instants: bool = True) -> ColumnElement[bool]:
+    if scope.coverage is not None:  # the tree as it was when ``at`` happened (engine.reports.coverage)
+        return covers(scope.coverage, unit_id, at, instants=instants)
     u = aliased(Unit, name="scope_unit")
     return unit_id.in_(select(u.id).where(or_(*[path_under(u.path, p) for p in scope.paths])))
 
@@ -197,11 +204,25 @@ def _in_units(unit_id: ColumnElement[int], scope: Scope) -> ColumnElement[bool]:
 def _row_units(session: Session, scope: Scope) -> list[Unit]:
     """The units the by-unit breakdown lists: the asked unit itself (its own cases)
     and its children, or the actor's subtrees when no unit was asked."""
+    extra = _changed_rows(scope)
     if scope.unit is None:
-        return list(session.scalars(select(Unit).where(Unit.id.in_([r.id for r in scope.roots])).order_by(Unit.code)))
+        return list(session.scalars(select(Unit).where(Unit.id.in_([r.id for r in scope.roots] + extra))
+                                    .order_by(Unit.code)))
     return list(session.scalars(
-        select(Unit).where(or_(Unit.id == scope.unit.id, Unit.parent_id == scope.unit.id))
+        select(Unit).where(or_(Unit.id == scope.unit.id, Unit.parent_id == scope.unit.id, Unit.id.in_(extra)))
         .order_by(Unit.id != scope.unit.id, Unit.code)))
+
+
+def _changed_rows(scope: Scope) -> list[int]:
+    """Rows the tree's changes add: each predecessor, and each unit that was a child
+    of the asked unit before it was re-parented."""
+    cov = scope.coverage
+    if cov is None:
+        return []
+    out = [p.id for p in cov.predecessors]
+    if scope.unit is not None:
+        out += [i for i, path in cov.unit_paths if path == f"{scope.unit.path}{i}/"]
+    return out
 
 
 def _unit_rows(session: Session, scope: Scope, row_units: list[Unit]) -> dict[int, int]:
@@ -209,10 +230,16 @@ def _unit_rows(session: Session, scope: Scope, row_units: list[Unit]) -> dict[in
     scope. Units are few (hundreds, thousands): matched here, so the cases' query
     groups by their own unit and needs no join."""
     own = scope.unit.id if scope.unit is not None and len(row_units) > 1 else None
-    prefixes = sorted(((u.path, u.id) for u in row_units if u.id != own), key=lambda p: -len(p[0]))
+    known = scope.coverage.unit_paths if scope.coverage is not None else ()
+    # A row holds its unit's subtree where it is now and where it was (re-parented units).
+    prefixes = sorted({(path, u.id) for u in row_units if u.id != own
+                       for path in [u.path, *(p for i, p in known if i == u.id)]}, key=lambda p: -len(p[0]))
     out: dict[int, int] = {}
-    for unit_id, path in session.execute(select(Unit.id, Unit.path).where(
-            or_(*[path_under(Unit.path, p) for p in scope.paths]))):
+    pairs = (scope.coverage.unit_paths if scope.coverage is not None else session.execute(
+        select(Unit.id, Unit.path).where(or_(*[path_under(Unit.path, p) for p in scope.paths]))).tuples().all())
+    for unit_id, path in pairs:
+        if unit_id in out:
+            continue  # a unit's current place first, then where it was
         if unit_id == own:
             out[unit_id] = own
             continue
@@ -243,7 +270,7 @@ def _case_groups(session: Session, req: ReportRequest, scope: Scope) -> tuple[li
         first = _month_start(month)
         nxt = _month_start(months[i + 1]) if i + 1 < len(months) else end
         resolved_in.append(_flag(and_(f.resolved_at >= first, f.resolved_at < min(nxt, end))))
-    where = [_in_units(f.origin_unit_id, scope), f.received_month >= months[0], f.received_month <= months[-1],
+    where = [_in_units(f.origin_unit_id, f.received_at, scope), f.received_month >= months[0], f.received_month <= months[-1],
              f.received_at >= start, f.received_at < end]
     if req.programme:
         where.append(f.workflow_key == req.programme)
@@ -267,7 +294,8 @@ def _case_groups(session: Session, req: ReportRequest, scope: Scope) -> tuple[li
 
 def _meetings_base(req: ReportRequest, scope: Scope) -> list[ColumnElement[bool]]:
     m = Meeting
-    conds = [m.held_on >= req.period.start, m.held_on <= req.period.end, _in_units(m.unit_id, scope)]
+    conds = [m.held_on >= req.period.start, m.held_on <= req.period.end,
+             _in_units(m.unit_id, m.held_on, scope, instants=False)]
     if req.programme:
         conds.append(m.programme == req.programme)
     return conds
@@ -297,7 +325,7 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
         raise InvalidField(field="programme", problem_vi="không có chương trình này", problem_en="no such programme")
     if programmes is not None and req.programme and req.programme not in programmes:
         raise InvalidField(field="programme", problem_vi="không có chương trình này", problem_en="no such programme")
-    scope = resolve_scope(session, actor, req.unit, REPORT_ROLES)
+    scope = with_coverage(session, resolve_scope(session, actor, req.unit, REPORT_ROLES), req.period)
     row_units = _row_units(session, scope)
     row_of = _unit_rows(session, scope, row_units)
     unit_months, topic_programmes, months = _case_groups(session, req, scope)
@@ -338,7 +366,7 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
 
     def unit_label(u: Unit, lang: str) -> str:
         if u.id != own_id:
-            return u.name
+            return _changed_label(u, scope, lang)
         return f"{u.name} (trực tiếp)" if lang == "vi" else f"{u.name} (directly)"
 
     rows_unit = tuple(
@@ -366,7 +394,25 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
         programme=req.programme, generated_at=now, totals=total, meetings=m_total,
         by_unit=rows_unit, by_topic=rows_topic, by_programme=rows_prog, by_month=rows_month,
         resolved_by_month=tuple(zip(months, resolved_by_month)),
+        split=tuple(Row(k, vi, en, figs) for k, vi, en, figs in split_rows(
+            scope, req.period, lambda part: _totals(session, req, part))),
     )
+
+
+def _totals(session: Session, req: ReportRequest, scope: Scope) -> Figures:
+    total = Figures()
+    for _, _, *values in _case_groups(session, req, scope)[0]:
+        total += Figures(*(int(v or 0) for v in values[:len(FIGURE_NAMES)]))
+    return total
+
+
+def _changed_label(u: Unit, scope: Scope, lang: str) -> str:
+    """A predecessor's row says where its work went and from when."""
+    for p in scope.coverage.predecessors if scope.coverage is not None else ():
+        if p.id == u.id:
+            return (f"{u.name} (hợp nhất vào {p.successor} từ ngày {p.changed_on:%d/%m/%Y})" if lang == "vi"
+                    else f"{u.name} (merged into {p.successor} on {p.changed_on:%d/%m/%Y})")
+    return u.name
 
 
 def _in_force(unit: Unit, period: Period) -> bool:
