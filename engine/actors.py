@@ -7,6 +7,7 @@ are pure functions over unit paths and never hit the database again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 __all__ = ["Grant", "Actor", "SYSTEM"]
 
@@ -33,6 +34,8 @@ class Actor:
     username: str
     grants: tuple[Grant, ...] = field(default=())
     language: str = "vi"
+    # The local day the grants were read for (successors' grants depend on it).
+    on: date | None = None
 
     @property
     def is_system(self) -> bool:

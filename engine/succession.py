@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session, aliased
 from .actors import Grant
 from .models import Unit, path_under
 
-__all__ = ["MAX_HOPS", "path_ids", "in_force", "in_force_successor", "escalation_target", "inherited_grants"]
+__all__ = [
+    "MAX_HOPS", "path_ids", "in_force", "in_force_successor", "escalation_target", "inherited_grants", "subtree_paths",
+]
 
 # A successor chain of more than a few hops is a data error (a loop), not history.
 MAX_HOPS = 8
@@ -112,3 +114,12 @@ def inherited_grants(session: Session, grants: tuple[Grant, ...], day: date) -> 
             frontier = [p for _, _, p in fresh]
     return tuple(out)
 
+
+
+def subtree_paths(session: Session, unit: Unit, day: date | None) -> list[str]:
+    """The subtrees a filter on ``unit`` means on ``day``: its own and, once their
+    change is in force, its predecessors'."""
+    if day is None:
+        return [unit.path]
+    grant = Grant("unit", unit.id, unit.code, unit.path)
+    return [unit.path, *(g.unit_path for g in inherited_grants(session, (grant,), day))]

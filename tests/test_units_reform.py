@@ -12,6 +12,8 @@ from engine.deadline_rules import sweep
 from engine.errors import InvalidField, OutOfScope
 from engine.listing import CaseQuery, page_cases
 from engine.models import Case, OutboxMessage, User
+from engine.reports import Period, ReportRequest, build_report
+from engine.services import units as unit_changes
 from engine.services.cases import NewCase
 from notifications.recipients import recipients_for
 
@@ -62,7 +64,6 @@ def test_a_merger_decided_ahead_takes_effect_only_on_its_day(service, clock):
     r = build_reform(service, clock)
     clock.set(local(2025, 6, 20))
     with service.uow() as uow:
-        from engine.services import units as unit_changes
         unit_changes.merge_units(uow.session, ["A"], "C", REFORM_DAY)
         uow.commit()
     assert listed(service, r.actor("off_c")) == set()
@@ -125,8 +126,6 @@ def test_alerts_of_a_predecessors_case_reach_the_successors_leaders(reform, serv
 
 
 def report(reform, username: str, unit: str, period: str) -> dict:
-    from engine.reports import Period, ReportRequest, build_report
-
     with reform.service.session_factory() as s:
         rep = build_report(s, reform.actor(username), ReportRequest(Period.preset(period), unit=unit),
                            now=reform.clock.now())
@@ -166,3 +165,20 @@ def test_reports_keep_the_abolished_district_and_split_the_successors_year(servi
     assert report(r, "lead_p", "P", "2025")["totals"]["received"] == 9
     # A report of the first half, before the change, has nothing to split.
     assert report(r, "lead_c", "C", "2025-H1")["split"] == []
+
+
+def test_a_list_filtered_on_the_successor_includes_its_predecessors_from_the_day(service, clock):
+    r = build_reform(service, clock)
+    clock.set(local(2025, 6, 20))
+    with service.uow() as uow:
+        unit_changes.merge_units(uow.session, ["A", "B"], "C", REFORM_DAY)
+        uow.commit()
+
+    def on_c(who: str) -> set[str]:
+        with service.session_factory() as s:
+            return {row.code for row in page_cases(s, r.actor(who), CaseQuery(unit="C"), limit=100).items}
+
+    assert on_c("lead_p") == set()  # decided, not yet in force
+    clock.set(local(2025, 7, 1))
+    expected = {r.codes[k] for k in ("a1_resolved", "a1_open", "a_open", "b1_june", "b1_late_june", "b_open")}
+    assert on_c("lead_p") == on_c("off_c") == expected

@@ -10,7 +10,7 @@ timers, so a case still ignored at the next level climbs again.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,19 +20,13 @@ from ..calendar import WorkingCalendar
 from ..deadlines import compute_due, lateness
 from ..errors import InvalidTransition
 from ..history import append_event
-from ..models import Case, CaseEvent, Timer, Unit
+from ..models import Case, CaseEvent, Timer
 from ..succession import escalation_target
 from ..workflow import Workflow
 from ..workflow.spec import AutoEscalateRule
 from .stages import apply_plan, plan_transition
 
-__all__ = ["target_unit", "auto_escalate"]
-
-def target_unit(session: Session, unit: Unit, to: str, day: date) -> Unit | None:
-    """The parent of ``unit`` (``to == "parent"``) or its nearest ancestor of level
-    ``to``, as in force on ``day``: an abolished unit hands over to its successor
-    (engine.succession holds the rule)."""
-    return escalation_target(session, unit, to, day)
+__all__ = ["auto_escalate"]
 
 
 def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule: AutoEscalateRule,
@@ -46,7 +40,8 @@ def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule
     if via is None:
         raise InvalidTransition(trigger="auto_escalate", state=case.state,
                                 allowed=[t.trigger for t in wf.transitions_from(case.state)])
-    target = target_unit(session, case.handling_unit, rule.to, calendar.local_date(now))
+    # Never a unit no longer in force: the parent's successor takes it (engine.succession).
+    target = escalation_target(session, case.handling_unit, rule.to, calendar.local_date(now))
     if target is None or target.id == case.handling_unit_id:
         return None
     fresh_due = compute_due(calendar, now, wf.state(via.dest).deadline)

@@ -32,7 +32,7 @@ from ..calendar import LOCAL_TZ
 from ..models import Unit, UnitPlacement, path_under
 from ..succession import inherited_grants
 
-__all__ = ["Predecessor", "Coverage", "coverage_of", "covers"]
+__all__ = ["Predecessor", "Coverage", "coverage_of", "covers", "added_rows", "row_label"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,23 @@ def covers(cov: Coverage, unit_id: Any, at: Any, *, instants: bool = True) -> Co
     if high is not None:
         clause = and_(clause, at < _bound(high, instants))
     return clause
+
+
+def added_rows(cov: Coverage | None, unit_path: str | None) -> list[int]:
+    """Units the by-unit breakdown adds for the tree's changes: each predecessor, and
+    each unit that was a child of the asked unit (``unit_path``) before it moved."""
+    if cov is None:
+        return []
+    out = [p.id for p in cov.predecessors]
+    if unit_path is not None:
+        out += [i for i, path in cov.unit_paths if path == f"{unit_path}{i}/"]
+    return out
+
+
+def row_label(cov: Coverage | None, unit_id: int, name: str, lang: str) -> str:
+    """A predecessor's row says where its work went and from when."""
+    for p in cov.predecessors if cov is not None else ():
+        if p.id == unit_id:
+            return (f"{name} (hợp nhất vào {p.successor} từ ngày {p.changed_on:%d/%m/%Y})" if lang == "vi"
+                    else f"{name} (merged into {p.successor} on {p.changed_on:%d/%m/%Y})")
+    return name

@@ -1,7 +1,8 @@
 """The figures a periodic report contains, as SQL aggregates.
 
-Which cases: those **received** (local dates) in the period, whose origin unit lies
-in the report's unit subtree(s), of one programme if asked. Their status is taken
+Which cases: those **received** (local dates) in the period, whose origin unit lay
+in the report's unit subtree(s) on that day, or in a predecessor's
+(engine.reports.coverage), of one programme if asked. Their status is taken
 **at the end of the period** from the facts projection of their histories
 (``case_facts``), so a report printed again a year later shows the same figures:
 
@@ -41,11 +42,11 @@ from sqlalchemy.orm import Session, aliased
 from ..actors import Actor
 from ..calendar import LOCAL_TZ
 from ..errors import InvalidField
-from ..models import CaseEvent, Meeting, Unit, path_under
+from ..models import CaseEvent, Meeting, Unit
 from ..models.reports import REMARK_TRIGGERS, CaseFacts
 from ..vocab import TOPICS
 from .period import Period
-from .coverage import covers
+from .coverage import added_rows, covers, row_label
 from .scope import REPORT_ROLES, Scope, resolve_scope, with_coverage
 from .split import split_rows
 from .sql import date_month, iso_before
@@ -195,16 +196,15 @@ def _case_aggregates(f: Any, end: datetime) -> list[ColumnElement[Any]]:
 
 
 def _in_units(unit_id: ColumnElement[int], at: Any, scope: Scope, *, instants: bool = True) -> ColumnElement[bool]:
-    if scope.coverage is not None:  # the tree as it was when ``at`` happened (engine.reports.coverage)
-        return covers(scope.coverage, unit_id, at, instants=instants)
-    u = aliased(Unit, name="scope_unit")
-    return unit_id.in_(select(u.id).where(or_(*[path_under(u.path, p) for p in scope.paths])))
+    """In the scope's tree as it was when ``at`` happened (engine.reports.coverage)."""
+    assert scope.coverage is not None, "build_report sets the coverage"
+    return covers(scope.coverage, unit_id, at, instants=instants)
 
 
 def _row_units(session: Session, scope: Scope) -> list[Unit]:
     """The units the by-unit breakdown lists: the asked unit itself (its own cases)
     and its children, or the actor's subtrees when no unit was asked."""
-    extra = _changed_rows(scope)
+    extra = added_rows(scope.coverage, scope.unit.path if scope.unit else None)
     if scope.unit is None:
         return list(session.scalars(select(Unit).where(Unit.id.in_([r.id for r in scope.roots] + extra))
                                     .order_by(Unit.code)))
@@ -213,31 +213,18 @@ def _row_units(session: Session, scope: Scope) -> list[Unit]:
         .order_by(Unit.id != scope.unit.id, Unit.code)))
 
 
-def _changed_rows(scope: Scope) -> list[int]:
-    """Rows the tree's changes add: each predecessor, and each unit that was a child
-    of the asked unit before it was re-parented."""
-    cov = scope.coverage
-    if cov is None:
-        return []
-    out = [p.id for p in cov.predecessors]
-    if scope.unit is not None:
-        out += [i for i, path in cov.unit_paths if path == f"{scope.unit.path}{i}/"]
-    return out
-
-
 def _unit_rows(session: Session, scope: Scope, row_units: list[Unit]) -> dict[int, int]:
     """unit id → id of the breakdown row whose subtree holds it, for every unit in the
     scope. Units are few (hundreds, thousands): matched here, so the cases' query
     groups by their own unit and needs no join."""
     own = scope.unit.id if scope.unit is not None and len(row_units) > 1 else None
-    known = scope.coverage.unit_paths if scope.coverage is not None else ()
+    assert scope.coverage is not None, "build_report sets the coverage"
+    known = scope.coverage.unit_paths
     # A row holds its unit's subtree where it is now and where it was (re-parented units).
     prefixes = sorted({(path, u.id) for u in row_units if u.id != own
                        for path in [u.path, *(p for i, p in known if i == u.id)]}, key=lambda p: -len(p[0]))
     out: dict[int, int] = {}
-    pairs = (scope.coverage.unit_paths if scope.coverage is not None else session.execute(
-        select(Unit.id, Unit.path).where(or_(*[path_under(Unit.path, p) for p in scope.paths]))).tuples().all())
-    for unit_id, path in pairs:
+    for unit_id, path in known:
         if unit_id in out:
             continue  # a unit's current place first, then where it was
         if unit_id == own:
@@ -366,7 +353,7 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
 
     def unit_label(u: Unit, lang: str) -> str:
         if u.id != own_id:
-            return _changed_label(u, scope, lang)
+            return row_label(scope.coverage, u.id, u.name, lang)
         return f"{u.name} (trực tiếp)" if lang == "vi" else f"{u.name} (directly)"
 
     rows_unit = tuple(
@@ -404,15 +391,6 @@ def _totals(session: Session, req: ReportRequest, scope: Scope) -> Figures:
     for _, _, *values in _case_groups(session, req, scope)[0]:
         total += Figures(*(int(v or 0) for v in values[:len(FIGURE_NAMES)]))
     return total
-
-
-def _changed_label(u: Unit, scope: Scope, lang: str) -> str:
-    """A predecessor's row says where its work went and from when."""
-    for p in scope.coverage.predecessors if scope.coverage is not None else ():
-        if p.id == u.id:
-            return (f"{u.name} (hợp nhất vào {p.successor} từ ngày {p.changed_on:%d/%m/%Y})" if lang == "vi"
-                    else f"{u.name} (merged into {p.successor} on {p.changed_on:%d/%m/%Y})")
-    return u.name
 
 
 def _in_force(unit: Unit, period: Period) -> bool:

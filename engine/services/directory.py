@@ -188,7 +188,7 @@ def to_actor(user: User, *, on: date | None = None) -> Actor:
     session = object_session(user)
     if on is not None and grants and session is not None:
         grants += inherited_grants(session, grants, on)
-    return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language)
+    return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language, on=on)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
