@@ -60,6 +60,8 @@ def test_merge_applies_the_decision_and_reports_what_moved(reform, run, sessions
     (("A", "--into", "C", "--on", "2025-07-01", "--move", "E1"), "“E1” is not below an old unit"),
     (("E", "--into", "C", "--on", "2025-07-01", "--move", "E"), "“E” is not below an old unit"),
     (("E", "--into", "P", "--on", "2025-05-01"), "1 case(s) were received in an old unit on or after 01/05/2025"),
+    (("A", "--into", "C", "--on", "1/7/2025"), "date “1/7/2025” is not YYYY-MM-DD"),
+    (("A", "A", "--into", "C", "--on", "2025-07-01", "--move", "A"), "“A” is not below an old unit"),
 ])
 def test_hostile_merges_are_refused_in_one_line_and_change_nothing(reform, run, sessions, args, message):
     before = tree(sessions)

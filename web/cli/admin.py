@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine import migrate
 from engine.calendar import LOCAL_TZ
+from engine.errors import InvalidField
 from engine.services import calendars, directory
 from engine.services import units as unit_changes
 from engine.workflow.finality import final_states
@@ -82,6 +83,14 @@ def units_list(c: Container) -> None:
         click.echo(f"{'  ' * line.depth}{line.code}\t{line.level}\t{line.name}\t{valid}{extra}")
 
 
+def _day_option(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidField(field="on", problem_vi=f"ngày “{text[:20]}” không đúng dạng YYYY-MM-DD",
+                           problem_en=f"date “{text[:20]}” is not YYYY-MM-DD") from None
+
+
 def _day(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else "…"
 
@@ -89,16 +98,16 @@ def _day(day: date | None) -> str:
 @units.command("merge")
 @click.argument("old", nargs=-1, required=True)
 @click.option("--into", "into", required=True, help="Code of the new (successor) unit, already imported.")
-@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Day the merger takes effect.")
+@click.option("--on", "on", required=True, help="Day the merger takes effect (YYYY-MM-DD).")
 @click.option("--move", "move", multiple=True, help="A unit below an old one to re-parent to the new one (repeat).")
 @pass_container
-def units_merge(c: Container, old: tuple[str, ...], into: str, on: datetime, move: tuple[str, ...]) -> None:
+def units_merge(c: Container, old: tuple[str, ...], into: str, on: str, move: tuple[str, ...]) -> None:
     """Apply a merger decision in one transaction: OLD... end on --on and --into
     succeeds them; the units named by --move are re-parented to it."""
     vi = current_lang() == "vi"
     moves = [code for item in move for code in item.split(",")]
     with c.cases.uow() as uow:
-        done = unit_changes.merge_units(uow.session, old, into, on.date(), move=moves,
+        done = unit_changes.merge_units(uow.session, old, into, _day_option(on), move=moves,
                                         final_states=final_states(c.workflows))
         uow.commit()
     click.echo(f"{'hết hiệu lực' if vi else 'ended'} {done.on:%d/%m/%Y}: {', '.join(done.expired)}")
