@@ -59,7 +59,7 @@ def test_merge_applies_the_decision_and_reports_what_moved(reform, run, sessions
     (("D", "--into", "A", "--on", "2025-07-01"), "“A” lies under “D”"),
     (("A", "--into", "C", "--on", "2025-07-01", "--move", "E1"), "“E1” is not below an old unit"),
     (("E", "--into", "C", "--on", "2025-07-01", "--move", "E"), "“E” is not below an old unit"),
-    (("E", "--into", "P", "--on", "2025-05-01"), "1 case(s) were received in an old unit on or after 01/05/2025"),
+    (("E", "--into", "P", "--on", "2025-05-01"), "1 case(s) were received in “E” on or after 01/05/2025"),
     (("A", "--into", "C", "--on", "1/7/2025"), "date “1/7/2025” is not YYYY-MM-DD"),
     (("A", "A", "--into", "C", "--on", "2025-07-01", "--move", "A"), "“A” is not below an old unit"),
 ])
@@ -99,9 +99,31 @@ def test_the_csv_import_refuses_a_successor_loop_and_keeps_moves(reform, run, se
     assert tree(sessions) == before
     moved = tmp_path / "moved.csv"
     moved.write_text("code,name,level,parent_code\nE,Xã E,commune,P\n", encoding="utf-8")
-    result = run("units", "import", str(moved), "--on", "2025-07-01")
+    result = run("units", "import", str(moved), "--on", "2025-07-01", lang="en")
     assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["0 created, 1 updated", "re-parented: E, E1"]
     with sessions() as s:
         kept = {(p.path, p.until.isoformat()) for p in s.scalars(select(UnitPlacement))}
         e, e1, d = (s.scalar(select(Unit).where(Unit.code == c)) for c in ("E", "E1", "D"))
         assert kept == {(f"{d.path}{e.id}/", "2025-07-01"), (f"{d.path}{e.id}/{e1.id}/", "2025-07-01")}
+
+
+def test_the_csv_import_applies_a_merger_decision_and_reports_it(reform, run, sessions, tmp_path):
+    decision = tmp_path / "merger.csv"
+    decision.write_text("code,name,level,parent_code,valid_from,valid_to,successor_code\n"
+                        "A,Xã A,commune,D,,2025-07-01,C\nB,Xã B,commune,D,,2025-07-01,C\n"
+                        "A1,Ấp A1,village,C,,,\n", encoding="utf-8")
+    result = run("units", "import", str(decision), "--on", "2025-07-01", lang="en")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "0 created, 3 updated", "successor: A → C, B → C", "open cases now followed by successors: 4",
+        "re-parented: A1"]  # A1's own open case is under C now, not under A or B
+    after = tree(sessions)
+    assert after["A"][1:] == after["B"][1:] == (date(2025, 7, 1), "C") and after["#placements"] == 1
+    late = tmp_path / "late.csv"
+    late.write_text("code,name,level,parent_code,valid_from,valid_to,successor_code\n"
+                    "E,Xã E,commune,D,,2025-05-01,C\n", encoding="utf-8")
+    before = tree(sessions)
+    refused = run("units", "import", str(late), lang="en")
+    assert refused.exit_code == 2 and "1 case(s) were received in “E” on or after 01/05/2025" in refused.output
+    assert tree(sessions) == before

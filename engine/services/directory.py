@@ -83,15 +83,10 @@ def unit_by_code(session: Session, code: str) -> Unit:
     return unit
 
 
-def import_units(session: Session, rows: Iterable[UnitRow], *, on: date | None = None) -> tuple[int, int]:
+def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
     """Insert or update units by code; parents may come after children in the file.
-    Successor links are checked (engine.services.units); units re-parented keep
-    their former paths as placements ending ``on`` when it is given.
     Returns (created, updated). Does not commit."""
-    from .units import check_succession, record_moves  # units builds on this module
-
     pending = {r.code: r for r in rows}
-    before = dict(session.execute(select(Unit.id, Unit.path)).tuples().all()) if on is not None else {}
     existing = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(list(pending))))}
     created = updated = 0
     placed: set[str] = set()
@@ -134,11 +129,6 @@ def import_units(session: Session, rows: Iterable[UnitRow], *, on: date | None =
             want = f"{unit.path}{child.id}/"
             if child.path != want:
                 child.path = want
-    session.flush()
-    for row in pending.values():
-        check_succession(session, existing[row.code])
-    if on is not None:
-        record_moves(session, before, on)
     return created, updated
 
 

@@ -19,12 +19,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..calendar import LOCAL_TZ
-from ..errors import Conflict, InvalidField, NotFound
+from ..errors import Conflict, InvalidField
 from ..models import Case, Unit, UnitPlacement, in_units, path_under
 from ..succession import MAX_HOPS
+from .directory import UnitRow, import_units, unit_by_code
 
 __all__ = [
-    "MergeReport", "merge_units", "move_unit", "record_moves", "check_succession", "UnitLine", "unit_lines",
+    "MergeReport", "merge_units", "move_unit", "record_moves", "check_succession", "open_cases_under",
+    "ImportReport", "import_decision", "UnitLine", "unit_lines",
 ]
 
 
@@ -43,22 +45,16 @@ def _refuse(problem_vi: str, problem_en: str, field: str = "units") -> InvalidFi
     return InvalidField(field=field, problem_vi=problem_vi, problem_en=problem_en)
 
 
-def unit_by_code(session: Session, code: str) -> Unit:
-    unit = session.scalar(select(Unit).where(Unit.code == code)) if isinstance(code, str) else None
-    if unit is None:
-        raise NotFound(what="đơn vị / unit", key=str(code)[:40])
-    return unit
-
-
-def record_moves(session: Session, before: dict[int, str], on: date) -> int:
+def record_moves(session: Session, before: dict[int, str], on: date) -> list[str]:
     """Keep, as placements ending ``on``, the former path of every unit whose path
     changed since ``before`` (id -> path): an import that re-parents units keeps
-    their past where past reports look for it. Returns how many moved."""
-    moved = 0
-    for unit_id, path in session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(list(before)))):
+    their past where past reports look for it. Returns the codes that moved."""
+    moved = []
+    for unit_id, code, path in session.execute(select(Unit.id, Unit.code, Unit.path)
+                                               .where(Unit.id.in_(list(before))).order_by(Unit.path)):
         if before[unit_id] != path:
             session.add(UnitPlacement(unit_id=unit_id, path=before[unit_id], until=on))
-            moved += 1
+            moved.append(code)
     session.flush()
     return moved
 
@@ -145,12 +141,7 @@ def merge_units(session: Session, old_codes: Sequence[str], into: str, on: date,
         if unit.id in {o.id for o in olds} or not any(unit.path.startswith(p) for p in old_paths):
             raise _refuse(f"“{unit.code}” không thuộc đơn vị cũ nào", f"“{unit.code}” is not below an old unit",
                           "move")
-    under = select(Unit.id).where(or_(*[path_under(Unit.path, p) for p in old_paths]))
-    late = session.scalar(select(func.count()).select_from(Case).where(
-        in_units(Case.origin_unit_id, under), Case.received_at >= _local_midnight(on)))
-    if late:
-        raise _refuse(f"{late} ý kiến đã được tiếp nhận tại đơn vị cũ từ {on:%d/%m/%Y}",
-                      f"{late} case(s) were received in an old unit on or after {on:%d/%m/%Y}", "on")
+    _refuse_late(session, olds, on)
 
     for old in olds:
         old.valid_to, old.successor_id = on, new.id
@@ -160,30 +151,68 @@ def merge_units(session: Session, old_codes: Sequence[str], into: str, on: date,
         move_unit(session, unit, new, on)
     ended_below = sorted(session.scalars(select(Unit.code).where(
         or_(*[path_under(Unit.path, p) for p in old_paths]), Unit.id.not_in([o.id for o in olds]))))
-    # Counted after the moves: the villages re-parented are followed by the new unit too.
-    followed = select(Unit.id).where(or_(*[path_under(Unit.path, p) for p in old_paths]))
-    open_stmt = select(func.count()).select_from(Case).where(
-        or_(in_units(Case.origin_unit_id, followed), in_units(Case.handling_unit_id, followed)))
-    if final_states:
-        open_stmt = open_stmt.where(Case.state.not_in(list(final_states)))
-    moved_ids = [u.id for u in to_move]
-    moved_cases = 0
-    if moved_ids:
-        moved_under = select(Unit.id).where(or_(*[path_under(Unit.path, u.path) for u in to_move]))
-        moved_stmt = select(func.count()).select_from(Case).where(
-            or_(in_units(Case.origin_unit_id, moved_under), in_units(Case.handling_unit_id, moved_under)))
-        if final_states:
-            moved_stmt = moved_stmt.where(Case.state.not_in(list(final_states)))
-        moved_cases = session.scalar(moved_stmt) or 0
+    # Counted after the moves: the units re-parented are followed by the new unit too.
     return MergeReport(
         into=new.code, on=on, expired=tuple(o.code for o in olds),
         successors=tuple((o.code, new.code) for o in olds), moved=tuple(u.code for u in to_move),
-        ended_below=tuple(ended_below), open_cases=(session.scalar(open_stmt) or 0) + moved_cases,
+        ended_below=tuple(ended_below),
+        open_cases=open_cases_under(session, old_paths + [u.path for u in to_move], final_states),
     )
 
 
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL_TZ)
+def _refuse_late(session: Session, ended: Iterable[Unit], on: date | None = None) -> None:
+    """A unit's end may not come after opinions it already received: they would be
+    cases of a unit that was no longer in force (the case keeps its unit)."""
+    for unit in ended:
+        day = on or unit.valid_to
+        if day is None:
+            continue
+        under = select(Unit.id).where(path_under(Unit.path, unit.path))
+        late = session.scalar(select(func.count()).select_from(Case).where(
+            in_units(Case.origin_unit_id, under), Case.received_at >= datetime.combine(day, time(0), LOCAL_TZ)))
+        if late:
+            raise _refuse(f"{late} ý kiến đã được tiếp nhận tại “{unit.code}” từ {day:%d/%m/%Y}",
+                          f"{late} case(s) were received in “{unit.code}” on or after {day:%d/%m/%Y}", "on")
+
+
+def open_cases_under(session: Session, paths: Sequence[str], final_states: Sequence[str]) -> int:
+    """Open cases whose origin or handling unit lies under one of ``paths``."""
+    if not paths:
+        return 0
+    under = select(Unit.id).where(or_(*[path_under(Unit.path, p) for p in paths]))
+    stmt = select(func.count()).select_from(Case).where(
+        or_(in_units(Case.origin_unit_id, under), in_units(Case.handling_unit_id, under)))
+    if final_states:
+        stmt = stmt.where(Case.state.not_in(list(final_states)))
+    return session.scalar(stmt) or 0
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+    successors: tuple[tuple[str, str], ...]  # (old, new) named by the file
+    moved: tuple[str, ...]  # units whose place in the tree changed (with their subtrees)
+    open_cases: int  # open cases of the units the file ends with a successor
+
+
+def import_decision(session: Session, rows: Sequence[UnitRow], on: date, *,
+                    final_states: Sequence[str] = ()) -> ImportReport:
+    """The units CSV as a decision: import it, check every successor link and end
+    date, keep the former place of every unit it re-parents (from ``on``), and say
+    what moved. Refuses, changing nothing once the caller rolls back. Does not commit."""
+    before = dict(session.execute(select(Unit.id, Unit.path)).tuples().all())
+    created, updated = import_units(session, rows)
+    session.flush()
+    changed = [unit_by_code(session, r.code) for r in rows if r.successor_code or r.valid_to]
+    for unit in changed:
+        check_succession(session, unit)
+    _refuse_late(session, [u for u in changed if u.valid_to is not None])
+    moved = record_moves(session, before, on)
+    ended = [u.path for u in changed if u.successor_id is not None and u.valid_to is not None]
+    return ImportReport(created, updated,
+                        successors=tuple((r.code, r.successor_code) for r in rows if r.successor_code),
+                        moved=tuple(moved), open_cases=open_cases_under(session, ended, final_states))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
@@ -54,17 +54,26 @@ def _today(c: Container) -> date:
 
 @units.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Day the file's re-parentings take effect (default today).")
+@click.option("--on", "on", default=None, help="Day the file's re-parentings take effect (YYYY-MM-DD, default today).")
 @pass_container
-def units_import(c: Container, csv_file: Path, on: datetime | None) -> None:
-    """Import units from CSV: code,name,level,parent_code[,valid_from,valid_to,successor_code]."""
+def units_import(c: Container, csv_file: Path, on: str | None) -> None:
+    """Import units from CSV: code,name,level,parent_code[,valid_from,valid_to,successor_code].
+    One transaction; successor links and end dates are checked, re-parented units
+    keep their former place for past reports."""
+    vi = current_lang() == "vi"
     with csv_file.open(encoding="utf-8-sig", newline="") as stream:
         rows = directory.read_units_csv(stream)
     with c.cases.uow() as uow:
-        created, updated = directory.import_units(uow.session, rows, on=on.date() if on else _today(c))
+        done = unit_changes.import_decision(uow.session, rows, _day_option(on) if on else _today(c),
+                                            final_states=final_states(c.workflows))
         uow.commit()
-    click.echo(f"{created} created, {updated} updated")
+    click.echo(f"{done.created} created, {done.updated} updated")
+    if done.successors:
+        click.echo(f"{'kế thừa' if vi else 'successor'}: " + ", ".join(f"{a} → {b}" for a, b in done.successors))
+        click.echo(f"{'ý kiến đang mở nay do đơn vị kế thừa theo dõi' if vi else 'open cases now followed by successors'}"
+                   f": {done.open_cases}")
+    if done.moved:
+        click.echo(f"{'đổi đơn vị cấp trên' if vi else 're-parented'}: {', '.join(done.moved)}")
 
 
 @units.command("list")
