@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.deadline_rules import sweep
+from engine.disclosure import FULL, WITHHELD
 from engine.errors import InvalidField, OutOfScope
 from engine.listing import CaseQuery, page_cases
 from engine.models import Case, OutboxMessage, User
@@ -182,3 +183,17 @@ def test_a_list_filtered_on_the_successor_includes_its_predecessors_from_the_day
     clock.set(local(2025, 7, 1))
     expected = {r.codes[k] for k in ("a1_resolved", "a1_open", "a_open", "b1_june", "b1_late_june", "b_open")}
     assert on_c("lead_p") == on_c("off_c") == expected
+
+
+def test_a_denouncers_identity_passes_to_the_successors_leaders_only(service, clock):
+    r = build_reform(service, clock)
+    code = r.new_case("off_a", "A", local(2025, 6, 10), kind="to_cao", content="Tố cáo")
+    clock.set(local(2025, 6, 30))
+    with pytest.raises(OutOfScope):
+        service.get(r.actor("lead_c"), code)
+    apply_reform(r)
+    clock.set(local(2025, 7, 2))
+    assert service.get(r.actor("lead_c"), code).citizen.disclosure == FULL  # C now handles A's work
+    assert service.get(r.actor("off_c"), code).citizen.disclosure == WITHHELD
+    with pytest.raises(OutOfScope):  # B merged into C too, but B's people do not take over A's work
+        service.get(r.actor("lead_b"), code)
