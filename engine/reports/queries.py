@@ -213,7 +213,7 @@ def _row_units(session: Session, scope: Scope) -> list[Unit]:
         .order_by(Unit.id != scope.unit.id, Unit.code)))
 
 
-def _unit_rows(session: Session, scope: Scope, row_units: list[Unit]) -> dict[int, int]:
+def _unit_rows(scope: Scope, row_units: list[Unit]) -> dict[int, int]:
     """unit id → id of the breakdown row whose subtree holds it, for every unit in the
     scope. Units are few (hundreds, thousands): matched here, so the cases' query
     groups by their own unit and needs no join."""
@@ -257,8 +257,8 @@ def _case_groups(session: Session, req: ReportRequest, scope: Scope) -> tuple[li
         first = _month_start(month)
         nxt = _month_start(months[i + 1]) if i + 1 < len(months) else end
         resolved_in.append(_flag(and_(f.resolved_at >= first, f.resolved_at < min(nxt, end))))
-    where = [_in_units(f.origin_unit_id, f.received_at, scope), f.received_month >= months[0], f.received_month <= months[-1],
-             f.received_at >= start, f.received_at < end]
+    where = [_in_units(f.origin_unit_id, f.received_at, scope), f.received_month >= months[0],
+             f.received_month <= months[-1], f.received_at >= start, f.received_at < end]
     if req.programme:
         where.append(f.workflow_key == req.programme)
     sums = [*_case_aggregates(f, end), *resolved_in]
@@ -314,7 +314,7 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
         raise InvalidField(field="programme", problem_vi="không có chương trình này", problem_en="no such programme")
     scope = with_coverage(session, resolve_scope(session, actor, req.unit, REPORT_ROLES), req.period)
     row_units = _row_units(session, scope)
-    row_of = _unit_rows(session, scope, row_units)
+    row_of = _unit_rows(scope, row_units)
     unit_months, topic_programmes, months = _case_groups(session, req, scope)
 
     by_unit: dict[int, Figures] = defaultdict(Figures)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..calendar import LOCAL_TZ
 from ..errors import Conflict, InvalidField
 from ..models import Case, Unit, UnitPlacement, in_units, path_under
-from ..succession import MAX_HOPS
+from ..succession import MAX_HOPS, in_force
 from .directory import UnitRow, import_units, unit_by_code
 
 __all__ = [
@@ -121,9 +121,9 @@ def merge_units(session: Session, old_codes: Sequence[str], into: str, on: date,
         raise _refuse("cần ít nhất một đơn vị cũ", "name at least one old unit")
     new = unit_by_code(session, into)
     olds = [unit_by_code(session, c) for c in codes]
-    if not new.is_valid_on(on):
-        raise _refuse(f"“{new.code}” không có hiệu lực vào {on:%d/%m/%Y}", f"“{new.code}” is not in force on {on:%d/%m/%Y}",
-                      "into")
+    if not in_force(session, new, on):  # with every unit above it
+        raise _refuse(f"“{new.code}” không có hiệu lực vào {on:%d/%m/%Y}",
+                      f"“{new.code}” is not in force on {on:%d/%m/%Y}", "into")
     for old in olds:
         if old.id == new.id:
             raise _refuse(f"không thể hợp nhất “{old.code}” vào chính nó", f"cannot merge “{old.code}” into itself")

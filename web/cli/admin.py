@@ -70,8 +70,8 @@ def units_import(c: Container, csv_file: Path, on: str | None) -> None:
     click.echo(f"{done.created} created, {done.updated} updated")
     if done.successors:
         click.echo(f"{'kế thừa' if vi else 'successor'}: " + ", ".join(f"{a} → {b}" for a, b in done.successors))
-        click.echo(f"{'ý kiến đang mở nay do đơn vị kế thừa theo dõi' if vi else 'open cases now followed by successors'}"
-                   f": {done.open_cases}")
+        followed = "ý kiến đang mở nay do đơn vị kế thừa theo dõi" if vi else "open cases now followed by successors"
+        click.echo(f"{followed}: {done.open_cases}")
     if done.moved:
         click.echo(f"{'đổi đơn vị cấp trên' if vi else 're-parented'}: {', '.join(done.moved)}")
 
