@@ -5,17 +5,23 @@ alerts reach the successor's leaders; the old cases keep their units."""
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
+from engine.actors import Grant
 from engine.deadline_rules import sweep
 from engine.disclosure import FULL, WITHHELD
 from engine.errors import InvalidField, OutOfScope
 from engine.listing import CaseQuery, page_cases
-from engine.models import Case, OutboxMessage, User
+from engine.models import Case, OutboxMessage, Unit, User
 from engine.reports import Period, ReportRequest, build_report
+from engine.services import directory
 from engine.services import units as unit_changes
 from engine.services.cases import NewCase
+from engine.succession import in_force, in_force_successor, inherited_grants
 from notifications.recipients import recipients_for
 
 from .reform_support import REFORM_DAY, apply_reform, build_reform, local
@@ -197,3 +203,26 @@ def test_a_denouncers_identity_passes_to_the_successors_leaders_only(service, cl
     assert service.get(r.actor("off_c"), code).citizen.disclosure == WITHHELD
     with pytest.raises(OutOfScope):  # B merged into C too, but B's people do not take over A's work
         service.get(r.actor("lead_b"), code)
+
+
+def test_successor_chains_follow_two_mergers_and_a_loop_in_the_data_ends(service, clock):
+    rows = ("code,name,level,parent_code,valid_from,valid_to,successor_code\n"
+            "P,P,province,,,,\nX,X,commune,P,,2024-01-01,Y\nX1,X1,village,X,,,\n"
+            "Y,Y,commune,P,2024-01-01,2025-07-01,Z\nZ,Z,commune,P,2025-07-01,,\n")
+    with service.uow() as uow:
+        directory.import_units(uow.session, directory.read_units_csv(io.StringIO(rows)))
+        uow.commit()
+    with service.session_factory() as s:
+        unit = {u.code: u for u in s.scalars(select(Unit))}
+        assert in_force(s, unit["X1"], date(2023, 12, 31))  # in force before X ended
+        assert not in_force(s, unit["X1"], date(2024, 1, 1))  # ended with X
+        assert in_force_successor(s, unit["X1"], date(2024, 6, 1)).code == "Y"
+        assert in_force_successor(s, unit["X1"], date(2025, 7, 1)).code == "Z"
+        z = (Grant("official", unit["Z"].id, "Z", unit["Z"].path),)
+        assert {g.unit_code for g in inherited_grants(s, z, date(2025, 7, 1))} == {"X", "Y"}
+        assert {g.unit_code for g in inherited_grants(s, z, date(2025, 6, 30))} == set()
+        unit["Z"].valid_to, unit["Z"].successor_id = date(2026, 1, 1), unit["X"].id  # a loop, written by hand
+        s.flush()
+        assert in_force_successor(s, unit["X1"], date(2026, 2, 1)) is None
+        assert {g.unit_code for g in inherited_grants(s, z, date(2026, 2, 1))} == {"X", "Y"}
+        s.rollback()
