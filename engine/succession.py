@@ -21,6 +21,7 @@ changes is who answers for them. The rule, in one place for every surface:
 from __future__ import annotations
 
 from datetime import date
+from typing import Sequence
 
 from sqlalchemy import not_, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -29,7 +30,7 @@ from .actors import Grant
 from .models import Unit, path_under
 
 __all__ = [
-    "MAX_HOPS", "path_ids", "in_force", "in_force_successor", "escalation_target", "inherited_grants", "subtree_paths",
+    "MAX_HOPS", "path_ids", "in_force", "in_force_among", "in_force_successor", "escalation_target", "inherited_grants", "subtree_paths",
 ]
 
 # A successor chain of more than a few hops is a data error (a loop), not history.
@@ -50,6 +51,14 @@ def _chain(session: Session, unit: Unit) -> list[Unit]:
 def in_force(session: Session, unit: Unit, day: date) -> bool:
     """``unit`` and every unit above it are valid on ``day``."""
     return all(u.is_valid_on(day) for u in _chain(session, unit))
+
+
+def in_force_among(session: Session, units: Sequence[Unit], day: date) -> list[Unit]:
+    """Those of ``units`` in force on ``day`` (``in_force`` for a list: one query
+    for every ancestor they have)."""
+    ids = {i for u in units for i in path_ids(u)}
+    valid = {u.id for u in session.scalars(select(Unit).where(Unit.id.in_(sorted(ids)))) if u.is_valid_on(day)}
+    return [u for u in units if all(i in valid for i in path_ids(u))]
 
 
 def in_force_successor(session: Session, unit: Unit, day: date) -> Unit | None:

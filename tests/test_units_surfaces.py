@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.calendar import LOCAL_TZ
 from engine.services.tokens import issue_token
 from engine.uow import UnitOfWork
 from web.app import create_app
+from web.pages.data import escalation_units, intake_units
 
 from .browser.web import browser, web_app, web_container  # noqa: F401
 from .reform_support import apply_reform, build_reform, local
@@ -64,3 +66,12 @@ def test_the_successors_report_page_shows_the_split(browser, world, clock):
     assert "Xã B (hợp nhất vào Xã C từ ngày 01/07/2025)" in html
     half = page.get("/reports", params={"start": "2025-01-01", "end": "2025-06-30", "unit": "C"}).text
     assert "Trước và sau sắp xếp đơn vị" not in half
+
+
+def test_pickers_offer_no_unit_that_is_no_longer_in_force(world, service, clock):
+    day = clock.now().astimezone(LOCAL_TZ).date()
+    with service.session_factory() as s:
+        passable = {u.code for u in escalation_units(s, day)}
+        recordable = {u.code for u in intake_units(s, world.actor("lead_p"), day)}
+    assert passable == {"P", "C", "E"}  # not D, A, B (ended)
+    assert recordable == {"P", "C", "A1", "E", "E1"}  # not B1: its commune ended
