@@ -75,3 +75,17 @@ def test_pickers_offer_no_unit_that_is_no_longer_in_force(world, service, clock)
         recordable = {u.code for u in intake_units(s, world.actor("lead_p"), day)}
     assert passable == {"P", "C", "E"}  # not D, A, B (ended)
     assert recordable == {"P", "C", "A1", "E", "E1"}  # not B1: its commune ended
+
+
+def test_the_report_api_and_its_csv_carry_the_split(container, world, clock):
+    clock.set(local(2026, 1, 5))
+    with UnitOfWork(container.sessions) as uow:
+        token = issue_token(uow.session, "lead_c", label="t", now=container.clock.now())[1]
+        uow.commit()
+    query = {"from": "2025-01-01", "to": "2025-12-31", "unit": "C"}
+    with TestClient(create_app(container=container)) as api:
+        headers = {"Authorization": f"Bearer {token}"}
+        body = api.get("/api/v1/reports/summary", params=query, headers=headers).json()
+        assert [(r["key"], r["received"]) for r in body["split"]] == [("..2025-07-01", 6), ("2025-07-01..", 0)]
+        csv_text = api.get("/api/v1/reports/summary", params={**query, "format": "csv"}, headers=headers).text
+    assert "Trước và sau sắp xếp đơn vị" in csv_text and "Tiếp nhận trước ngày 01/07/2025" in csv_text
