@@ -127,3 +127,15 @@ def test_the_csv_import_applies_a_merger_decision_and_reports_it(reform, run, se
     refused = run("units", "import", str(late), lang="en")
     assert refused.exit_code == 2 and "1 case(s) were received in “E” on or after 01/05/2025" in refused.output
     assert tree(sessions) == before
+
+
+def test_a_unit_moved_by_the_import_takes_its_whole_subtree_along(reform, run, sessions, tmp_path):
+    moved = tmp_path / "district.csv"
+    moved.write_text("code,name,level,parent_code\nQ,Tỉnh Q,province,\nD,Huyện D,district,Q\n", encoding="utf-8")
+    result = run("units", "import", str(moved), "--on", "2025-07-01", lang="en")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "re-parented: D, A, A1, B, B1, E, E1"
+    after = tree(sessions)
+    for code in ("A", "A1", "B", "B1", "E", "E1"):  # the villages too, two levels down
+        assert after[code][0].startswith(after["D"][0]), code
+    assert after["#placements"] == 7

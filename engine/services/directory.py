@@ -123,12 +123,18 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
     for row in pending.values():
         if row.successor_code:
             existing[row.code].successor_id = unit_by_code(session, row.successor_code).id
-    # A moved unit moves its whole subtree: recompute descendants' paths.
-    for unit in sorted(existing.values(), key=lambda u: len(u.path)):
-        for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
-            want = f"{unit.path}{child.id}/"
-            if child.path != want:
-                child.path = want
+    # A moved unit moves its whole subtree: recompute descendants' paths, down to
+    # the villages under a moved district's communes.
+    level = sorted(existing.values(), key=lambda u: len(u.path))
+    while level:
+        moved = []
+        for unit in level:
+            for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
+                want = f"{unit.path}{child.id}/"
+                if child.path != want:
+                    child.path = want
+                    moved.append(child)
+        level = moved
     return created, updated
 
 
