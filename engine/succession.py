@@ -35,6 +35,7 @@ __all__ = [
 
 # A successor chain of more than a few hops is a data error (a loop), not history.
 MAX_HOPS = 8
+_CHUNK = 500
 
 
 def path_ids(unit: Unit) -> list[int]:
@@ -56,8 +57,11 @@ def in_force(session: Session, unit: Unit, day: date) -> bool:
 def in_force_among(session: Session, units: Sequence[Unit], day: date) -> list[Unit]:
     """Those of ``units`` in force on ``day`` (``in_force`` for a list: one query
     for every ancestor they have)."""
-    ids = {i for u in units for i in path_ids(u)}
-    valid = {u.id for u in session.scalars(select(Unit).where(Unit.id.in_(sorted(ids)))) if u.is_valid_on(day)}
+    ids = sorted({i for u in units for i in path_ids(u)})
+    valid: set[int] = set()
+    for at in range(0, len(ids), _CHUNK):  # a picker may list thousands: within SQLite's bind limit
+        valid |= {u.id for u in session.scalars(select(Unit).where(Unit.id.in_(ids[at:at + _CHUNK])))
+                  if u.is_valid_on(day)}
     return [u for u in units if all(i in valid for i in path_ids(u))]
 
 

@@ -13,8 +13,8 @@ day**, plus what its predecessors held (engine.succession):
 
 Nothing is rewritten: cases keep their units; only this reading follows the tree.
 Units are few next to cases, so the windows are worked out here and the database
-gets, per window, a list of unit ids (re-parented units only) beside the plain
-prefix match that serves the unchanged tree.
+gets, per window, a list of unit ids — only the units re-parented across the edge
+of the report's subtrees — beside the plain prefix match that serves the rest.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ class Predecessor:
 @dataclass(frozen=True)
 class Coverage:
     prefixes: tuple[str, ...]  # subtrees matched by path (units never re-parented)
-    windows: tuple[tuple[date | None, date | None, tuple[int, ...]], ...]  # re-parented units: [from, until)
-    moved: tuple[int, ...]  # every re-parented unit (left out of the prefix match)
+    # Units re-parented across the edge of these subtrees: inside only in [from, until).
+    windows: tuple[tuple[date | None, date | None, tuple[int, ...]], ...]
+    crossed: tuple[int, ...]  # those of them inside now (left out of the prefix match)
     unit_paths: tuple[tuple[int, str], ...]  # (unit id, path) of every unit covered, current path first
     predecessors: tuple[Predecessor, ...]
     received: tuple[date | None, date | None] = (None, None)  # one side of a split, local days
@@ -60,7 +61,7 @@ class Coverage:
 
 def coverage_of(session: Session, paths: tuple[str, ...], until: date) -> Coverage:
     """What a report over the subtrees ``paths`` covers, with the mergers in force
-    on ``until`` (the day after the period)."""
+    by ``until`` (the period's last day)."""
     roots = [(u.id, u.code, u.path) for u in session.scalars(select(Unit).where(Unit.path.in_(list(paths))))]
     grants = tuple(Grant("report", i, c, p) for i, c, p in roots)
     inherited = inherited_grants(session, grants, until) if grants else ()
@@ -80,13 +81,15 @@ def coverage_of(session: Session, paths: tuple[str, ...], until: date) -> Covera
     for unit_id, path, until_day in rows:
         history[unit_id].append((path, until_day))
     current = dict(session.execute(select(Unit.id, Unit.path).where(
-        or_(Unit.id.in_(list(history)), Unit.id.in_(candidates)))).tuples().all())
+        or_(Unit.id.in_(formerly), Unit.id.in_(candidates)))).tuples().all())
 
     def inside(path: str) -> bool:
         return any(path.startswith(p) for p in prefixes)
 
     windows: dict[tuple[date | None, date | None], list[int]] = defaultdict(list)
     unit_paths: list[tuple[int, str]] = [(i, p) for i, p in current.items() if inside(p)]
+    listed = set(unit_paths)
+    crossed: list[int] = []
     for unit_id, placements in history.items():
         start: date | None = None
         spans = [*placements, (current[unit_id], None)]
@@ -97,9 +100,14 @@ def coverage_of(session: Session, paths: tuple[str, ...], until: date) -> Covera
                     kept[-1] = (kept[-1][0], end)  # adjacent windows: one
                 else:
                     kept.append((start, end))
-                if (unit_id, path) not in unit_paths:
+                if (unit_id, path) not in listed:
+                    listed.add((unit_id, path))
                     unit_paths.append((unit_id, path))
             start = end
+        if kept == [(None, None)]:
+            continue  # moved, but inside all along: the prefix match finds it
+        if inside(current[unit_id]):
+            crossed.append(unit_id)
         for window in kept:
             windows[window].append(unit_id)
 
@@ -111,7 +119,7 @@ def coverage_of(session: Session, paths: tuple[str, ...], until: date) -> Covera
         if u.valid_to is not None)
     return Coverage(
         prefixes=tuple(prefixes), windows=tuple((a, b, tuple(sorted(ids))) for (a, b), ids in windows.items()),
-        moved=tuple(sorted(history)), unit_paths=tuple(unit_paths), predecessors=predecessors)
+        crossed=tuple(sorted(crossed)), unit_paths=tuple(unit_paths), predecessors=predecessors)
 
 
 def _bound(day: date, instants: bool) -> Any:
@@ -123,8 +131,8 @@ def covers(cov: Coverage, unit_id: Any, at: Any, *, instants: bool = True) -> Co
     when ``at`` (``received_at``, or ``held_on`` with ``instants=False``) happened."""
     u = aliased(Unit, name="scope_unit")
     plain = select(u.id).where(or_(*[path_under(u.path, p) for p in cov.prefixes]))
-    if cov.moved:
-        plain = plain.where(u.id.not_in(list(cov.moved)))
+    if cov.crossed:
+        plain = plain.where(u.id.not_in(list(cov.crossed)))
     terms: list[ColumnElement[bool]] = [unit_id.in_(plain)]
     for start, end, ids in cov.windows:
         conds = [unit_id.in_(list(ids))]

@@ -50,9 +50,10 @@ def record_moves(session: Session, before: dict[int, str], on: date) -> list[str
     changed since ``before`` (id -> path): an import that re-parents units keeps
     their past where past reports look for it. Returns the codes that moved."""
     moved = []
-    for unit_id, code, path in session.execute(select(Unit.id, Unit.code, Unit.path)
-                                               .where(Unit.id.in_(list(before))).order_by(Unit.path)):
-        if before[unit_id] != path:
+    # Every unit read back rather than a list of ids: a country's tree is more ids
+    # than SQLite binds in one statement.
+    for unit_id, code, path in session.execute(select(Unit.id, Unit.code, Unit.path).order_by(Unit.path)):
+        if unit_id in before and before[unit_id] != path:
             session.add(UnitPlacement(unit_id=unit_id, path=before[unit_id], until=on))
             moved.append(code)
     session.flush()
