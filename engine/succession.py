@@ -30,7 +30,8 @@ from .actors import Grant
 from .models import Unit, path_under
 
 __all__ = [
-    "MAX_HOPS", "path_ids", "in_force", "in_force_among", "in_force_successor", "escalation_target", "inherited_grants", "subtree_paths",
+    "MAX_HOPS", "path_ids", "in_force", "in_force_among", "in_force_successor", "escalation_target",
+    "inherited_grants", "subtree_paths",
 ]
 
 # A successor chain of more than a few hops is a data error (a loop), not history.

@@ -13,7 +13,9 @@ Case events do not; for them the people who work the case next are told:
 
 "Of a unit" means the nearest holders of that role on the unit or above it: a
 village has no leader of its own, so its commune's leaders are meant, but not the
-province's, who would otherwise hear of every opinion in the province. The person
+province's, who would otherwise hear of every opinion in the province. A unit no
+longer in force on the day of the message stands for its in-force successor
+(engine.succession): a merged commune's case reaches the new commune. The person
 who acted is never told of their own action.
 """
 
