@@ -82,6 +82,11 @@ def test_a_successor_loop_and_a_second_successor_are_refused(reform, run, sessio
     # The same decision applied twice changes nothing more.
     assert run("units", "merge", "A", "--into", "C", "--on", "2025-07-01").exit_code == 0
     assert tree(sessions) == before
+    assert run("units", "merge", "B", "--into", "C", "--on", "2025-07-01", "--move", "B1").exit_code == 0
+    moved = tree(sessions)
+    again = run("units", "merge", "B", "--into", "C", "--on", "2025-07-01", "--move", "B1", lang="en")
+    assert again.exit_code == 0 and "re-parented to C: —" in again.output
+    assert tree(sessions) == moved
 
 
 def test_the_csv_import_refuses_a_successor_loop_and_keeps_moves(reform, run, sessions, tmp_path):

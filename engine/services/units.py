@@ -138,6 +138,8 @@ def merge_units(session: Session, old_codes: Sequence[str], into: str, on: date,
             raise _refuse(f"“{old.code}” đã có đơn vị kế thừa khác", f"“{old.code}” already has another successor")
     old_paths = [o.path for o in olds]
     to_move = [unit_by_code(session, c.strip()) for c in dict.fromkeys(move) if c and c.strip()]
+    # Applied again, the decision finds its units already moved: nothing more to do.
+    to_move = [u for u in to_move if u.parent_id != new.id or any(u.path.startswith(p) for p in old_paths)]
     for unit in to_move:
         if unit.id in {o.id for o in olds} or not any(unit.path.startswith(p) for p in old_paths):
             raise _refuse(f"“{unit.code}” không thuộc đơn vị cũ nào", f"“{unit.code}” is not below an old unit",
