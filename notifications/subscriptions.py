@@ -15,12 +15,12 @@ from typing import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from engine.address_policy import AddressPolicy, RefusedTarget
 from engine.errors import InvalidField, NotFound
 from engine.models import NotificationDelivery, WebhookSubscription
 from engine.services.directory import unit_by_code
 
 from .signing import new_secret
-from .webhook import check_url
 
 __all__ = ["SubscriptionView", "add_subscription", "list_subscriptions", "remove_subscription", "KNOWN_EVENTS"]
 
@@ -60,13 +60,15 @@ def _check_events(events: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def add_subscription(session: Session, url: str, events: Sequence[str], *, now: datetime,
+def add_subscription(session: Session, url: str, events: Sequence[str], *, now: datetime, policy: AddressPolicy,
                      unit_code: str | None = None, description: str = "") -> tuple[SubscriptionView, str]:
-    """Returns the subscription and its secret, which is shown only this once."""
+    """Returns the subscription and its secret, which is shown only this once.
+    ``policy`` is the deployment's (``NotifySettings.webhook_policy``): the worker
+    asks it again, of the resolved addresses, at every send."""
     try:
-        check_url(url)
-    except ValueError as err:
-        raise InvalidField(field="url", problem_vi="phải là địa chỉ http(s)", problem_en=str(err)) from None
+        policy.check_url(url)
+    except RefusedTarget as err:
+        raise InvalidField(field="url", problem_vi=err.vi, problem_en=err.en) from None
     if len(url) > 500:
         raise InvalidField(field="url", problem_vi="quá dài", problem_en="too long")
     unit = unit_by_code(session, unit_code) if unit_code else None

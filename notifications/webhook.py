@@ -6,9 +6,13 @@ Body (stable across retries, keys sorted)::
      "case": "P-2026-…", "recipient": "lead_a" | null, "data": {vetted payload}}
 
 Headers: ``Idempotency-Key`` (the same on every retry), ``X-Nghedan-Event``,
-``X-Nghedan-Signature`` (see signing.py). Any 2xx is success; anything else, a
-timeout or a refused connection is a failed attempt, retried with backoff.
+``X-Nghedan-Signature`` (see signing.py). Any 2xx is success; what other answers
+mean (retried with backoff, or given up) is ``outcome.http_outcome``'s to say; a
+timeout or a refused connection is retried.
 Redirects are not followed (the signature is for the URL that was registered).
+Where it may connect is the address policy's to say (``engine.address_policy``,
+through ``webhook_transport``): checked again against the resolved addresses at
+every send.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import http.client
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,9 +30,11 @@ from engine.models import NotificationDelivery, User
 
 from .channels import SendError
 from .config import NotifySettings
+from .outcome import PERMANENT, SENT, http_outcome
 from .signing import SIGNATURE_HEADER, signature_header
+from .webhook_transport import checked_connection
 
-__all__ = ["WebhookChannel", "PreparedWebhook", "webhook_body", "check_url"]
+__all__ = ["WebhookChannel", "PreparedWebhook", "webhook_body"]
 
 USER_AGENT = "nghedan-webhook/1"
 
@@ -41,13 +46,6 @@ class PreparedWebhook:
     body: bytes
     key: str
     event: str
-
-
-def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {url[:100]}")
-    return url
 
 
 def webhook_body(session: Session, delivery: NotificationDelivery) -> bytes:
@@ -94,10 +92,7 @@ class WebhookChannel:
             "X-Nghedan-Event": prepared.event,
             SIGNATURE_HEADER: signature_header(prepared.secret, timestamp, prepared.body),
         }
-        parts = urlsplit(prepared.url)
-        conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        conn = conn_class(parts.hostname or "", parts.port, timeout=self.settings.webhook_timeout)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn, path = checked_connection(self.settings.webhook_policy, prepared.url, self.settings.webhook_timeout)
         try:
             conn.request("POST", path, body=prepared.body, headers=headers)
             response = conn.getresponse()
@@ -107,6 +102,8 @@ class WebhookChannel:
             raise SendError(f"{type(err).__name__}: {err}") from err
         finally:
             conn.close()
-        if 200 <= status < 300:
+        outcome = http_outcome(status)
+        if outcome == SENT:
             return f"HTTP {status}"
-        raise SendError(f"HTTP {status}: {snippet[:200]}" if snippet else f"HTTP {status}")
+        raise SendError(f"HTTP {status}: {snippet[:200]}" if snippet else f"HTTP {status}",
+                        permanent=outcome == PERMANENT)

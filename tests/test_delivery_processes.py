@@ -34,6 +34,7 @@ from notifications.worker import default_channels
 from .test_notify_support import (deadline_message, give_emails, notify_settings, smtp_server,  # noqa: F401
                                   webhook_server)
 from .test_sweep import SWEEP_AT, overdue_cases
+from .test_webhook_delivery import LOOPBACK
 
 SPAWN = multiprocessing.get_context("spawn")
 WAIT = 120  # seconds: a generous bound for a child, never a timing assumption
@@ -109,7 +110,8 @@ def _cases_heard_by_nobody(world, sessions, clock, settings, n: int, **where) ->
 
 def _subscribe(sessions, clock, receiver) -> None:
     with sessions() as session:
-        _, secret = add_subscription(session, receiver.url("/alerts"), ["deadline.*"], now=clock.now())
+        _, secret = add_subscription(session, receiver.url("/alerts"), ["deadline.*"], now=clock.now(),
+                                     policy=LOOPBACK)
         session.commit()
     receiver.secrets["/alerts"] = secret
 

@@ -29,7 +29,11 @@ from engine.models import Case, OutboxMessage, User
 from notifications import NotifySettings
 
 __all__ = ["SmtpServer", "WebhookReceiver", "smtp_server", "webhook_server", "notify_settings", "rng",
-           "give_emails", "deadline_message", "all_text", "free_port"]
+           "give_emails", "deadline_message", "all_text", "free_port", "LOOPBACK_ALLOWED"]
+
+# The receivers listen on loopback, which the address policy refuses unless an
+# administrator lists it: every notification test runs as such a deployment.
+LOOPBACK_ALLOWED = "127.0.0.1"
 
 
 def free_port() -> int:
@@ -182,7 +186,7 @@ def notify_settings(smtp_server: SmtpServer) -> NotifySettings:
         _env_file=None,  # type: ignore[call-arg]
         smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_security="none", smtp_timeout=5,
         mail_from="Nghe dân nói <thongbao@nghedan.test>", base_url="https://nghedan.test/",
-        webhook_timeout=5, max_attempts=4, backoff_base_seconds=60, backoff_max_seconds=3600,
+        webhook_timeout=5, webhook_allowed_hosts=LOOPBACK_ALLOWED, backoff_base_seconds=60, backoff_max_seconds=3600,
         lease_seconds=300, batch_size=10, immediate_quiet_seconds=0, immediate_max_hold_seconds=0,
     )
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from engine.address_policy import AddressPolicy, parse_allowed_hosts
 from engine.errors import InvalidField
 from engine.models import NotificationDelivery, WebhookSubscription
 from notifications import run_once
@@ -18,13 +19,16 @@ from notifications.signing import sign, signature_header, verify_signature
 from notifications.subscriptions import add_subscription, list_subscriptions, remove_subscription
 from web.cli.main import _register, cli
 
-from .test_notify_support import (deadline_message, give_emails, notify_settings, rng, smtp_server,  # noqa: F401
-                                  webhook_server)
+from .test_notify_support import (LOOPBACK_ALLOWED, deadline_message, give_emails, notify_settings, rng,  # noqa: F401
+                                  smtp_server, webhook_server)
+
+LOOPBACK = AddressPolicy(parse_allowed_hosts(LOOPBACK_ALLOWED))
 
 
 def _subscribe(sessions, clock, receiver, path, events, unit=None):
     with sessions() as session:
-        sub, secret = add_subscription(session, receiver.url(path), events, now=clock.now(), unit_code=unit)
+        sub, secret = add_subscription(session, receiver.url(path), events, now=clock.now(), unit_code=unit,
+                                       policy=LOOPBACK)
         session.commit()
     receiver.secrets[path] = secret
     return sub
@@ -154,13 +158,13 @@ def test_removed_subscription_gets_nothing_more(world, service, sessions, clock,
 def test_subscriptions_validate_their_input(sessions, clock, world):
     with sessions() as session:
         with pytest.raises(InvalidField):
-            add_subscription(session, "ftp://example.test/x", ["case.*"], now=clock.now())
+            add_subscription(session, "ftp://example.test/x", ["case.*"], now=clock.now(), policy=LOOPBACK)
         with pytest.raises(InvalidField):
-            add_subscription(session, "https://example.test/x", ["case.deleted"], now=clock.now())
+            add_subscription(session, "https://example.test/x", ["case.deleted"], now=clock.now(), policy=LOOPBACK)
         with pytest.raises(InvalidField):
-            add_subscription(session, "https://example.test/x", [], now=clock.now())
+            add_subscription(session, "https://example.test/x", [], now=clock.now(), policy=LOOPBACK)
         sub, secret = add_subscription(session, "https://example.test/x", ["deadline.*", "case.created"],
-                                       now=clock.now(), unit_code="A")
+                                       now=clock.now(), unit_code="A", policy=LOOPBACK)
         assert secret.startswith("whsec_") and len(secret) > 40 and sub.unit == "A"
 
 

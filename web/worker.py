@@ -5,10 +5,12 @@ its own sweeps, and a request thread is no place for minute-long jobs. The worke
 a separate process running APScheduler 3's ``BlockingScheduler`` in UTC; its jobs
 are plain functions (tested directly, without a scheduler). Only one worker is
 active at a time — a PostgreSQL advisory lock, or a lock file next to the SQLite
-database — and a second one waits, taking over when the first dies (the operating
-system releases both kinds of lock with the process). The sweep would be correct
-with two workers anyway; the lock only saves the work. Every job gets the process's
-container (``web.container``), and with it its settings and clock.
+database's real path (so a symlink, a relative path or ``./`` name the same lock) —
+and a second one waits, taking over when the first dies (the operating system
+releases both kinds of lock with the process). On SIGTERM the running job finishes
+before the lock goes, so a waiting worker never overlaps it. The sweep would be
+correct with two workers anyway; the lock only saves the work. Every job gets the
+process's container (``web.container``), and with it its settings and clock.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from notifications.worker import Stats as DeliveryStats
 from engine.calendar import LOCAL_TZ
 from engine.deadline_rules import DEFAULT_BATCH, SweepResult, sweep
 from engine.seals import seal_yesterday
+from engine.services import calendar_changes
 
 from .container import Container
 
@@ -57,7 +60,12 @@ class WorkerOptions:
 
 
 def sweep_job(container: Container, batch_size: int = DEFAULT_BATCH) -> SweepResult:
-    """One sweep at the container's clock: what the scheduler runs every minute."""
+    """One sweep at the container's clock: what the scheduler runs every minute.
+    Calendar changes first (an interrupted recomputation, a new ``holidays``
+    release), so no timer fires on a deadline the calendar no longer gives."""
+    moved = calendar_changes.refresh(container.cases, batch_size=batch_size)
+    if moved.changes:
+        log.info("calendar changes %s: %d open deadlines recomputed", moved.changes, moved.moved)
     result = sweep(container.cases, container.clock.now(), batch_size=batch_size)
     if result.claimed:
         log.info("deadline sweep: %s", result.summary())
@@ -98,7 +106,10 @@ class WorkerLock:
         self._conn: Connection | None = None
         self.path: Path | None = None
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-            self.path = Path(engine.url.database).with_name(Path(engine.url.database).name + ".worker.lock")
+            # Keyed on the file itself, not on how the URL spells it: every spelling
+            # of one database must find the same lock.
+            real = Path(os.path.realpath(engine.url.database))
+            self.path = real.with_name(real.name + ".worker.lock")
 
     def try_acquire(self) -> bool:
         if self.engine.dialect.name == "postgresql":
@@ -140,8 +151,14 @@ class WorkerLock:
 
 
 def _stop(signum: int, frame: Any) -> None:
-    # A service manager stops us with SIGTERM: leave like Ctrl-C, releasing the lock.
+    # A service manager stops us with SIGTERM: leave like Ctrl-C. Only the first one
+    # interrupts; later ones must not cut short the wait for the running job.
+    signal.signal(signal.SIGTERM, _again)
     raise SystemExit(0)
+
+
+def _again(signum: int, frame: Any) -> None:
+    log.info("still waiting for the running job to finish")
 
 
 def run_worker(container: Container, options: WorkerOptions = WorkerOptions()) -> None:
@@ -157,5 +174,7 @@ def run_worker(container: Container, options: WorkerOptions = WorkerOptions()) -
         pass
     finally:
         if scheduler.running:
-            scheduler.shutdown(wait=False)
+            log.info("stopping: no new jobs; waiting for the running one to finish")
+            scheduler.shutdown(wait=True)
         lock.release()
+        log.info("worker stopped; lock released")

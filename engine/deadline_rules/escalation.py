@@ -19,6 +19,7 @@ from ..actors import SYSTEM
 from ..calendar import WorkingCalendar
 from ..deadlines import compute_due, lateness
 from ..errors import InvalidTransition
+from ..escalation_direction import escalation_direction
 from ..history import append_event
 from ..models import Case, CaseEvent, Timer
 from ..succession import escalation_target
@@ -56,7 +57,8 @@ def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule
     event = append_event(
         session, case, at=now, actor=SYSTEM, trigger="auto_escalate", from_state=source, to_state=dest,
         data={"due_at": plan.due.isoformat() if plan.due else None, "from_unit": from_unit.code,
-              "target_unit": target.code, "working_days_late": late, "timer": timer.id,
+              "target_unit": target.code, "escalation": escalation_direction(from_unit, target),
+              "working_days_late": late, "timer": timer.id,
               **plan.event_data(calendar, now)},
     )
     apply_plan(session, wf, case, plan, event, calendar, now, new_timers=new_timers)

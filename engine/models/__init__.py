@@ -14,6 +14,8 @@ from .open311 import Open311Request  # noqa: F401  (Open311 intake details)
 from .reports import CaseFacts, DailySeal  # noqa: F401  (report facts, daily seals)
 from .web_sessions import WebAttempt, WebSession  # noqa: F401  (web pages)
 from .idempotency import IdempotencyKey  # noqa: F401  (requests that take effect once)
+from .calendar_state import CalendarChange, CalendarFingerprint  # noqa: F401  (calendar recomputations)
+from .participants import MeetingParticipant  # noqa: F401  (officials who took part in a meeting)
 
 __all__ = [
     "Base", "UTCDateTime", "Unit", "UnitPlacement", "User", "RoleGrant", "CalendarOverride",

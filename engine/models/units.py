@@ -99,6 +99,9 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # day_off | working_day
     note: Mapped[str] = mapped_column(String(200), default="")
+    # Who recorded it and when (empty / NULL for rows older than migration 0016).
+    added_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    added_at: Mapped[datetime | None]
 
 
 Index("ix_units_parent", Unit.parent_id)

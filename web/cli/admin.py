@@ -1,4 +1,4 @@
-"""Set-up and administration: database, units, users, the calendar."""
+"""Set-up and administration: database, units, users (the calendar: web.cli.calendar)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine import migrate
 from engine.calendar import LOCAL_TZ
 from engine.errors import InvalidField
-from engine.services import calendars, directory
+from engine.services import directory
 from engine.services import units as unit_changes
 from engine.workflow.finality import final_states
 
@@ -169,49 +169,6 @@ def users_grant(c: Container, username: str, role: str, unit_code: str) -> None:
     click.echo(f"granted {role} @ {unit_code} to {username}")
 
 
-@cli.group("calendar")
-def calendar_group() -> None:
-    """Lịch làm việc / working-day overrides announced by the government."""
-
-
-def _override(c: Container, day: date, kind: str, note: str) -> None:
-    with c.cases.uow() as uow:
-        calendars.set_override(uow.session, day, kind, note)
-        uow.commit()
-    click.echo(f"{day:%d/%m/%Y}: {kind}")
-
-
-@calendar_group.command("off")
-@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--note", default="")
-@pass_container
-def calendar_off(c: Container, day: object, note: str) -> None:
-    """Mark an extra day off."""
-    _override(c, day.date(), "day_off", note)  # type: ignore[attr-defined]
-
-
-@calendar_group.command("workday")
-@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--note", default="")
-@pass_container
-def calendar_workday(c: Container, day: object, note: str) -> None:
-    """Mark a make-up working day (e.g. a Saturday)."""
-    _override(c, day.date(), "working_day", note)  # type: ignore[attr-defined]
-
-
-@calendar_group.command("show")
-@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--working-days", type=int, default=None, help="Also show the deadline N working days later.")
-@pass_container
-def calendar_show(c: Container, day: object, working_days: int | None) -> None:
-    d = day.date()  # type: ignore[attr-defined]
-    with c.sessions() as session:
-        cal = calendars.load_calendar(session, c.settings.office_close)
-    click.echo(f"{d:%d/%m/%Y}: {'working day' if cal.is_working_day(d) else 'day off'}")
-    if working_days is not None:
-        click.echo(f"+{working_days} working days: {cal.add_working_days(d, working_days):%d/%m/%Y}")
-
-
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
@@ -220,4 +177,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app and API. Run the scheduler separately: nghedan worker."""
     import uvicorn
 
-    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from ..logs import server_log_config
+
+    # The access log with query values redacted, and no secret in any other line.
+    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=server_log_config())

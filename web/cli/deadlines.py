@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from engine.deadline_rules import DEFAULT_BATCH, sweep
@@ -44,9 +42,10 @@ def worker_command(c: Container, interval: float, batch_size: int) -> None:
     """Run the scheduler: deadline sweeps, notification deliveries, the daily seal.
 
     Only one worker is active per database; a second one waits and takes over."""
+    from ..logs import install
     from ..worker import WorkerOptions, run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    install()  # filtered: no secret or personal data in a worker's log line
     run_worker(c, WorkerOptions(sweep_interval=interval, batch_size=batch_size))
 
 

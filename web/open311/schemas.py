@@ -101,7 +101,8 @@ class RequestForm(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    api_key: text(200, min_length=1)  # type: ignore[valid-type]
+    # Or ``Authorization: Bearer`` instead, as for every other endpoint (shared.api_key_of).
+    api_key: text(200) | None = None  # type: ignore[valid-type]
     service_code: text(64, min_length=1)  # type: ignore[valid-type]
     jurisdiction_id: text(32) | None = None  # type: ignore[valid-type]
     attribute_unit: text(32) | None = Field(default=None, alias="attribute[unit]")  # type: ignore[valid-type]

@@ -80,7 +80,8 @@ def board(session: Session, actor: Actor, workflows: dict[str, Workflow], t: Tra
     """Open cases past their deadline (the latest first), then those due within two
     working days."""
     finals = final_states(workflows)
-    horizon = cal.end_of_office_day(cal.add_working_days(cal.local_date(now), 2))
+    # To 24:00: a Civil Code limit ending on that day is due within it too.
+    horizon = cal.end_of_day(cal.add_working_days(cal.local_date(now), 2))
     late_query = CaseQuery(overdue_at=now, final_states=finals, order="due")
     late = page_cases(session, actor, late_query, limit=BOARD_LIMIT)
     late_total = len(late.items) if late.next_cursor is None else count_cases(session, actor, late_query,

@@ -1,7 +1,7 @@
 """unit placements (where a re-parented unit was) and the successor index
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0016
 
 The 2025 reform re-parents communes (to the province, once the district is gone)
 and villages (to the commune that absorbed theirs). Scopes match materialised
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0011"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
