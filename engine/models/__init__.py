@@ -7,7 +7,7 @@ from .timers import Timer
 from .notifications import (  # noqa: F401  (notifications/ delivery records)
     EmailItem, InboxItem, NotificationDelivery, NotificationPreference, WebhookSubscription,
 )
-from .units import CalendarOverride, RoleGrant, Unit, User
+from .units import CalendarOverride, RoleGrant, Unit, UnitPlacement, User
 from .unit_paths import in_units, path_under
 from .tokens import ApiToken  # noqa: F401  (API bearer tokens)
 from .open311 import Open311Request  # noqa: F401  (Open311 intake details)
@@ -18,6 +18,6 @@ from .calendar_state import CalendarChange, CalendarFingerprint  # noqa: F401  (
 from .participants import MeetingParticipant  # noqa: F401  (officials who took part in a meeting)
 
 __all__ = [
-    "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
+    "Base", "UTCDateTime", "Unit", "UnitPlacement", "User", "RoleGrant", "CalendarOverride",
     "Meeting", "Case", "CaseEvent", "ChainRekey", "OutboxMessage", "Timer", "path_under", "in_units",
 ]
