@@ -9,7 +9,11 @@ same question:
 * to see a case at all, a grant must cover its origin **or** its handling unit;
   otherwise the answer is ``OutOfScope`` (which outer layers show as "not found");
 * to remark (comment, urge, confirm), seeing the case is enough;
-* to create, the actor needs ``official`` or ``leader`` over the origin unit;
+* to create, the actor needs ``official`` or ``leader`` over the origin unit, and
+  over the handling unit if it is another: recording an opinion writes no
+  escalation (no event, no reason), so at receipt a case may only be given to a
+  unit the creator works for. Passing it anywhere else is ``escalate``, which the
+  workflow asks a reason for and the history records;
 * to fire a trigger, the actor needs one of the transition's roles on a grant
   covering the case's units — or only the handling unit when the transition is
   declared ``scope: handling`` (only the unit holding the case answers it).
@@ -20,7 +24,7 @@ Which triggers exist in which state is the workflow's business, not this one's.
 from __future__ import annotations
 
 from .actors import Actor
-from .errors import DomainError, OutOfScope, RoleNotAllowed
+from .errors import DomainError, OutOfScope, RoleNotAllowed, UnitNotAllowed
 from .workflow import TransitionSpec
 
 __all__ = ["CREATE_ROLES", "READ", "REMARK", "CREATE", "decide"]
@@ -33,8 +37,9 @@ def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
            transition: TransitionSpec | None = None, case_code: str = "") -> DomainError | None:
     """``None`` if ``actor`` may do ``action``; otherwise the refusal to raise.
 
-    ``action`` is ``read``, ``remark``, ``create`` (then both paths are the origin
-    unit's) or a trigger name, in which case ``transition`` is its declaration.
+    ``action`` is ``read``, ``remark``, ``create`` (``handling_path``: the unit the
+    new case is given to) or a trigger name, in which case ``transition`` is its
+    declaration.
     """
     if actor.is_system:
         return None
@@ -42,7 +47,16 @@ def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
         roles = actor.roles_over(origin_path)
         if not roles:
             return OutOfScope(case=case_code)
-        return None if roles & set(CREATE_ROLES) else RoleNotAllowed(trigger="receive", roles=list(CREATE_ROLES))
+        if not roles & set(CREATE_ROLES):
+            return RoleNotAllowed(trigger="receive", roles=list(CREATE_ROLES))
+        if handling_path != origin_path and not actor.roles_over(handling_path) & set(CREATE_ROLES):
+            return UnitNotAllowed(
+                field="handling_unit",
+                problem_vi=("khi tiếp nhận chỉ được giao ý kiến cho đơn vị bạn phụ trách; muốn chuyển đơn vị khác, hãy "
+                            "tiếp nhận rồi chuyển xử lý (kèm lý do)"),
+                problem_en=("at receipt a case may only go to a unit you work for; to pass it elsewhere, record it "
+                            "and then escalate it with a reason"))
+        return None
     if not actor.covers(origin_path, handling_path):
         return OutOfScope(case=case_code)
     if action in (READ, REMARK):

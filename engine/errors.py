@@ -16,6 +16,7 @@ __all__ = [
     "RoleNotAllowed",
     "MissingField",
     "InvalidField",
+    "UnitNotAllowed",
     "StaleVersion",
     "Conflict",
 ]
@@ -85,6 +86,17 @@ class InvalidField(DomainError):
 
     def __init__(self, *, field: str, problem_vi: str, problem_en: str | None = None) -> None:
         super().__init__(field=field, problem_vi=problem_vi, problem_en=problem_en or problem_vi)
+
+
+class UnitNotAllowed(InvalidField):
+    """A unit where the actor may not record opinions, or may not hand one to when
+    recording it (``engine.authz``)."""
+
+    code = "unit-out-of-scope"
+
+    def __init__(self, *, field: str, problem_vi: str = "bạn không được nhập ý kiến cho đơn vị này",
+                 problem_en: str = "you may not record opinions for this unit") -> None:
+        super().__init__(field=field, problem_vi=problem_vi, problem_en=problem_en)
 
 
 class StaleVersion(DomainError):

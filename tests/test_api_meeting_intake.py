@@ -48,8 +48,8 @@ def test_the_key_makes_a_request_take_effect_once(api, as_user, sessions):
     assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
     assert written(sessions) == after
-    # The same key with another body: refused, naming the meeting it already made.
-    other = refused(api.post(URL, json=api_body(4, attendees=58), headers=headers), 409, "conflict")
+    # The same key with another body: refused (422, as for every keyed write), naming the meeting it made.
+    other = refused(api.post(URL, json=api_body(4, attendees=58), headers=headers), 422, "idempotency-key-reused")
     assert other["meeting_id"] == first.json()["id"] and "nội dung khác" in other["detail"]
     en = api.post(URL, json=api_body(3), headers={**headers, "Accept-Language": "en"}).json()
     assert "different content" in en["detail"]
@@ -147,8 +147,9 @@ def test_nobody_records_outside_their_units(api, as_user, sessions, who, body, k
 
 
 def test_text_is_kept_as_typed_never_interpreted(api, as_user):
+    # Bidirectional controls are refused instead (engine.services.fields; tests/test_input_hygiene.py).
     hostile = ["=HYPERLINK(\"http://evil.example\",\"bấm\")", "<script>alert(1)</script><b>đậm</b>",
-               "tên\u202eỏhk lạ\u202c và \u2066cô lập\u2069", "@SUM(1+1)*cmd|' /C calc'!A0", "Ｆｕｌｌ　ｗｉｄｔｈ 🚰"]
+               "tên ỏhk lạ và cô lập 👨\u200d👩\u200d👧", "@SUM(1+1)*cmd|' /C calc'!A0", "Ｆｕｌｌ　ｗｉｄｔｈ 🚰"]
     body = api_body(len(hostile))
     for o, text in zip(body["opinions"], hostile):
         o["content"] = text

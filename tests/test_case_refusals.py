@@ -143,10 +143,16 @@ def test_auditor_cannot_record_opinions(world, service):
                                                kind="kien_nghi", content="x"))
 
 
-def test_html_and_sql_are_stored_verbatim(world, service):
-    text = "<script>alert('x')</script> '; DELETE FROM cases; -- \u0000đường"
+def test_html_and_sql_are_stored_verbatim(world, service, sessions):
+    text = "<script>alert('x')</script> '; DELETE FROM cases; -- đường"
     case = world.new_case(content=text)
-    assert service.get(world["off_a"], case.code).content == "<script>alert('x')</script> '; DELETE FROM cases; -- đường"
+    assert service.get(world["off_a"], case.code).content == text
+    # A NUL is refused rather than silently dropped (engine.services.fields): nothing is written.
+    before = counts(sessions)
+    with pytest.raises(InvalidField) as err:
+        world.new_case(content=text.replace("--", "-- \u0000"))
+    assert err.value.params["field"] == "content" and "U+0000" in err.value.message("en")
+    assert counts(sessions) == before
 
 
 def test_stale_version_is_refused(world, service, sessions):

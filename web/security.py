@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, update
 
 from engine import throttles
 from engine.actors import Actor
+from engine.calendar import LOCAL_TZ
 from engine.models import User
 from engine.models.web_sessions import WebSession
 from engine.services.directory import to_actor
@@ -125,7 +126,8 @@ def load_session(c: Container, token: str | None) -> SignedIn | None:
         if not user.is_active or ws.expires_at <= now or ws.last_seen_at + SESSION_IDLE <= now:
             return None
         signed = SignedIn(session_id=ws.id, user_id=user.id, username=user.username, full_name=user.full_name,
-                          csrf_token=ws.csrf_token, language=ws.language, actor=to_actor(user),
+                          csrf_token=ws.csrf_token, language=ws.language,
+                          actor=to_actor(user, on=now.astimezone(LOCAL_TZ).date()),
                           must_change_password=user.must_change_password)
         stale = ws.last_seen_at + TOUCH_EVERY <= now
     if stale:

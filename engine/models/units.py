@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 
-__all__ = ["Unit", "User", "RoleGrant", "CalendarOverride"]
+__all__ = ["Unit", "UnitPlacement", "User", "RoleGrant", "CalendarOverride"]
 
 
 class Unit(Base):
@@ -43,6 +43,20 @@ class Unit(Base):
         return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_to is None or day < self.valid_to
         )
+
+
+class UnitPlacement(Base):
+    """Where a unit was in the tree before it was re-parented: its ``path`` until
+    the day ``until`` (exclusive). Paths are rewritten when a unit moves (scopes
+    match them by prefix), so without these a moved commune's past cases would
+    leave the abolished district's past reports (engine.reports.scope)."""
+
+    __tablename__ = "unit_placements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(400))
+    until: Mapped[date] = mapped_column(Date)
 
 
 class User(Base):
@@ -89,6 +103,11 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # day_off | working_day
     note: Mapped[str] = mapped_column(String(200), default="")
+    # Who recorded it and when (empty / NULL for rows older than migration 0016).
+    added_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    added_at: Mapped[datetime | None]
 
 
 Index("ix_units_parent", Unit.parent_id)
+# Who a successor took over from: read on every sign-in (engine.succession).
+Index("ix_units_successor", Unit.successor_id)

@@ -9,12 +9,13 @@ from datetime import date, datetime
 from typing import IO, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..actors import Actor, Grant
 from ..errors import Conflict, InvalidField, NotFound
 from ..models import RoleGrant, Unit, User
 from ..passwords import hash_password, verify_password
+from ..succession import inherited_grants
 from ..vocab import ROLES, UNIT_LEVELS
 
 __all__ = [
@@ -123,12 +124,18 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
     for row in pending.values():
         if row.successor_code:
             existing[row.code].successor_id = unit_by_code(session, row.successor_code).id
-    # A moved unit moves its whole subtree: recompute descendants' paths.
-    for unit in sorted(existing.values(), key=lambda u: len(u.path)):
-        for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
-            want = f"{unit.path}{child.id}/"
-            if child.path != want:
-                child.path = want
+    # A moved unit moves its whole subtree: recompute descendants' paths, down to
+    # the villages under a moved district's communes.
+    level = sorted(existing.values(), key=lambda u: len(u.path))
+    while level:
+        moved = []
+        for unit in level:
+            for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
+                want = f"{unit.path}{child.id}/"
+                if child.path != want:
+                    child.path = want
+                    moved.append(child)
+        level = moved
     return created, updated
 
 
@@ -164,16 +171,21 @@ def grant_role(session: Session, user: User, role: str, unit_code: str) -> RoleG
     return grant
 
 
-def actor_for(session: Session, username: str) -> Actor:
+def actor_for(session: Session, username: str, *, on: date | None = None) -> Actor:
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None:
         raise NotFound(what="người dùng / user", key=username)
-    return to_actor(user)
+    return to_actor(user, on=on)
 
 
-def to_actor(user: User) -> Actor:
+def to_actor(user: User, *, on: date | None = None) -> Actor:
+    """The user as an actor; ``on`` (the local day of the request) adds the grants
+    held through successors on that day (engine.succession)."""
     grants = tuple(Grant(g.role, g.unit_id, g.unit.code, g.unit.path) for g in user.grants)
-    return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language)
+    session = object_session(user)
+    if on is not None and grants and session is not None:
+        grants += inherited_grants(session, grants, on)
+    return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language, on=on)
 
 
 def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> User | None:

@@ -1,5 +1,22 @@
 """Input a person types: checked, trimmed and bounded before it reaches a case.
 
+Every free-text field of every surface (API, pages, CLI, Open311, a meeting's
+intake) passes ``clean_text``; the rule, decided once:
+
+* control characters other than tab, newline and carriage return (C0, DEL, C1;
+  NUL among them) are refused: they break exports and terminals, and PostgreSQL
+  refuses NUL;
+* bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+  are refused, not removed: they make stored text read differently from what it
+  holds ("Trojan Source"), and silently dropping them would change what the
+  person sees they typed. The direction marks U+200E, U+200F and U+061C are
+  removed: invisible, harmless alone, and pasted in from other software;
+* text is NFC-normalised, then trimmed of whitespace and invisible characters
+  (zero-width and other format characters, NBSP, fillers) at both ends; what is
+  left with nothing visible counts as empty. Inside the text, format characters
+  stay (a zero-width joiner builds an emoji);
+* lone surrogates are refused (not Unicode); lengths are bounded after cleaning.
+
 Each workflow field has one meaning in the engine (``target_unit`` moves the case,
 ``answer`` records the answer, ...), so programmes choose fields, never code.
 """
@@ -14,7 +31,8 @@ from typing import Any
 from ..clock import ensure_utc
 from ..errors import InvalidField
 
-__all__ = ["LIMITS", "clean_text", "optional_text", "parse_instant", "clean_phone"]
+__all__ = ["LIMITS", "BIDI_CONTROLS", "BIDI_MARKS", "clean_text", "optional_text", "is_blank", "parse_instant",
+           "clean_phone"]
 
 LIMITS = {
     "content": 10_000,
@@ -28,10 +46,51 @@ LIMITS = {
     "hosts": 400,
 }
 
-# Control characters other than newline and tab have no place in an opinion and
-# break CSV exports and terminals.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_MARKS = frozenset("\u200e\u200f\u061c")
+_MARKS = {ord(ch): None for ch in BIDI_MARKS}
+# Letters that render as nothing (Hangul fillers, braille blank, the combining
+# grapheme joiner): used to make a field look filled in.
+_FILLERS = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
+# Refused: controls but tab, LF and CR; bidi embeddings, overrides, isolates; lone surrogates.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _PHONE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
+
+
+def _invisible(ch: str) -> bool:
+    return ch.isspace() or ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Cn", "Cc", "Zs", "Zl", "Zp")
+
+
+def _refuse_hidden(field: str, text: str) -> None:
+    found = _HIDDEN.search(text)
+    if found is None:
+        return
+    point = ord(found.group())
+    if chr(point) in BIDI_CONTROLS:
+        raise InvalidField(field=field, problem_vi=(f"chứa ký tự điều khiển hướng chữ U+{point:04X}, làm văn bản "
+                                                    "hiển thị khác với nội dung thật; hãy xóa ký tự đó"),
+                           problem_en=(f"contains the bidirectional control U+{point:04X}, which makes text "
+                                       "display differently from what it says; remove it"))
+    if 0xD800 <= point <= 0xDFFF:
+        raise InvalidField(field=field, problem_vi="chứa ký tự không hợp lệ (không phải Unicode)",
+                           problem_en="contains an invalid character (not Unicode)")
+    raise InvalidField(field=field, problem_vi=f"chứa ký tự điều khiển U+{point:04X}; hãy xóa ký tự đó",
+                       problem_en=f"contains the control character U+{point:04X}; remove it")
+
+
+def _trim(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def is_blank(value: Any) -> bool:
+    """No value, or text with nothing visible in it (the test every surface uses for
+    "was this field filled in")."""
+    return value is None or (isinstance(value, str) and not _trim(value))
 
 
 def clean_text(field: str, value: Any, *, required: bool = True) -> str:
@@ -39,8 +98,11 @@ def clean_text(field: str, value: Any, *, required: bool = True) -> str:
         value = ""
     if not isinstance(value, str):
         raise InvalidField(field=field, problem_vi="phải là chuỗi văn bản", problem_en="must be text")
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
     limit = LIMITS.get(field, 4_000)
+    if len(value) > 4 * limit:  # not worth reading: far over the limit whatever cleaning removes
+        raise InvalidField(field=field, problem_vi=f"dài quá {limit} ký tự", problem_en=f"longer than {limit} characters")
+    _refuse_hidden(field, value)
+    text = _trim(unicodedata.normalize("NFC", value.translate(_MARKS)))
     if len(text) > limit:
         raise InvalidField(field=field, problem_vi=f"dài quá {limit} ký tự", problem_en=f"longer than {limit} characters")
     if required and not text:

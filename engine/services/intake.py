@@ -22,16 +22,18 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..authz import CREATE, decide
 from ..calendar import LOCAL_TZ
-from ..errors import DomainError, InvalidField, OutOfScope
+from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
 from ..models import Unit
+from ..succession import in_force
 from ..vocab import KINDS, TOPICS
 from ..workflow import Workflow
 from .cases import NewCase
-from .fields import clean_phone, clean_text, optional_text
+from .fields import clean_phone, clean_text, is_blank, optional_text
+from .participants import CheckedParticipant, Participant, check_participants
 
 __all__ = [
-    "NewMeeting", "Opinion", "IntakeProblem", "InvalidIntake", "UnitNotAllowed", "IdempotencyKeyReused",
-    "CheckedIntake", "CheckedOpinion", "check_intake", "check_key", "fingerprint", "default_reason", "MAX_ATTENDEES",
+    "NewMeeting", "Opinion", "IntakeProblem", "InvalidIntake", "UnitNotAllowed", "CheckedIntake",
+    "CheckedOpinion", "check_intake", "fingerprint", "default_reason", "MAX_ATTENDEES",
     "MAX_OPINIONS", "EARLIEST", "OUTCOME_FIELDS",
 ]
 
@@ -43,7 +45,6 @@ OUTCOME_FIELDS = ("answer", "target_unit", "reason", "appointment")
 # Opinions count from the meeting's morning (or from when they are typed, if earlier).
 MEETING_STARTS = time(8, 0)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_KEY = re.compile(r"[!-~]{1,100}")  # printable ASCII, no spaces: what fits in a header
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class NewMeeting:
     hosts: str | None = None
     attendees: int | str = 0
     opinions: Sequence[Opinion] = ()
+    # Officials who took part (engine.services.participants); None: none listed.
+    participants: Sequence[Participant] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,24 +100,6 @@ class InvalidIntake(DomainError):
     def __init__(self, problems: Sequence[IntakeProblem]) -> None:
         self.problems = tuple(sorted(problems, key=lambda p: -1 if p.row is None else p.row))
         super().__init__(count=len(self.problems))
-
-
-class UnitNotAllowed(InvalidField):
-    """A unit where the actor may not record opinions (or one not in force)."""
-
-    code = "unit-out-of-scope"
-
-    def __init__(self, *, field: str) -> None:
-        super().__init__(field=field, problem_vi="bạn không được nhập ý kiến cho đơn vị này",
-                         problem_en="you may not record opinions for this unit")
-
-
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency-key-reused"
-    template_vi = ("Yêu cầu này đã được gửi trước đó với nội dung khác (đã lưu thành buổi tiếp xúc số {meeting_id}); "
-                   "không lưu thêm. Hãy dùng khóa mới cho một buổi tiếp xúc mới.")
-    template_en = ("This request was sent before with different content (saved as meeting {meeting_id}); nothing "
-                   "more was saved. Use a new key for a new meeting.")
 
 
 @dataclass(frozen=True)
@@ -138,6 +123,7 @@ class CheckedIntake:
     attendees: int
     opinions: list[CheckedOpinion] = field(default_factory=list)
     problems: list[IntakeProblem] = field(default_factory=list)
+    participants: list[CheckedParticipant] = field(default_factory=list)
 
     @property
     def meeting_ok(self) -> bool:
@@ -160,10 +146,6 @@ class _Problems:
             return None
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _day(value: Any, today: date) -> date:
     if isinstance(value, str) and _DAY.fullmatch(value.strip()):
         try:
@@ -183,7 +165,7 @@ def _day(value: Any, today: date) -> date:
 def _whole(value: Any) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 6:
         value = int(value.strip())
-    elif _blank(value):
+    elif is_blank(value):
         value = 0
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ATTENDEES:
         raise InvalidField(field="attendees", problem_vi=f"phải là số nguyên từ 0 đến {MAX_ATTENDEES}",
@@ -228,7 +210,7 @@ class _Units:
             raise UnitNotAllowed(field=name)
         if refusal is not None:
             raise refusal
-        if not unit.is_valid_on(day):
+        if not in_force(self.session, unit, day):  # with every unit above it (engine.succession)
             raise InvalidField(field=name, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit
@@ -258,6 +240,9 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
         place=p.take(None, "place", optional_text, "place", new.place) or "",
         hosts=p.take(None, "hosts", optional_text, "hosts", new.hosts) or "",
         attendees=p.take(None, "attendees", _whole, new.attendees) or 0, problems=problems)
+    checked.participants, refused = check_participants(session, new.participants, unit)
+    for err in refused:
+        p.add(None, "participants", err)
     opinions = list(new.opinions) if isinstance(new.opinions, (list, tuple)) else None
     if opinions is None:
         p.add(None, "opinions", InvalidField(field="opinions", problem_vi="phải là một danh sách ý kiến",
@@ -285,15 +270,15 @@ def _check_opinion(p: _Problems, row: int, o: Opinion, new: NewMeeting, units: _
                                            problem_en="is not an opinion"))
         return None
     topic = p.take(row, "topic", _choice, "topic", o.topic, TOPICS, "hãy chọn một lĩnh vực", "choose a topic")
-    kind = p.take(row, "kind", _choice, "kind", "kien_nghi" if _blank(o.kind) else o.kind, KINDS,
+    kind = p.take(row, "kind", _choice, "kind", "kien_nghi" if is_blank(o.kind) else o.kind, KINDS,
                   f"phải là một trong: {', '.join(KINDS)}", f"must be one of: {', '.join(KINDS)}")
     content = p.take(row, "content", clean_text, "content", o.content)
     name = p.take(row, "citizen_name", optional_text, "citizen_name", o.citizen_name)
     phone = p.take(row, "citizen_phone", clean_phone, o.citizen_phone)
     address = p.take(row, "citizen_address", optional_text, "citizen_address", o.citizen_address)
-    if _blank(o.unit) and meeting_unit is None:
+    if is_blank(o.unit) and meeting_unit is None:
         return None  # the meeting's unit is refused already: once is enough
-    code = new.unit if _blank(o.unit) else o.unit
+    code = new.unit if is_blank(o.unit) else o.unit
     unit = p.take(row, "unit", units.where_recorded, "unit", code, received_at.astimezone(LOCAL_TZ).date())
     if None in (topic, kind, content, unit):
         return None
@@ -306,8 +291,8 @@ def _outcome(p: _Problems, row: int, o: Opinion, on_receipt: Mapping[str, Any], 
     """The trigger to fire on receipt and its data, or None when refused."""
     if not isinstance(o, Opinion):
         return None
-    data = {name: getattr(o, name) for name in OUTCOME_FIELDS if not _blank(getattr(o, name))}
-    if _blank(o.outcome):
+    data = {name: getattr(o, name) for name in OUTCOME_FIELDS if not is_blank(getattr(o, name))}
+    if is_blank(o.outcome):
         for name in data:
             p.add(row, name, InvalidField(field=name, problem_vi="chỉ dùng khi ý kiến được xử lý ngay tại buổi tiếp xúc",
                                           problem_en="only goes with an outcome at the meeting"))
@@ -334,16 +319,6 @@ def _outcome(p: _Problems, row: int, o: Opinion, on_receipt: Mapping[str, Any], 
     return t.trigger, data
 
 
-def check_key(actor: Actor, key: Any) -> str:
-    if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise InvalidField(field="Idempotency-Key", problem_vi="phải gồm 1 đến 100 ký tự ASCII in được, không dấu cách",
-                           problem_en="must be 1 to 100 printable ASCII characters without spaces")
-    if actor.is_system:
-        raise InvalidField(field="Idempotency-Key", problem_vi="chỉ dùng được với tài khoản người dùng",
-                           problem_en="needs a user account")
-    return key
-
-
 def _canon(value: Any) -> Any:
     if value is None:
         return ""
@@ -351,7 +326,7 @@ def _canon(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_canon(v) for v in value]
-    if isinstance(value, Opinion):
+    if isinstance(value, (Opinion, Participant)):
         return {f.name: _canon(getattr(value, f.name)) for f in fields(value)}
     return str(value).strip()
 
@@ -359,6 +334,9 @@ def _canon(value: Any) -> Any:
 def fingerprint(new: NewMeeting) -> str:
     """SHA-256 of the request as sent (blanks and spacing aside), to tell a replay
     of it from another request under the same key."""
-    payload = {f.name: _canon(getattr(new, f.name)) for f in fields(new)}
+    # A request without participants hashes as it did before they existed (keys kept
+    # from then still recognise their replays).
+    payload = {f.name: _canon(getattr(new, f.name)) for f in fields(new)
+               if not (f.name == "participants" and new.participants is None)}
     text = json.dumps(payload, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()

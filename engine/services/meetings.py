@@ -21,17 +21,19 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..errors import DomainError, NotFound
-from ..models import Case, IdempotencyKey, Meeting, User
+from ..models import Case, Meeting, MeetingParticipant, User
 from ..queries import scope_clause
 from ..uow import UnitOfWork
 from .cases import CaseService
+from .idempotency import IdempotencyKeyReused, check_key, claim, find
 from .intake import (
-    EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IdempotencyKeyReused, IntakeProblem, InvalidIntake, NewMeeting, Opinion,
-    check_intake, check_key, fingerprint,
+    EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IntakeProblem, InvalidIntake, NewMeeting, Opinion, check_intake,
+    fingerprint,
 )
+from .participants import MAX_PARTICIPANTS, Participant
 
-__all__ = ["NewMeeting", "Opinion", "MeetingView", "Recorded", "MeetingService", "InvalidIntake",
-           "IdempotencyKeyReused", "MAX_ATTENDEES", "MAX_OPINIONS", "EARLIEST"]
+__all__ = ["NewMeeting", "Opinion", "Participant", "MeetingView", "Recorded", "MeetingService", "InvalidIntake",
+           "IdempotencyKeyReused", "MAX_ATTENDEES", "MAX_PARTICIPANTS", "MAX_OPINIONS", "EARLIEST"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class MeetingView:
     place: str
     hosts: str
     attendees: int
+    # Officials who took part, in the order listed: (username or None, name).
+    participants: tuple[tuple[str | None, str], ...]
     created_at: datetime
     created_by: str | None
     # Codes of the opinions heard there: as recorded, in the order they were sent;
@@ -76,7 +80,7 @@ class MeetingService:
         nothing. With ``key`` (the form's nonce, the API's Idempotency-Key) a request
         takes effect once: sent again, it gets the first result; a concurrent copy
         waits for the first and then gets its result too; the same key with another
-        body is refused (``IdempotencyKeyReused``)."""
+        body is refused (``IdempotencyKeyReused``); after a day the key is forgotten."""
         sha = None
         if key is not None:
             check_key(actor, key)
@@ -89,7 +93,7 @@ class MeetingService:
             if key is None:
                 raise
             with self.cases.uow(write=False) as uow:
-                first = self._first(uow.session, actor, key, sha)
+                first = self._first(uow.session, actor, key, sha, self.cases.clock.now(), forget_expired=False)
             if first is None:
                 raise
             return first
@@ -97,7 +101,7 @@ class MeetingService:
     def _record(self, uow: UnitOfWork, actor: Actor, new: NewMeeting, key: str | None, sha: str | None) -> Recorded:
         session, now = uow.session, self.cases.clock.now()
         if key is not None:
-            first = self._first(session, actor, key, sha)
+            first = self._first(session, actor, key, sha, now)
             if first is not None:
                 return first
         checked = check_intake(session, actor, new, self.cases.workflows, now)
@@ -110,13 +114,13 @@ class MeetingService:
                               created_at=now, created_by_id=actor.user_id)
             session.add(meeting)
             session.flush()
+            session.add_all(MeetingParticipant(meeting_id=meeting.id, position=i, user_id=x.user_id, name=x.name)
+                            for i, x in enumerate(checked.participants))
             if key is not None:
                 # Flushed before the opinions: a concurrent copy of this request waits
                 # here (on the key's primary key) rather than after writing them all.
-                ledger = IdempotencyKey(user_id=actor.user_id, request_key=key, request_sha256=sha,
-                                        meeting_id=meeting.id, codes=[], created_at=now)
-                session.add(ledger)
-                session.flush()
+                assert sha is not None
+                ledger = claim(session, actor, key, sha, now, meeting_id=meeting.id)
         # Opinions that passed are written even when something else failed: firing
         # their outcomes is what checks the outcomes, and the rollback takes it back.
         items = [replace(x.case, meeting_id=meeting.id if meeting else None) for x in checked.opinions]
@@ -135,13 +139,14 @@ class MeetingService:
             ledger.codes = codes
         return Recorded(self._view(session, actor, meeting, tuple(codes)), replayed=False)
 
-    def _first(self, session: Session, actor: Actor, key: str, sha: str | None) -> Recorded | None:
-        """The first result under ``key``, if there is one."""
-        row = session.get(IdempotencyKey, (actor.user_id, key))
+    def _first(self, session: Session, actor: Actor, key: str, sha: str | None, now: datetime, *,
+               forget_expired: bool = True) -> Recorded | None:
+        """The first result under ``key``, if there is one (``engine.services.idempotency``)."""
+        row = find(session, actor, key, sha, now, forget_expired=forget_expired)
         if row is None:
             return None
-        if row.request_sha256 is not None and row.request_sha256 != sha:
-            raise IdempotencyKeyReused(meeting_id=row.meeting_id)
+        if row.meeting_id is None:  # the key of another kind of write
+            raise IdempotencyKeyReused()
         meeting = session.get(Meeting, row.meeting_id)
         if meeting is None or not actor.covers(meeting.unit.path):
             raise _not_found(row.meeting_id)  # the grant was withdrawn since
@@ -161,8 +166,13 @@ class MeetingService:
             codes = tuple(session.scalars(select(Case.code).where(Case.meeting_id == meeting.id, scope_clause(actor))
                                           .order_by(Case.id)))
         creator = session.get(User, meeting.created_by_id) if meeting.created_by_id else None
+        participants = tuple((username, name) for username, name in session.execute(
+            select(User.username, MeetingParticipant.name).select_from(MeetingParticipant)
+            .outerjoin(User, User.id == MeetingParticipant.user_id)
+            .where(MeetingParticipant.meeting_id == meeting.id).order_by(MeetingParticipant.position)))
         return MeetingView(
             id=meeting.id, programme=meeting.programme, held_on=meeting.held_on, unit=meeting.unit.code,
             unit_name=meeting.unit.name, place=meeting.place, hosts=meeting.hosts, attendees=meeting.attendees,
-            created_at=meeting.created_at, created_by=creator.username if creator else None, cases=codes,
+            participants=participants, created_at=meeting.created_at,
+            created_by=creator.username if creator else None, cases=codes,
         )

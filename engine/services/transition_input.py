@@ -19,7 +19,7 @@ from ..errors import InvalidField, MissingField
 from ..models import Case, Unit
 from ..vocab import SATISFACTION
 from ..workflow import TransitionSpec
-from .fields import clean_text, optional_text, parse_instant
+from .fields import clean_text, is_blank, optional_text, parse_instant
 
 __all__ = ["TransitionInput", "read_transition_input"]
 
@@ -51,10 +51,6 @@ class TransitionInput:
         return data
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def read_transition_input(session: Session, actor: Actor, case: Case, t: TransitionSpec,
                           data: Mapping[str, Any], resolve_unit: UnitResolver, now: datetime) -> TransitionInput:
     if not isinstance(data, Mapping):
@@ -65,9 +61,9 @@ def read_transition_input(session: Session, actor: Actor, case: Case, t: Transit
             raise InvalidField(field=str(name)[:40], problem_vi=f"không dùng cho thao tác “{t.trigger}”",
                                problem_en=f"is not accepted by “{t.trigger}”")
     for name in t.requires:
-        if _blank(data.get(name)):
+        if is_blank(data.get(name)):
             raise MissingField(field=name, trigger=t.trigger)
-    given = {k: v for k, v in data.items() if not _blank(v)}
+    given = {k: v for k, v in data.items() if not is_blank(v)}
     out = TransitionInput(note=optional_text("note", given.get("note")) or "")
     if "answer" in given:
         out.answer = clean_text("answer", given["answer"])

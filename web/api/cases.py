@@ -1,10 +1,15 @@
-"""``/api/v1/cases``: create, read, advance, remark, history and list."""
+"""``/api/v1/cases``: create, read, advance, remark, history and list.
+
+The writes take an ``Idempotency-Key``: the work, the key and the answer sent
+back are one transaction (``engine.services.idempotency.once``), and a replay
+gets that answer again, status and body, with ``Idempotent-Replayed: true``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Callable, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from engine.actors import Actor
@@ -14,7 +19,8 @@ from engine.errors import NotFound, OutOfScope
 from engine.listing import CaseQuery, CaseRow, page_cases
 from engine.models import Case
 from engine.services.cases import NewCase
-from engine.services.views import ActionOption, CaseSnapshot
+from engine.services.idempotency import once
+from engine.services.views import ActionOption, CaseSnapshot, snapshot
 from engine.uow import UnitOfWork
 from engine.workflow import final_states, is_final
 
@@ -37,6 +43,11 @@ CodePath = Annotated[str, Path(max_length=40, description="Tracking code, e.g. T
 TriggerPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A workflow trigger.")]
 StateName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 MAX_LIST_FILTER = 20
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", pattern=r"^[!-~]{1,100}$",
+    description="Any value of yours, unique per request (a UUID will do). Sent again within a day with the same "
+                "request, it returns the first answer (`Idempotent-Replayed: true`) and writes nothing; with "
+                "another request it is refused with 422.")]
 
 
 def _label(container: Container, workflow: str, state: str, lang: str) -> tuple[str, bool]:
@@ -59,8 +70,10 @@ def _action(option: ActionOption, lang: str) -> ActionOut:
                      allowed=option.allowed, refusal=option.refusal.message(lang) if option.refusal else None)
 
 
-def case_out(container: Container, actor: Actor, snap: CaseSnapshot, lang: str) -> CaseOut:
-    options = container.cases.allowed_actions(actor, snap.code)
+def case_out(container: Container, actor: Actor, snap: CaseSnapshot, lang: str,
+             options: list[ActionOption] | None = None) -> CaseOut:
+    if options is None:
+        options = container.cases.allowed_actions(actor, snap.code)
     citizen = snap.citizen  # already filtered for this actor by the case service
     return CaseOut(
         **_summary(container, snap, lang),  # type: ignore[arg-type]
@@ -72,15 +85,37 @@ def case_out(container: Container, actor: Actor, snap: CaseSnapshot, lang: str) 
     )
 
 
+def _keyed(request: Request, container: Container, actor: Actor, key: str, operation: str, payload: Any,
+           work: Callable[[UnitOfWork], CaseSnapshot], status: int) -> JSONResponse:
+    """``work`` once under ``key``: its answer is built and kept in its transaction."""
+    lang = request_lang(request)
+
+    def answer(uow: UnitOfWork, snap: CaseSnapshot) -> dict[str, Any]:
+        out = case_out(container, actor, snap, lang, container.cases.options_within(uow, actor, snap.code))
+        return {"status": status, "body": out.model_dump(mode="json")}
+
+    first, replayed = once(container.cases, actor, key, operation, payload, work, answer)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return JSONResponse(first["body"], status_code=first["status"], headers=headers)
+
+
+def _written(uow: UnitOfWork, case: Any, actor: Actor) -> CaseSnapshot:
+    uow.session.flush()  # the version the answer shows is the committed one
+    return snapshot(case, actor)
+
+
 @router.post("", status_code=201, response_model=CaseOut, summary="Record a citizen's opinion",
              responses=problems(403))
-def create_case(request: Request, body: CaseCreate, actor: Actor = Depends(current_actor),
-                container: Container = Depends(get_container)) -> CaseOut:
+def create_case(request: Request, body: CaseCreate, idempotency_key: IdempotencyKey = None,
+                actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> Any:
     new = NewCase(workflow=body.workflow, unit=body.unit, topic=body.topic, kind=body.kind, channel=body.channel,
                   content=body.content, citizen_name=body.citizen_name, citizen_phone=body.citizen_phone,
                   citizen_address=body.citizen_address, meeting_id=body.meeting_id, received_at=body.received_at,
                   handling_unit=body.handling_unit)
     try:
+        if idempotency_key is not None:
+            return _keyed(request, container, actor, idempotency_key, "case.create", body.model_dump(mode="json"),
+                          lambda uow: container.cases.create_within(uow, actor, [new])[0], 201)
         snap = container.cases.create(actor, new)
     except OutOfScope:
         # The unit tree is public (GET /api/v1/units): refusing a unit reveals nothing.
@@ -139,8 +174,8 @@ def get_case(request: Request, code: CodePath, actor: Actor = Depends(current_ac
 @router.post("/{code}/actions/{trigger}", response_model=CaseOut, summary="Fire a workflow trigger",
              responses=problems(403, 404, 409))
 def fire(request: Request, code: CodePath, trigger: TriggerPath,
-         body: Annotated[FireRequest | None, Body()] = None,
-         actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> CaseOut:
+         body: Annotated[FireRequest | None, Body()] = None, idempotency_key: IdempotencyKey = None,
+         actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> Any:
     known = {t.trigger for wf in container.workflows.values() for t in wf.spec.transitions}
     if trigger not in known:
         raise ApiProblem("unknown-trigger",
@@ -149,15 +184,26 @@ def fire(request: Request, code: CodePath, trigger: TriggerPath,
                          known=sorted(known))
     body = body or FireRequest()
     data = body.data.model_dump(exclude_none=True)
-    snap = container.cases.fire(actor, code, trigger, data, expected_version=body.expected_version)
+    version = body.expected_version
+    if idempotency_key is not None:
+        return _keyed(request, container, actor, idempotency_key, "case.fire",
+                      {"code": normalise_code(code) or code, "trigger": trigger, "body": body.model_dump(mode="json")},
+                      lambda uow: _written(uow, container.cases.fire_within(uow, actor, code, trigger, data,
+                                                                            expected_version=version), actor), 200)
+    snap = container.cases.fire(actor, code, trigger, data, expected_version=version)
     return case_out(container, actor, snap, request_lang(request))
 
 
 @router.post("/{code}/remarks", response_model=CaseOut, status_code=201,
              summary="Add a supervision remark, urge or confirmation (changes no state)",
              responses=problems(404, 409))
-def remark(request: Request, code: CodePath, body: RemarkRequest, actor: Actor = Depends(current_actor),
-           container: Container = Depends(get_container)) -> CaseOut:
+def remark(request: Request, code: CodePath, body: RemarkRequest, idempotency_key: IdempotencyKey = None,
+           actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> Any:
+    if idempotency_key is not None:
+        return _keyed(request, container, actor, idempotency_key, "case.remark",
+                      {"code": normalise_code(code) or code, "body": body.model_dump(mode="json")},
+                      lambda uow: _written(uow, container.cases.remark_within(uow, actor, code, body.note,
+                                                                              kind=body.kind), actor), 201)
     snap = container.cases.remark(actor, code, body.note, kind=body.kind)
     return case_out(container, actor, snap, request_lang(request))
 

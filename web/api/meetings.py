@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from engine.actors import Actor
 from engine.services.meetings import (
-    IdempotencyKeyReused, InvalidIntake, MeetingService, MeetingView, NewMeeting, Opinion,
+    IdempotencyKeyReused, InvalidIntake, MeetingService, MeetingView, NewMeeting, Opinion, Participant,
 )
 
 from ..deps import get_container
@@ -37,7 +37,8 @@ def get_meetings(request: Request) -> MeetingService:
 
 
 def _out(view: MeetingView) -> MeetingOut:
-    return MeetingOut(**{**view.__dict__, "cases": list(view.cases)})
+    return MeetingOut(**{**view.__dict__, "cases": list(view.cases),
+                         "participants": [{"user": u, "name": n} for u, n in view.participants]})
 
 
 def _intake_problem(err: InvalidIntake, lang: str) -> ApiProblem:
@@ -55,7 +56,7 @@ def _intake_problem(err: InvalidIntake, lang: str) -> ApiProblem:
                       f"Nothing was saved: invalid input at {where}.", errors=items)
 
 
-@router.post("", status_code=201, response_model=MeetingOut, responses=problems(403, 409),
+@router.post("", status_code=201, response_model=MeetingOut, responses=problems(403),
              summary="Record a meeting (buổi tiếp xúc, đối thoại) and the opinions heard at it, all or none")
 def create_meeting(
     body: MeetingCreate, request: Request, response: Response,
@@ -63,18 +64,20 @@ def create_meeting(
         alias="Idempotency-Key", pattern=r"^[!-~]{1,100}$",
         description="Any value of yours, unique per meeting (a UUID will do). Sent again with the same body, "
                     "the request returns its first result (`Idempotent-Replayed: true`) and records nothing; "
-                    "with another body it is refused with 409.")] = None,
+                    "with another body it is refused with 422. Kept for a day.")] = None,
     actor: Actor = Depends(current_actor), meetings: MeetingService = Depends(get_meetings),
 ) -> MeetingOut:
     new = NewMeeting(programme=body.programme, held_on=body.held_on, unit=body.unit, place=body.place,
                      hosts=body.hosts, attendees=body.attendees,
-                     opinions=tuple(Opinion(**o.model_dump()) for o in body.opinions))
+                     opinions=tuple(Opinion(**o.model_dump()) for o in body.opinions),
+                     participants=(None if body.participants is None
+                                   else tuple(Participant(**x.model_dump()) for x in body.participants)))
     try:
         recorded = meetings.record(actor, new, key=idempotency_key)
     except InvalidIntake as err:
         raise _intake_problem(err, request_lang(request)) from None
     except IdempotencyKeyReused as err:
-        raise ApiProblem("conflict", err.message("vi"), err.message("en"),
+        raise ApiProblem("idempotency-key-reused", err.message("vi"), err.message("en"),
                          meeting_id=err.params.get("meeting_id")) from None
     if recorded.replayed:
         response.headers["Idempotent-Replayed"] = "true"

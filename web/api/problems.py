@@ -43,6 +43,7 @@ STATUS_OF: dict[str, int] = {
     "invalid-field": 422,
     "stale-version": 409,
     "conflict": 409,
+    "idempotency-key-reused": 422,
     "domain-error": 422,
     # web codes
     "unauthenticated": 401,
@@ -65,6 +66,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "invalid-field": ("Thông tin không hợp lệ", "Invalid field"),
     "stale-version": ("Phiên bản đã cũ", "Stale version"),
     "conflict": ("Xung đột dữ liệu", "Conflict"),
+    "idempotency-key-reused": ("Khóa Idempotency-Key đã dùng cho yêu cầu khác", "Idempotency-Key used for another request"),
     "domain-error": ("Yêu cầu không hợp lệ", "Invalid request"),
     "unauthenticated": ("Chưa xác thực", "Not authenticated"),
     "unit-out-of-scope": ("Đơn vị ngoài phạm vi được phân công", "Unit outside your assignment"),

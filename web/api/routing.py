@@ -13,10 +13,10 @@ from typing import Any, Callable, Coroutine
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from engine.errors import DomainError
+from engine.storage_failures import storage_failure
 
 from .lang import negotiate
 from .problems import ApiProblem, from_api_problem, from_domain, from_http, from_validation, problem_json
@@ -72,17 +72,16 @@ class ProblemRoute(APIRoute):
                 return from_validation(exc, request_lang(request))
             except HTTPException as exc:
                 return from_http(exc, request_lang(request))
-            except OperationalError:
-                log.exception("database unavailable")
+            except Exception as exc:
                 lang = request_lang(request)
-                return problem_json("unavailable", "Cơ sở dữ liệu tạm thời không sẵn sàng." if lang == "vi"
-                                    else "The database is temporarily unavailable.", lang,
-                                    headers={"Retry-After": "5"})
-            except Exception:
+                failure = storage_failure(exc)
+                if failure is not None:
+                    # One line, no statement or parameters (they may hold a citizen's data).
+                    log.error("%s on %s %s", failure.log_line(), request.method, request.url.path)
+                    return problem_json("unavailable", failure.message(lang), lang, headers={"Retry-After": "5"})
                 # A bug: logged with its traceback, answered without one. Tests see
                 # the 500 (the fuzz test fails on any 5xx).
                 log.exception("unhandled error in %s %s", request.method, request.url.path)
-                lang = request_lang(request)
                 return problem_json("server-error", "Lỗi máy chủ; sự cố đã được ghi lại." if lang == "vi"
                                     else "Server error; it has been logged.", lang)
 

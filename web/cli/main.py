@@ -1,24 +1,34 @@
-"""Entry point and shared plumbing of the CLI. Domain refusals become one line on
-stderr in the chosen language and exit status 2; nothing prints a traceback."""
+"""Entry point and shared plumbing of the CLI. Domain refusals and a database that
+cannot work (engine.storage_failures: full disk, read-only, unreachable) become
+one line on stderr in the chosen language and exit status 2; nothing prints a
+traceback for them."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
 
 from engine.errors import DomainError
+from engine.storage_failures import StorageFailure, storage_failure
 from engine.workflow import WorkflowDefinitionError
 
 from ..container import Container, build_container
 from ..settings import Settings
 
-__all__ = ["cli", "main", "pass_container", "fail", "current_lang"]
+__all__ = ["cli", "main", "pass_container", "fail", "storage_failed", "current_lang"]
+
+
+log = logging.getLogger(__name__)
+# The language of the command running, for a failure that escapes its context.
+_lang = "vi"
 
 
 class CliState:
     def __init__(self, lang: str, database_url: str | None) -> None:
-        self.lang = lang
+        global _lang
+        self.lang = _lang = lang
         self._database_url = database_url
         self._container: Container | None = None
 
@@ -47,6 +57,11 @@ def pass_container(func: Any) -> Any:
             fail(f"{'error' if state.lang == 'en' else 'lỗi'}: {err.message(state.lang)}")
         except WorkflowDefinitionError as err:
             fail(str(err))
+        except Exception as err:
+            failure = storage_failure(err)
+            if failure is None:
+                raise
+            storage_failed(failure, state.lang)
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
@@ -56,6 +71,12 @@ def pass_container(func: Any) -> Any:
 def current_lang() -> str:
     ctx = click.get_current_context(silent=True)
     return ctx.find_object(CliState).lang if ctx and ctx.find_object(CliState) else "vi"
+
+
+def storage_failed(failure: StorageFailure, lang: str) -> None:
+    if log.hasHandlers():  # a deployment's log; without one, stderr keeps its single line
+        log.error("%s", failure.log_line())
+    fail(f"{'error' if lang == 'en' else 'lỗi'}: {failure.message(lang)}")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -78,8 +99,15 @@ def cli(ctx: click.Context, lang: str, database_url: str | None) -> None:
 def _register() -> None:
     from . import admin, audit, backup, cases, deadlines, demo, tokens, notify, reports  # noqa: F401  (commands attach themselves)
     from . import access  # noqa: F401
+    from . import calendar  # noqa: F401  (the working calendar's commands)
 
 
 def main(argv: list[str] | None = None) -> None:
     _register()
-    cli.main(args=argv, prog_name="nghedan")
+    try:
+        cli.main(args=argv, prog_name="nghedan")
+    except Exception as err:  # outside a command's own handling (closing the container, ...)
+        failure = storage_failure(err)
+        if failure is None:
+            raise
+        storage_failed(failure, _lang)

@@ -11,10 +11,11 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from engine.actors import Actor
-from engine.calendar import LOCAL_TZ
+from engine.calendar import deadline_parts
 from engine.errors import InvalidField, NotFound, OutOfScope
 from engine.models import Case, Open311Request
 from engine.services.cases import NewCase
+from engine.services.fields import is_blank
 from engine.services.views import CaseSnapshot
 from engine.uow import UnitOfWork
 from engine.vocab import KINDS, TOPICS
@@ -64,9 +65,9 @@ def _create(request: Request, container: Container, actor: Actor, form: RequestF
                   f"attribute[kind] must be one of: {', '.join(KINDS)}")
     if (form.lat is None) != (form.long is None):
         raise bad("lat và long phải gửi cùng nhau.", "lat and long must be sent together.")
-    if not (form.description or "").strip():
+    if is_blank(form.description):
         raise bad("Cần description (nội dung ý kiến).", "description is required.")
-    content = form.description.strip()  # type: ignore[union-attr]
+    content = form.description or ""  # cleaned by the case service
     where = [x for x in (form.address_string, f"{form.lat}, {form.long}" if form.lat is not None else None) if x]
     if where:
         content += f"\n\nĐịa điểm / Location: {' — '.join(where)}"
@@ -94,7 +95,7 @@ def _create(request: Request, container: Container, actor: Actor, form: RequestF
         if err.params.get("field") == "unit":
             raise NotFound(what="jurisdiction_id / attribute[unit]", key=unit[:32]) from None
         raise
-    due = snap.due_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y") if snap.due_at else None
+    due = f"{deadline_parts(snap.due_at)[1]:%d/%m/%Y}" if snap.due_at else None
     notice = None
     if due:
         notice = (f"Ý kiến đã được tiếp nhận, mã tra cứu {snap.code}; hạn trả lời {due}." if lang == "vi"

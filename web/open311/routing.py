@@ -12,10 +12,10 @@ from typing import Any, Callable, Coroutine
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from engine.errors import DomainError, NotFound, OutOfScope
+from engine.storage_failures import storage_failure
 
 from ..api.lang import negotiate
 from ..api.problems import ApiProblem, validation_items
@@ -73,8 +73,11 @@ class Open311Route(APIRoute):
                 return render_errors(fmt, 400, [f"{i['field']}: {i['message']}" for i in items] or ["invalid"])
             except HTTPException as exc:
                 return open311_error_for_http(request, exc)
-            except OperationalError:
-                log.exception("database unavailable")
-                return render_errors(fmt, 503, ["database unavailable"], headers={"Retry-After": "5"})
+            except Exception as exc:
+                failure = storage_failure(exc)
+                if failure is None:
+                    raise
+                log.error("%s on %s %s", failure.log_line(), request.method, request.url.path)
+                return render_errors(fmt, 503, [failure.message(_lang(request))], headers={"Retry-After": "5"})
 
         return handler

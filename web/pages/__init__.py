@@ -2,7 +2,8 @@
 
 ``install_pages(app)`` adds the routers, the static files, the security headers
 middleware and the handlers of the pages' own refusals (sign-in needed, CSRF,
-not found, not allowed) to an application built by ``web.app.create_app``.
+not found, not allowed, a database that cannot work) to an application built by
+``web.app.create_app``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 
 from ..security import SecurityHeadersMiddleware
 from . import access, admin, auth, cases, inbox, meetings, track
 from .common import (BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, PasswordChangeRequired, get_ctx,
                      login_url, redirect, render)
+from .failures import storage_failure_page
 
 __all__ = ["install_pages", "STATIC"]
 
@@ -65,3 +68,6 @@ def install_pages(app: FastAPI) -> None:
     app.add_exception_handler(BadForm, _bad_form)
     app.add_exception_handler(PageNotFound, _not_found)
     app.add_exception_handler(Forbidden, _forbidden)
+    # A database that cannot work (full disk, read-only, unreachable): a 503 page.
+    app.add_exception_handler(DBAPIError, storage_failure_page)
+    app.add_exception_handler(OSError, storage_failure_page)

@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from engine.calendar import LOCAL_TZ
+from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.errors import DomainError
 from engine.search import fold
 
@@ -63,6 +63,7 @@ TRIGGER_LABELS: dict[str, tuple[str, str]] = {
     "remark": ("Nhận xét giám sát", "Supervision remark"),
     "urge": ("Đôn đốc", "Urged"),
     "confirm": ("Xác nhận", "Confirmed"),
+    "recompute_due": ("Tính lại hạn xử lý theo lịch mới", "Deadline recomputed on the corrected calendar"),
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -234,6 +235,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin_units": ("Đơn vị", "Units"),
     "admin_users": ("Người dùng", "Users"),
     "admin_calendar": ("Ngày nghỉ, ngày làm bù", "Days off and make-up working days"),
+    # -- calendar corrections (branch calendar) --
+    "due_instant": ("{time} ngày {date}", "{time} on {date}"),
+    "cal_year": ("Lịch năm {year}", "Calendar {year}"),
+    "cal_source": ("Ngày lễ có sẵn theo {source}", "Built-in holidays from {source}"),
+    "cal_holidays": ("Ngày nghỉ lễ", "Public holidays"),
+    "cal_swaps": ("Ngày làm bù (thứ Bảy)", "Make-up working days (Saturdays)"),
+    "cal_overrides": ("Điều chỉnh của quản trị", "Admin overrides"),
+    "cal_added_by": ("Người thêm", "Added by"),
+    "cal_added_at": ("Thời điểm thêm", "Added at"),
+    "cal_none": ("(không có)", "(none)"),
+    "cal_show_year": ("Xem năm", "Show year"),
+    "cal_remove_confirm": ("Bỏ điều chỉnh ngày {day}?", "Remove the override of {day}?"),
+    "cal_remove_moves": ("Hạn của {n} ý kiến đang mở sẽ thay đổi:", "The deadlines of {n} open cases will move:"),
+    "cal_remove_moves_none": ("Không có hạn xử lý nào đang mở thay đổi.", "No open deadline moves."),
+    "cal_remove_yes": ("Đồng ý bỏ", "Yes, remove it"),
+    "cal_keep": ("Giữ lại", "Keep it"),
+    "cal_moved": ("Đã lưu; đã tính lại hạn của {n} ý kiến đang mở.", "Saved; {n} open deadlines recomputed."),
     "admin_day_off": ("Nghỉ", "Day off"),
     "admin_working_day": ("Làm việc", "Working day"),
     "admin_add": ("Thêm", "Add"),
@@ -305,6 +323,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access_detail": ("Chi tiết", "Detail"),
     "access_must_change": ("Mật khẩu của bạn vừa được đặt lại. Hãy chọn mật khẩu mới trước khi tiếp tục.",
                            "Your password was reset. Choose a new one before you go on."),
+    # hygiene: storage failures, input hygiene
+    "unavailable_title": ("Tạm thời không lưu được", "Temporarily unavailable"),
+    # -- dead letters (deliveries given up), shown to admins --------------------------
+    "dead_banner": ("{n} thông báo (email/webhook) không gửi được. Xem và gửi lại",
+                    "{n} notifications (email/webhook) could not be delivered. See them and retry"),
+    "dead_title": ("Thông báo không gửi được", "Undelivered notifications"),
+    "dead_none": ("Không có thông báo nào gửi thất bại.", "No undelivered notifications."),
+    "dead_retry_hint": ("Sau khi khắc phục nguyên nhân, gửi lại bằng lệnh: nghedan notify retry MÃ… (hoặc --all).",
+                        "Once the cause is fixed, retry with: nghedan notify retry ID… (or --all)."),
+    "dead_channel": ("Kênh", "Channel"),
+    "dead_to": ("Gửi đến", "To"),
+    "dead_attempts": ("Số lần thử", "Attempts"),
+    "dead_last": ("Lần thử cuối", "Last attempt"),
+    "dead_error": ("Lỗi cuối", "Last error"),
+    # figures: officials who took part in a meeting
+    "participants_label": ("Cán bộ, công chức tham gia", "Officials who took part"),
+    "participants_hint": ("Mỗi dòng một người: @tên-đăng-nhập cho người có tài khoản, hoặc họ tên.",
+                          "One person per line: @username for someone with an account, or their full name."),
 }
 
 
@@ -349,6 +385,13 @@ class Translator:
                 if t.trigger == name:
                     return t.label.get(self.lang)
         return name
+
+    def due(self, value: datetime | None) -> str:
+        """A deadline's exact instant: "17:00 ngày 25/02/2027", "24:00 ngày 24/02/2027"."""
+        if value is None:
+            return "—"
+        clock, day = deadline_parts(value)
+        return self("due_instant", time=clock, date=day.strftime("%d/%m/%Y"))
 
     def error(self, err: DomainError) -> str:
         """The engine's message, with field and trigger codes replaced by their labels."""
