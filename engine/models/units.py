@@ -69,6 +69,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2), default="vi")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by a password reset: the temporary password opens only the page that changes
+    # it, and only until ``temporary_until`` (a handed-over note must not work forever).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    temporary_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     grants: Mapped[list[RoleGrant]] = relationship(

@@ -20,10 +20,11 @@ from ..vocab import ROLES, UNIT_LEVELS
 
 __all__ = [
     "UnitRow", "read_units_csv", "import_units", "unit_by_code", "add_user",
-    "grant_role", "actor_for", "authenticate", "MAX_PASSWORD",
+    "grant_role", "actor_for", "authenticate", "MAX_PASSWORD", "MIN_PASSWORD",
 ]
 
 MAX_PASSWORD = 1024
+MIN_PASSWORD = 8  # for passwords people choose; the CLI's initial ones are the operator's call
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,10 @@ def to_actor(user: User, *, on: date | None = None) -> Actor:
     return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language, on=on)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password matches; upgrades an outdated hash in place (caller commits)."""
+def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> User | None:
+    """The user if the password matches; upgrades an outdated hash in place (caller
+    commits). A temporary password (a reset) no longer matches from ``temporary_until``
+    on; ``now`` is required to accept one."""
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None or len(password) > MAX_PASSWORD:
         # Hash anyway so a missing user takes as long as a wrong password.
@@ -196,6 +199,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     ok, new_hash = verify_password(password, user.password_hash)
     if not ok:
+        return None
+    if user.temporary_until is not None and (now is None or now >= user.temporary_until):
         return None
     if new_hash:
         user.password_hash = new_hash

@@ -39,7 +39,8 @@ def _client(request: Request) -> str:
 
 
 def _throttle(request: Request, key: str) -> None:
-    wait = get_container(request).api_limiter.take(key)
+    container = get_container(request)
+    wait = container.api_limiter.take(container, key)
     if wait is not None:
         raise ApiProblem("rate-limited", "Quá nhiều yêu cầu; hãy thử lại sau ít giây.",
                          "Too many requests; retry in a few seconds.", headers=retry_after(wait))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from engine.services import units as unit_changes
 from engine.workflow.finality import final_states
 
 from ..container import Container
-from .main import cli, current_lang, fail, pass_container
+from .main import cli, current_lang, pass_container
 
 
 @cli.group()
@@ -126,6 +127,14 @@ def units_merge(c: Container, old: tuple[str, ...], into: str, on: str, move: tu
     click.echo(f"{'ý kiến đang mở nay do' if vi else 'open cases now followed by'} {done.into}: {done.open_cases}")
 
 
+def operator() -> str:
+    """Who ran the command, as the record of access changes names them."""
+    try:
+        return f"cli:{getpass.getuser()}"[:80]
+    except (KeyError, OSError):  # no login name in a bare container
+        return "cli"
+
+
 @cli.group()
 def users() -> None:
     """Người dùng / users and role grants."""
@@ -144,11 +153,8 @@ def users_add(c: Container, username: str, role: str, unit_code: str, password_s
               full_name: str, email: str | None, language: str) -> None:
     """Add a user with one role grant; the password comes on standard input, never argv."""
     password = sys.stdin.readline().rstrip("\r\n")
-    with c.cases.uow() as uow:
-        user = directory.add_user(uow.session, username, password, now=c.clock.now(), full_name=full_name,
-                                  email=email, language=language)
-        directory.grant_role(uow.session, user, role, unit_code)
-        uow.commit()
+    c.access.add_user(operator(), username, password, role, unit_code, full_name=full_name, email=email,
+                      language=language)
     click.echo(f"added {username} ({role} @ {unit_code})")
 
 
@@ -159,13 +165,7 @@ def users_add(c: Container, username: str, role: str, unit_code: str, password_s
 @pass_container
 def users_grant(c: Container, username: str, role: str, unit_code: str) -> None:
     """Give an existing user another role on a unit subtree."""
-    with c.cases.uow() as uow:
-        from engine.models import User
-        user = uow.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            fail(f"no user {username}")
-        directory.grant_role(uow.session, user, role, unit_code)
-        uow.commit()
+    c.access.grant(operator(), username, role, unit_code)
     click.echo(f"granted {role} @ {unit_code} to {username}")
 
 

@@ -275,6 +275,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "back_home": ("Về trang chính", "Back to the start page"),
     "fix_below": ("Hãy sửa các ô được đánh dấu.", "Please correct the marked fields."),
     "today": ("hôm nay", "today"),
+    # -- access changes (web.pages.access) --
+    "access_actions": ("Thao tác", "Actions"),
+    "access_deactivate": ("Khóa tài khoản", "Deactivate"),
+    "access_reactivate": ("Mở khóa tài khoản", "Reactivate"),
+    "access_revoke_grant": ("Gỡ quyền", "Remove grant"),
+    "access_reset_password": ("Đặt lại mật khẩu", "Reset password"),
+    "access_change_password": ("Tự đổi mật khẩu", "Changed own password"),
+    "access_add_user": ("Thêm người dùng", "User added"),
+    "access_grant": ("Cấp quyền", "Grant added"),
+    "access_confirm_title": ("Xác nhận thay đổi quyền truy cập", "Confirm the change of access"),
+    "access_explain_deactivate": (
+        "{user} sẽ bị đăng xuất ở mọi nơi ngay lập tức, mọi mã API của họ bị thu hồi và họ không đăng nhập được nữa.",
+        "{user} will be signed out everywhere at once, every API token of theirs revoked, and they can no longer "
+        "sign in."),
+    "access_explain_reactivate": ("{user} sẽ đăng nhập lại được. Các mã API đã thu hồi vẫn bị thu hồi.",
+                                  "{user} will be able to sign in again. Revoked API tokens stay revoked."),
+    "access_explain_revoke_grant": (
+        "{user} mất quyền {grant} từ yêu cầu tiếp theo và bị đăng xuất ở mọi nơi; mã API giữ các quyền còn lại.",
+        "{user} loses {grant} from their next request and is signed out everywhere; API tokens keep the other "
+        "grants."),
+    "access_explain_reset_password": (
+        "{user} sẽ bị đăng xuất ở mọi nơi và mọi mã API bị thu hồi. Bạn nhận một mật khẩu tạm "
+        "(dùng được {days} ngày) để trao tận tay; họ phải đổi mật khẩu khi đăng nhập.",
+        "{user} will be signed out everywhere and every API token revoked. You get a temporary password (valid "
+        "for {days} days) to hand over in person; they must change it when they sign in."),
+    "access_confirm": ("Xác nhận", "Confirm"),
+    "access_cancel": ("Hủy, quay lại trang quản trị", "Cancel, back to administration"),
+    "access_done": ("Đã thực hiện “{action}” cho {user}: {sessions} phiên đăng nhập đã kết thúc, "
+                    "{tokens} mã API đã thu hồi.",
+                    "Done “{action}” for {user}: {sessions} session(s) ended, {tokens} API token(s) revoked."),
+    "access_done_plain": ("Đã thực hiện “{action}” cho {user}.", "Done “{action}” for {user}."),
+    "access_done_grant": ("Đã thực hiện “{action}” cho {user}: {sessions} phiên đăng nhập đã kết thúc; "
+                          "mã API giữ các quyền còn lại.",
+                          "Done “{action}” for {user}: {sessions} session(s) ended; API tokens keep the other "
+                          "grants."),
+    "access_replayed": ("Biểu mẫu này đã được gửi lúc {at}; không có gì thay đổi thêm.",
+                        "This form was already submitted at {at}; nothing changed again."),
+    "access_temporary": ("Mật khẩu tạm (chỉ hiện một lần, không được lưu lại):",
+                         "Temporary password (shown once, never stored):"),
+    "access_no_user": ("Không có người dùng “{user}”.", "No user “{user}”."),
+    "access_log": ("Nhật ký thay đổi quyền truy cập", "Changes of access"),
+    "access_when": ("Thời điểm", "When"),
+    "access_by": ("Người thực hiện", "By"),
+    "access_what": ("Thay đổi", "Change"),
+    "access_on": ("Người dùng", "User"),
+    "access_detail": ("Chi tiết", "Detail"),
+    "access_must_change": ("Mật khẩu của bạn vừa được đặt lại. Hãy chọn mật khẩu mới trước khi tiếp tục.",
+                           "Your password was reset. Choose a new one before you go on."),
     # hygiene: storage failures, input hygiene
     "unavailable_title": ("Tạm thời không lưu được", "Temporarily unavailable"),
     # -- dead letters (deliveries given up), shown to admins --------------------------
