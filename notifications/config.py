@@ -34,6 +34,12 @@ class NotifySettings(BaseSettings):
     # Links in messages point here: {base_url}/cases/{code}.
     base_url: str = "http://127.0.0.1:8000"
 
+    # What one email may carry (bounds.py): at most this many cases, worst first, the
+    # rest counted with a link to the board; and at most this many bytes encoded, well
+    # under the usual server limits (10–25 MB; some 2 MB), so no sweep is refused as too big.
+    email_max_cases: int = Field(default=50, ge=1)
+    email_max_bytes: int = Field(default=1_000_000, ge=20_000)
+
     # -- webhooks --------------------------------------------------------------------
     webhook_timeout: float = Field(default=10.0, gt=0)
     # Hosts (names or addresses, comma separated) a webhook may reach although the
@@ -41,9 +47,13 @@ class NotifySettings(BaseSettings):
     webhook_allowed_hosts: str = ""
 
     # -- retries ---------------------------------------------------------------------
-    max_attempts: int = Field(default=8, ge=1)
+    # A failing delivery is retried for this long after its first attempt, then dead:
+    # a time, not a count, so that an outage of a weekend is survived however the
+    # backoff is tuned. Delays double from the base up to the cap, which bounds how
+    # long a message waits after the server is back.
+    retry_span_seconds: float = Field(default=48 * 3600.0, gt=0)
     backoff_base_seconds: float = Field(default=60.0, gt=0)
-    backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
     # A claimed delivery is someone else's to retry once its lease has run out.
     lease_seconds: float = Field(default=300.0, gt=0)
     batch_size: int = Field(default=50, ge=1)

@@ -92,9 +92,15 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
             else f"For your information: an overdue opinion was escalated{where}"
     if kind == "case.created":
         return "Ý kiến mới được tiếp nhận" if vi else "New opinion received"
+    if kind == "deliveries.dead":  # to admins: some email or webhook deliveries were given up
+        n = data.get("count") if isinstance(data.get("count"), int) else 0
+        return (f"{n} thông báo không gửi được (email/webhook), cần kiểm tra và gửi lại" if vi
+                else f"{n} notification{'s' * (n != 1)} could not be delivered (email/webhook): check and retry")
     if kind == "case.remark":
         vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
         return vi_text if vi else en_text
+    if kind == "case.transitioned" and data.get("trigger") == "recompute_due":
+        return "Hạn xử lý được tính lại theo lịch làm việc mới" if vi else "Deadline recomputed on the corrected calendar"
     if kind == "case.transitioned":
         source, dest = data.get("from"), data.get("to")
         dest_label = state_label(wf, str(dest), lang) if dest else "?"

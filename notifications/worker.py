@@ -1,6 +1,7 @@
 """One delivery pass, the function the scheduler worker calls every minute (or more often).
 
     fan out pending outbox rows → group email items into emails → send what is due
+    → tell the admins of deliveries that died
 
 Every step reads and writes the database only; nothing is kept in memory between
 passes, so passes may run in several processes at once and any of them may die.
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.clock import Clock
 from engine.uow import UnitOfWork
 
+from .admin import tell_admins
 from .channels import Channel
 from .compose import compose_emails
 from .config import NotifySettings
@@ -44,12 +46,14 @@ class Stats:
     dead: int = 0
     lost: int = 0
     postponed: int = 0
+    dead_told: int = 0  # dead letters the admins were just told of (one notice per pass)
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"outbox {self.outbox_processed} processed; inbox +{self.inbox_items}; "
                 f"emails composed {self.emails_composed}; webhooks queued {self.webhook_deliveries}; "
-                f"sent {self.sent}, failed {self.failed}, dead {self.dead}")
+                f"sent {self.sent}, failed {self.failed}, dead {self.dead}"
+                + (f"; admins told of {self.dead_told} dead" if self.dead_told else ""))
 
 
 def default_channels(settings: NotifySettings, workflows: Mapping[str, Any] | None = None) -> dict[str, Channel]:
@@ -79,4 +83,7 @@ def run_once(sessions: sessionmaker[Session], settings: NotifySettings, clock: C
     stats.claimed, stats.sent, stats.failed = delivered.claimed, delivered.sent, delivered.failed
     stats.dead, stats.lost, stats.errors = delivered.dead, delivered.lost, delivered.errors
     stats.postponed = delivered.postponed
+    with UnitOfWork(sessions, write=True) as uow:
+        stats.dead_told = tell_admins(uow.session, clock.now())
+        uow.commit()
     return stats

@@ -8,7 +8,8 @@ tables carries a citizen's identity: they point at outbox rows and users.
   user, a POST to one webhook subscription). Its ``key`` is the idempotency key a
   receiver can deduplicate on (email Message-ID, webhook Idempotency-Key). Status:
   pending → sending (claimed, under a lease) → sent | failed (waits for a retry) →
-  … → dead (retries exhausted; shown to admins with the last error).
+  … → dead (refused for good, or still failing when its retry span ran out; the
+  admins are told once per batch and may requeue it).
 - ``EmailItem`` — one outbox message waiting to be put in a user's email; grouped
   into a delivery at once (immediate users) or at the user's digest time.
 - ``InboxItem`` — the in-app notification of one outbox message for one user.
@@ -93,6 +94,13 @@ class NotificationDelivery(Base):
     lease_until: Mapped[datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(32))
     last_attempt_at: Mapped[datetime | None]
+    # Failed attempts are retried until then (set at the first attempt, cleared by a requeue).
+    retry_until: Mapped[datetime | None]
+    # The admins' notice (an outbox row) that told of this delivery's death; None = not yet told.
+    dead_notice_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # An admin brought it back from dead this many times, the last at requeued_at.
+    requeues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    requeued_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     # What the receiving server answered to the accepted attempt ("250 2.0.0 Ok", "HTTP 204").
     response: Mapped[str | None] = mapped_column(String(500))

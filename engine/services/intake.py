@@ -24,10 +24,12 @@ from ..authz import CREATE, decide
 from ..calendar import LOCAL_TZ
 from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
 from ..models import Unit
+from ..succession import in_force
 from ..vocab import KINDS, TOPICS
 from ..workflow import Workflow
 from .cases import NewCase
 from .fields import clean_phone, clean_text, is_blank, optional_text
+from .participants import CheckedParticipant, Participant, check_participants
 
 __all__ = [
     "NewMeeting", "Opinion", "IntakeProblem", "InvalidIntake", "UnitNotAllowed", "CheckedIntake",
@@ -77,6 +79,8 @@ class NewMeeting:
     hosts: str | None = None
     attendees: int | str = 0
     opinions: Sequence[Opinion] = ()
+    # Officials who took part (engine.services.participants); None: none listed.
+    participants: Sequence[Participant] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class CheckedIntake:
     attendees: int
     opinions: list[CheckedOpinion] = field(default_factory=list)
     problems: list[IntakeProblem] = field(default_factory=list)
+    participants: list[CheckedParticipant] = field(default_factory=list)
 
     @property
     def meeting_ok(self) -> bool:
@@ -205,7 +210,7 @@ class _Units:
             raise UnitNotAllowed(field=name)
         if refusal is not None:
             raise refusal
-        if not unit.is_valid_on(day):
+        if not in_force(self.session, unit, day):  # with every unit above it (engine.succession)
             raise InvalidField(field=name, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit
@@ -235,6 +240,9 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
         place=p.take(None, "place", optional_text, "place", new.place) or "",
         hosts=p.take(None, "hosts", optional_text, "hosts", new.hosts) or "",
         attendees=p.take(None, "attendees", _whole, new.attendees) or 0, problems=problems)
+    checked.participants, refused = check_participants(session, new.participants, unit)
+    for err in refused:
+        p.add(None, "participants", err)
     opinions = list(new.opinions) if isinstance(new.opinions, (list, tuple)) else None
     if opinions is None:
         p.add(None, "opinions", InvalidField(field="opinions", problem_vi="phải là một danh sách ý kiến",
@@ -318,7 +326,7 @@ def _canon(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_canon(v) for v in value]
-    if isinstance(value, Opinion):
+    if isinstance(value, (Opinion, Participant)):
         return {f.name: _canon(getattr(value, f.name)) for f in fields(value)}
     return str(value).strip()
 
@@ -326,6 +334,9 @@ def _canon(value: Any) -> Any:
 def fingerprint(new: NewMeeting) -> str:
     """SHA-256 of the request as sent (blanks and spacing aside), to tell a replay
     of it from another request under the same key."""
-    payload = {f.name: _canon(getattr(new, f.name)) for f in fields(new)}
+    # A request without participants hashes as it did before they existed (keys kept
+    # from then still recognise their replays).
+    payload = {f.name: _canon(getattr(new, f.name)) for f in fields(new)
+               if not (f.name == "participants" and new.participants is None)}
     text = json.dumps(payload, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from engine.actors import Actor
 from engine.services.meetings import (
-    IdempotencyKeyReused, InvalidIntake, MeetingService, MeetingView, NewMeeting, Opinion,
+    IdempotencyKeyReused, InvalidIntake, MeetingService, MeetingView, NewMeeting, Opinion, Participant,
 )
 
 from ..deps import get_container
@@ -37,7 +37,8 @@ def get_meetings(request: Request) -> MeetingService:
 
 
 def _out(view: MeetingView) -> MeetingOut:
-    return MeetingOut(**{**view.__dict__, "cases": list(view.cases)})
+    return MeetingOut(**{**view.__dict__, "cases": list(view.cases),
+                         "participants": [{"user": u, "name": n} for u, n in view.participants]})
 
 
 def _intake_problem(err: InvalidIntake, lang: str) -> ApiProblem:
@@ -68,7 +69,9 @@ def create_meeting(
 ) -> MeetingOut:
     new = NewMeeting(programme=body.programme, held_on=body.held_on, unit=body.unit, place=body.place,
                      hosts=body.hosts, attendees=body.attendees,
-                     opinions=tuple(Opinion(**o.model_dump()) for o in body.opinions))
+                     opinions=tuple(Opinion(**o.model_dump()) for o in body.opinions),
+                     participants=(None if body.participants is None
+                                   else tuple(Participant(**x.model_dump()) for x in body.participants)))
     try:
         recorded = meetings.record(actor, new, key=idempotency_key)
     except InvalidIntake as err:

@@ -17,12 +17,14 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, BaseModel, 
 
 from engine.services.fields import LIMITS
 from engine.services.intake import MAX_ATTENDEES, MAX_OPINIONS
+from engine.services.participants import MAX_NAME, MAX_PARTICIPANTS
 from engine.vocab import CHANNELS, KINDS, SATISFACTION, TOPICS
 
 __all__ = [
     "CaseCreate", "FireRequest", "TransitionData", "RemarkRequest", "MeetingCreate", "OpinionCreate",
     "ActionOut", "CaseOut", "CaseSummary", "CaseList", "EventOut", "ChainOut", "EventsOut",
-    "MeetingOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary", "WorkflowOut", "INT32",
+    "MeetingOut", "ParticipantIn", "ParticipantOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary",
+    "WorkflowOut", "INT32",
 ]
 
 INT32 = 2**31 - 1
@@ -141,6 +143,14 @@ class OpinionCreate(_Request):
     appointment: Instant | None = None
 
 
+class ParticipantIn(_Request):
+    """An official who took part: a user of the application, or the name of someone without an account."""
+
+    user: text(64, min_length=1) | None = Field(default=None, description="Username.")  # type: ignore[valid-type]
+    name: text(MAX_NAME, min_length=1) | None = Field(  # type: ignore[valid-type]
+        default=None, description="Full name of someone without an account.")
+
+
 class MeetingCreate(_Request):
     programme: Slug = "nghe-dan-noi"
     held_on: Day = Field(description="Local date of the meeting: from 2000 to today.")
@@ -151,6 +161,11 @@ class MeetingCreate(_Request):
     opinions: list[OpinionCreate] = Field(
         default_factory=list, max_length=MAX_OPINIONS,
         description="The opinions heard there, recorded with the meeting in one transaction: all or none.")
+    participants: list[ParticipantIn] | None = Field(
+        default=None, max_length=MAX_PARTICIPANTS,
+        description="Officials who took part (lượt cán bộ, công chức tham gia), each once: `{\"user\": USERNAME}` "
+                    "for someone working at the meeting's commune, below it or above it, `{\"name\": ...}` for "
+                    "someone without an account.")
 
 
 # ----------------------------------------------------------------------- responses
@@ -234,6 +249,11 @@ class EventsOut(BaseModel):
     events: list[EventOut]
 
 
+class ParticipantOut(BaseModel):
+    user: str | None
+    name: str
+
+
 class MeetingOut(BaseModel):
     id: int
     programme: str
@@ -243,6 +263,7 @@ class MeetingOut(BaseModel):
     place: str
     hosts: str
     attendees: int
+    participants: list[ParticipantOut]
     created_at: datetime
     created_by: str | None
     cases: list[str] = Field(description="Codes of the opinions heard there. As recorded: every opinion sent, in "

@@ -29,6 +29,7 @@ from engine.vocab import SATISFACTION, TOPICS
 from engine.workflow import final_states
 
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
+from .admin import dead_letters
 from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
 from .support import board_section
@@ -53,7 +54,8 @@ def overdue_board(ctx: Ctx = Depends(signed_in)) -> Response:
     with c.sessions() as session:
         cal = _calendar(ctx, session)
         data = board_query(session, ctx.user.actor, c.workflows, ctx.t, cal, now)
-    return render(ctx, "board.html", board=data, now=now, support=board_section(ctx))
+    return render(ctx, "board.html", board=data, now=now, dead_letters=dead_letters(ctx),
+                  support=board_section(ctx))
 
 
 # -- the case list -----------------------------------------------------------------
@@ -134,7 +136,7 @@ def case_list(state: str = "", unit: str = "", topic: str = "", programme: str =
     topics = [(code, ctx.t.pick(pair)) for code, pair in TOPICS.items()]
     programmes = [(key, wf.name.get(ctx.lang)) for key, wf in c.workflows.items()]
     return render(ctx, "cases.html", rows=rows, query=form, states=states, units=units, next_url=next_url,
-                  first_url=first_url, topics=topics, programmes=programmes)
+                  first_url=first_url, topics=topics, programmes=programmes, dead_letters=dead_letters(ctx))
 
 
 # -- a case ------------------------------------------------------------------------

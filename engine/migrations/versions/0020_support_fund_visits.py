@@ -1,7 +1,7 @@
 """support activities, each commune's fund ledger, home visits
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0018
 
 "Làm dân tin" and "Mỗi tuần một điểm đến" (engine.models.support). New tables only:
 downgrading drops them, with their rows.
@@ -15,7 +15,7 @@ from alembic import op
 from engine.models.base import UTCDateTime
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
