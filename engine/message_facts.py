@@ -31,6 +31,8 @@ SAFE_KEYS = frozenset({
     # deadline.* (timers): stage, rule and the units involved
     "state", "rule", "stage", "unit", "target_unit", "parent_unit", "escalated_to", "previous_due_at",
     "old_due_at", "new_due_at", "remind_before", "days_late", "working_days_late", "overdue_days",
+    # support.* (engine.services.support_alerts): counts and unit codes only
+    "month", "gifts", "target", "week", "villages", "minimum",
 })
 _LOCATING_KEYS = frozenset({"origin_unit"})
 _UNIT_KEYS = frozenset({"handling_unit", "unit", "target_unit", "parent_unit", "escalated_to"})

@@ -12,9 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
+from engine.services.access import AccessService
 from engine.services.cases import CaseService
 from engine.services.consents import ConsentService
+from engine.services.fund import FundService
 from engine.services.meetings import MeetingService
+from engine.services.support import SupportService
+from engine.services.visits import VisitService
 from engine.workflow import Workflow, load_workflows
 from notifications import NotifySettings
 from workflows import load_builtin
@@ -38,17 +42,25 @@ class Container:
     clock: Clock
     cases: CaseService
     meetings: MeetingService
-    # In this process's memory: per API token (and per address for failed tokens).
+    # Counted in the database, so they hold across processes: per API token (and
+    # per address for failed tokens), sign-ins, public lookups.
     api_limiter: RateLimiter
-    # Counted in the database, so they hold across processes.
     login_throttle: LoginThrottle
     track_throttle: TrackThrottle
+    # "Làm dân tin" and "Mỗi tuần một điểm đến", on the case service's transactions.
+    fund: FundService
+    support: SupportService
+    visits: VisitService
+    # Deactivation, removed grants, password resets and changes.
+    access: AccessService
 
     def with_clock(self, clock: Clock) -> Container:
         """The same database and workflows with the services on another clock (the
         demo replays months of history on a frozen one)."""
         cases, meetings = _services(self.settings, self.sessions, self.workflows, clock)
-        return replace(self, clock=clock, cases=cases, meetings=meetings)
+        fund, support, visits = _support_services(cases)
+        return replace(self, clock=clock, cases=cases, meetings=meetings, fund=fund, support=support, visits=visits,
+                       access=AccessService(self.sessions, clock))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -65,6 +77,11 @@ def _services(settings: Settings, sessions: sessionmaker[Session], workflows: di
     return cases, MeetingService(cases)
 
 
+def _support_services(cases: CaseService) -> tuple[FundService, SupportService, VisitService]:
+    fund = FundService(cases)
+    return fund, SupportService(fund), VisitService(fund)
+
+
 def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
     workflows = load_builtin()
     if settings.workflows_dir is not None:
@@ -75,9 +92,11 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     clock = clock or SystemClock()
     api = ApiSettings()
     cases, meetings = _services(settings, sessions, workflows, clock)
+    fund, support, visits = _support_services(cases)
     return Container(
         settings=settings, api_settings=api, notify_settings=NotifySettings(), engine=engine, sessions=sessions,
         workflows=workflows, clock=clock, cases=cases, meetings=meetings,
         api_limiter=RateLimiter(api.rate_per_minute, api.burst), login_throttle=LoginThrottle(),
-        track_throttle=TrackThrottle(),
+        track_throttle=TrackThrottle(), fund=fund, support=support, visits=visits,
+        access=AccessService(sessions, clock),
     )

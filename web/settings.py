@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     workflows_dir: Path | None = Field(default=None, description="Extra or replacement workflow YAML files")
     office_close: time = time(17, 0)
     environment: str = Field(default="development", pattern="^(development|test|production)$")
+    # "Làm dân tin": gifts each commune should give a month; "Mỗi tuần một điểm đến":
+    # households each village should be visited a week (engine.support.targets).
+    support_gift_target: int = Field(default=2, ge=0, le=1000)
+    visit_min_households: int = Field(default=2, ge=0, le=1000)
 
 
 @lru_cache(maxsize=1)

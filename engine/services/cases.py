@@ -31,6 +31,7 @@ from ..deadlines import compute_due
 from ..errors import DomainError, InvalidField, NotFound, StaleVersion
 from ..escalation_direction import escalation_direction
 from ..history import append_event
+from ..succession import in_force
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..models.reports import FINALITY_KEY
@@ -148,7 +149,9 @@ class CaseService:
             raise InvalidField(field=field, problem_vi=f"không có đơn vị “{str(code)[:40]}”",
                                problem_en=f"no unit “{str(code)[:40]}”")
         day = self.calendar_day(on)
-        if not unit.is_valid_on(day):
+        # In force with every unit above it: a village under a commune that ended
+        # takes no new case and no case handed to it (engine.succession).
+        if not in_force(session, unit, day):
             raise InvalidField(field=field, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit

@@ -25,6 +25,7 @@ from ..calendar import LOCAL_TZ
 from ..consent import CheckedConsent, ConsentInput, check_consent
 from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
 from ..models import Unit
+from ..succession import in_force
 from ..vocab import KINDS, TOPICS
 from ..workflow import Workflow
 from .cases import NewCase
@@ -213,7 +214,7 @@ class _Units:
             raise UnitNotAllowed(field=name)
         if refusal is not None:
             raise refusal
-        if not unit.is_valid_on(day):
+        if not in_force(self.session, unit, day):  # with every unit above it (engine.succession)
             raise InvalidField(field=name, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit

@@ -40,7 +40,7 @@ def _actor(c: Container, username: str | None) -> Actor:
     if not username:
         return SYSTEM
     with c.sessions() as session:
-        return actor_for(session, username)
+        return actor_for(session, username, on=c.clock.now().astimezone(LOCAL_TZ).date())
 
 
 def _write_text(chunks: Iterable[str], output: str | None) -> None:

@@ -32,6 +32,7 @@ from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed
 from .admin import dead_letters
 from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
+from .support import board_section
 
 router = APIRouter()
 
@@ -53,7 +54,8 @@ def overdue_board(ctx: Ctx = Depends(signed_in)) -> Response:
     with c.sessions() as session:
         cal = _calendar(ctx, session)
         data = board_query(session, ctx.user.actor, c.workflows, ctx.t, cal, now)
-    return render(ctx, "board.html", board=data, now=now, dead_letters=dead_letters(ctx))
+    return render(ctx, "board.html", board=data, now=now, dead_letters=dead_letters(ctx),
+                  support=board_section(ctx))
 
 
 # -- the case list -----------------------------------------------------------------

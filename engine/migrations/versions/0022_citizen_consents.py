@@ -1,7 +1,7 @@
 """citizens' consent to messages; deliveries to citizens; provider tokens
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0020
 
 ``citizen_consents`` is append-only (a grant or a withdrawal per row; the latest is
 in force). ``notification_deliveries.consent_id`` ties a message to a citizen to the
@@ -17,7 +17,7 @@ from alembic import op
 import engine.models.base
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
