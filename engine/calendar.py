@@ -3,8 +3,9 @@
 Legal limits for answering citizens are expressed in working days ("ngày làm việc") or
 in calendar days under the Civil Code rule, and Vietnam moves its days off every year:
 lunar Tết, observed holidays, and Saturdays worked to make up for a bridged day. The
-``holidays`` package knows the announced ones; the admin override lists cover the rest
-(an announcement the package does not know yet, a local decision) without a release.
+built-in source (engine.holiday_source: the ``holidays`` package, or a table a test
+gives) knows the announced ones; the admin override lists cover the rest (an
+announcement the package does not know yet, a local decision) without a release.
 
 Everything here is pure: no clock, no database. Dates are local (Asia/Ho_Chi_Minh)
 calendar dates; instants are aware datetimes, stored in UTC.
@@ -13,38 +14,19 @@ calendar dates; instants are aware datetimes, stored in UTC.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from engine.clock import ensure_utc
+from engine.holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 
-__all__ = ["LOCAL_TZ", "WorkingCalendar"]
+__all__ = ["LOCAL_TZ", "WorkingCalendar", "deadline_parts"]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _ONE_DAY = timedelta(days=1)
 # Saturday and Sunday, as date.weekday() numbers them.
 _WEEKEND = frozenset({5, 6})
-
-
-@lru_cache(maxsize=None)
-def _national_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
-    """(public days off, make-up working weekend days) of one year, per the package.
-
-    The package's ``weekend_workdays`` is not per year: it records a same-year swap
-    while populating the year of the *day off*, and it pre-seeds cross-year swaps (the
-    31/12/2018 day off made up on Saturday 05/01/2019) into every object whatever its
-    years. Populating the year on each side and keeping only this year's dates stays
-    exact even if a future release records cross-year swaps only with the day off.
-    Shared by every calendar instance: only the admin overrides differ between them.
-    """
-    vn = holidays.country_holidays("VN", years=(year - 1, year, year + 1))
-    days_off = frozenset(d for d in vn if d.year == year)
-    make_up = frozenset(d for d in vn.weekend_workdays if d.year == year)
-    return days_off, make_up
 
 
 def _plain_date(d: date) -> date:
@@ -83,7 +65,9 @@ class WorkingCalendar:
         extra_working_days: Iterable[date] = (),
         office_close: time = time(17, 0),
         tz: ZoneInfo = LOCAL_TZ,
+        source: HolidaySource = PACKAGE_HOLIDAYS,
     ) -> None:
+        self.source = source
         self._extra_off = frozenset(_plain_date(d) for d in extra_days_off)
         self._extra_work = frozenset(_plain_date(d) for d in extra_working_days)
         both = self._extra_off & self._extra_work
@@ -106,6 +90,10 @@ class WorkingCalendar:
     def extra_working_days(self) -> frozenset[date]:
         return self._extra_work
 
+    def _national_year(self, year: int) -> tuple[Mapping[date, str], frozenset[date]]:
+        built_in = self.source.year(year)
+        return built_in.days_off, built_in.make_up
+
     # -- single days -------------------------------------------------------------
 
     def is_working_day(self, d: date) -> bool:
@@ -114,7 +102,7 @@ class WorkingCalendar:
             return True
         if d in self._extra_off:
             return False
-        days_off, make_up = _national_year(d.year)
+        days_off, make_up = self._national_year(d.year)
         if d in days_off:
             return False
         if d.weekday() in _WEEKEND:
@@ -175,7 +163,7 @@ class WorkingCalendar:
     def _year_exceptions(self, year: int) -> tuple[tuple[date, bool], ...]:
         cached = self._exceptions.get(year)
         if cached is None:
-            days_off, make_up = _national_year(year)
+            days_off, make_up = self._national_year(year)
             candidates = {
                 d
                 for d in (*days_off, *make_up, *self._extra_off, *self._extra_work)
@@ -197,9 +185,20 @@ class WorkingCalendar:
         local = datetime.combine(_plain_date(d), self.office_close, tzinfo=self.tz)
         return local.astimezone(timezone.utc)
 
+    def end_of_day(self, d: date) -> datetime:
+        """24:00 on local date ``d`` (00:00 of the next day), as an aware UTC instant:
+        where the Civil Code (2015, Art. 148) ends a limit counted in days."""
+        local = datetime.combine(_plain_date(d) + _ONE_DAY, time(0, 0), tzinfo=self.tz)
+        return local.astimezone(timezone.utc)
+
     def local_date(self, instant: datetime) -> date:
         """The local calendar date of an aware instant (naive ones raise ValueError)."""
         return ensure_utc(instant).astimezone(self.tz).date()
+
+    def last_day(self, due: datetime) -> date:
+        """The local day a deadline falls on: a limit ending at 24:00 is stored as 00:00
+        of the next day, yet it is the earlier day's limit."""
+        return deadline_parts(due, self.tz)[1]
 
     def __repr__(self) -> str:
         return (
@@ -207,3 +206,12 @@ class WorkingCalendar:
             f"extra_working_days={len(self._extra_work)} dates, "
             f"office_close={self.office_close.isoformat()}, tz={self.tz.key})"
         )
+
+
+def deadline_parts(due: datetime, tz: ZoneInfo = LOCAL_TZ) -> tuple[str, date]:
+    """("17:00", day) or ("24:00", day): a deadline's instant as officials read it,
+    on every surface (a limit ending at midnight belongs to the day before)."""
+    local = ensure_utc(due).astimezone(tz)
+    if local.time() == time(0, 0):
+        return "24:00", local.date() - _ONE_DAY
+    return local.strftime("%H:%M"), local.date()

@@ -8,7 +8,7 @@ time whatever the hour; only elapsed-hour rules for urgent matters skip that ali
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from engine.calendar import WorkingCalendar
@@ -41,6 +41,9 @@ class DeadlineRule(Protocol):
 
     @property
     def max_working_days(self) -> int | None: ...
+
+    @property
+    def day_end(self) -> str: ...  # office_close | midnight
 
 
 def compute_due(
@@ -81,7 +84,7 @@ def lateness(calendar: WorkingCalendar, due: datetime, now: datetime) -> int:
     due, now = ensure_utc(due), ensure_utc(now)
     if now <= due:
         return 0
-    return calendar.working_days_between(calendar.local_date(due), calendar.local_date(now))
+    return calendar.working_days_between(calendar.last_day(due), calendar.local_date(now))
 
 
 def _fixed_due(calendar: WorkingCalendar, start: datetime, rule: DeadlineRule) -> datetime | None:
@@ -95,15 +98,22 @@ def _fixed_due(calendar: WorkingCalendar, start: datetime, rule: DeadlineRule) -
         # Which one wins is a legal question, not ours to guess: reject the config.
         raise ValueError(f"deadline rule sets several limits: {', '.join(sorted(given))}")
     if rule.working_days is not None:
-        return _working_days_due(calendar, start, rule.working_days)
+        day = calendar.add_working_days(calendar.local_date(start), rule.working_days)
+        return _day_end(calendar, rule, day)
     if rule.calendar_days is not None:
         day = calendar.add_calendar_days(calendar.local_date(start), rule.calendar_days)
-        return calendar.end_of_office_day(day)
+        return _day_end(calendar, rule, day)
     if rule.hours is not None:
         if rule.hours < 0:
             raise ValueError(f"hours must be >= 0, got {rule.hours}")
         return start + timedelta(hours=rule.hours)
     return None
+
+
+def _day_end(calendar: WorkingCalendar, rule: DeadlineRule, day: date) -> datetime:
+    if getattr(rule, "day_end", "office_close") == "midnight":
+        return calendar.end_of_day(day)
+    return calendar.end_of_office_day(day)
 
 
 def _working_days_due(calendar: WorkingCalendar, start: datetime, n: int) -> datetime:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from .actors import Actor
 
 __all__ = ["FULL", "MASKED", "WITHHELD", "SHOW", "EXPORT", "is_confidential", "disclosure", "mask_name",
-           "mask_phone", "Contact", "contact_for", "NOBODY", "files_disclosed"]
+           "mask_phone", "Contact", "contact_for", "NOBODY", "files_disclosed", "beneficiaries_for"]
 
 FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 # Where the identity would go: a page or API answer inside the application, or a
@@ -129,3 +129,17 @@ def files_disclosed(actor: Actor, kind: str, origin_path: str, handling_path: st
     if is_confidential(kind):
         return disclosure(actor, kind, origin_path, handling_path) == FULL
     return actor.covers(origin_path, handling_path)
+def beneficiaries_for(actor: Actor, unit_path: str, names: str | None, *, purpose: str = SHOW) -> str | None:
+    """The people a support activity helped, or a fund's donor, as ``actor`` may see
+    them: the same rule as an ordinary citizen's contact, on the unit of the record —
+    full to officials and leaders over it inside the application, each name's initials
+    to auditors, administrators and any file, nothing to anyone else (the public page
+    never asks)."""
+    if not names:
+        return None
+    level = disclosure(actor, "support", unit_path, unit_path, purpose=purpose)
+    if level == FULL:
+        return names
+    if level == MASKED:
+        return ", ".join(m for m in (mask_name(part) for part in names.split(",")) if m) or None
+    return None

@@ -9,7 +9,7 @@ the outer layers react to those rows (notifications read the outbox).
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Mapping, Self
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,12 +22,17 @@ __all__ = ["UnitOfWork"]
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True):
+    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True,
+                 info: Mapping[str, Any] | None = None):
         self._factory = session_factory
         self._write = write
+        # What hooks of the transaction may ask (Session.info): the case service passes
+        # its answer to "is this state final" for the report facts (engine.models.reports).
+        self._info = dict(info or {})
 
     def __enter__(self) -> Self:
         self.session = self._factory()
+        self.session.info.update(self._info)
         self._committed = False
         if self._write:
             # On SQLite this turns the transaction into BEGIN IMMEDIATE (see engine.db).

@@ -9,9 +9,10 @@ The worker calls :func:`run_once` every minute::
 Modules, one concept each: ``config`` (settings), ``recipients`` (who is told),
 ``content`` (what may leave the app), ``fanout`` (outbox → inbox items, email items,
 webhook deliveries), ``compose`` (email items → immediate emails and daily digests),
-``delivery`` (claim, send, retry, dead), ``channels`` (the channel interface),
-``mail``/``smtp``/``email_channel`` (email), ``signing``/``webhook``/``subscriptions``
-(webhooks), ``inbox`` (in-app), ``preferences``, ``admin``, ``worker``.
+``delivery`` (claim, send, retry, dead), ``outcome`` (what an answer means: sent,
+retry, permanent), ``channels`` (the channel interface), ``mail``/``bounds``/``smtp``/
+``email_channel`` (email), ``signing``/``webhook``/``subscriptions`` (webhooks),
+``inbox`` (in-app), ``preferences``, ``admin`` (dead letters), ``worker``.
 """
 
 from __future__ import annotations

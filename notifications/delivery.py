@@ -9,7 +9,10 @@
 2. Prepare (read-only session) and send (no transaction open during network I/O).
 3. Record (one write transaction per delivery, only if the claim token still
    matches): ``sent``; or ``failed`` with the error and a retry time from
-   exponential backoff with jitter; or ``dead`` once the attempts are used up.
+   exponential backoff with jitter (capped); or ``dead`` when the receiver refused
+   for good or the retry span (``retry_until``, set at the first attempt) is over.
+   What an answer means is ``outcome.py``'s rule; the admins hear of the dead from
+   ``admin.tell_admins``.
 
 At least once: a crash after the server accepted a message but before step 3
 sends it again after the lease; the idempotency key (Message-ID, Idempotency-Key)
@@ -32,7 +35,7 @@ from engine.clock import Clock
 from engine.models import NotificationDelivery
 from engine.uow import UnitOfWork
 
-from .channels import Channel, SendError
+from .channels import Channel, SendError, Withheld
 from .config import NotifySettings
 
 __all__ = ["Claim", "DeliveryResult", "backoff", "claim_due", "deliver_due", "send_claimed"]
@@ -49,6 +52,7 @@ class Claim:
     channel: str
     attempt: int
     lease_until: datetime
+    retry_until: datetime
 
 
 @dataclass
@@ -59,6 +63,7 @@ class DeliveryResult:
     dead: int = 0
     lost: int = 0  # our lease ran out and another worker took the delivery over
     postponed: int = 0  # handed back untried because the mail server kept failing
+    withheld: int = 0  # a citizen's message stopped at send time: consent withdrawn
     errors: list[str] = field(default_factory=list)
 
 
@@ -79,7 +84,7 @@ def claim_due(sessions: sessionmaker[Session], clock: Clock, settings: NotifySet
     """Claim up to ``limit`` due deliveries of the enabled channels.
 
     Returns the claims and how many rows were given up instead (a lease that ran
-    out on the last allowed attempt makes the delivery dead, not retried forever).
+    out after the retry span makes the delivery dead, not retried forever).
     """
     names = [name for name, ch in channels.items() if ch.enabled]
     if not names:
@@ -96,9 +101,11 @@ def claim_due(sessions: sessionmaker[Session], clock: Clock, settings: NotifySet
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True, of=NotificationDelivery)
         for d in session.scalars(stmt):
+            if d.retry_until is None:
+                d.retry_until = now + timedelta(seconds=settings.retry_span_seconds)
             if d.status == "sending":
                 d.last_error = f"attempt {d.attempts}: the lease ran out before its result was recorded"
-                if d.attempts >= settings.max_attempts:
+                if now >= d.retry_until:
                     d.status, d.claim_token, d.lease_until = "dead", None, None
                     buried += 1
                     continue
@@ -108,7 +115,8 @@ def claim_due(sessions: sessionmaker[Session], clock: Clock, settings: NotifySet
             d.next_attempt_at = lease  # due again only if nobody records a result in time
             d.attempts += 1
             d.last_attempt_at = now
-            claims.append(Claim(id=d.id, token=token, channel=d.channel, attempt=d.attempts, lease_until=lease))
+            claims.append(Claim(id=d.id, token=token, channel=d.channel, attempt=d.attempts, lease_until=lease,
+                                retry_until=d.retry_until))
         uow.commit()
     return claims, buried
 
@@ -123,7 +131,8 @@ def _renew(sessions: sessionmaker[Session], claim: Claim, until: datetime) -> Cl
         uow.commit()
     if not result.rowcount:
         return None
-    return Claim(id=claim.id, token=claim.token, channel=claim.channel, attempt=claim.attempt, lease_until=until)
+    return Claim(id=claim.id, token=claim.token, channel=claim.channel, attempt=claim.attempt, lease_until=until,
+                 retry_until=claim.retry_until)
 
 
 def _record(sessions: sessionmaker[Session], claim: Claim, **values: object) -> bool:
@@ -155,6 +164,12 @@ def send_claimed(sessions: sessionmaker[Session], clock: Clock, settings: Notify
                 return
             prepared = channel.prepare(session, delivery, now)
         response = channel.send(prepared, now)
+    except Withheld as err:
+        if _record(sessions, claim, status="withheld", last_error=str(err)[:2000], next_attempt_at=now):
+            result.withheld += 1
+        else:
+            result.lost += 1
+        return
     except SendError as err:
         _failed(sessions, clock, settings, claim, str(err), err.permanent, rng, result)
         return
@@ -174,7 +189,7 @@ def _failed(sessions: sessionmaker[Session], clock: Clock, settings: NotifySetti
     now = clock.now()
     error = f"attempt {claim.attempt}: {error}"[:2000]
     result.errors.append(error)
-    if permanent or claim.attempt >= settings.max_attempts:
+    if permanent or now >= claim.retry_until:
         ok = _record(sessions, claim, status="dead", last_error=error, next_attempt_at=now)
         result.dead += ok
     else:

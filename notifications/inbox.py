@@ -16,9 +16,12 @@ from sqlalchemy.orm import Session
 
 from engine.models import InboxItem
 
+from .admin import DEAD_NOTICE
 from .text import StateLabel, default_state_label, event_phrase, topic_label
 
-__all__ = ["InboxEntry", "unread_count", "list_items", "mark_read", "mark_all_read"]
+__all__ = ["InboxEntry", "unread_count", "list_items", "mark_read", "mark_all_read", "DEAD_LETTERS_PATH"]
+
+DEAD_LETTERS_PATH = "/admin#dead-letters"  # where the web app lists dead letters
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,9 @@ def _entry(item: InboxItem, lang: str, state_label: StateLabel) -> InboxEntry:
                           unit_name=data.get("escalated_to") or data.get("handling_unit"))
     topic = topic_label(data.get("topic"), lang)
     text = " · ".join(part for part in (item.case_code, topic, phrase) if part)
+    link = f"/cases/{item.case_code}" if item.case_code else (DEAD_LETTERS_PATH if item.kind == DEAD_NOTICE else None)
     return InboxEntry(id=item.id, kind=item.kind, case_code=item.case_code, created_at=item.created_at,
-                      read_at=item.read_at, text=text, link=f"/cases/{item.case_code}" if item.case_code else None,
-                      data=data)
+                      read_at=item.read_at, text=text, link=link, data=data)
 
 
 def list_items(session: Session, user_id: int, *, lang: str = "vi", unread_only: bool = False, limit: int = 50,

@@ -4,6 +4,7 @@ An email lists cases, never people: per case its code, topic, kind, units, curre
 state, deadline, how many working days late, what happened, and a link to
 ``{base_url}/cases/{code}``. Events of one case are collapsed into one line, and
 lines are grouped into sections (overdue, due soon, for information, updates).
+How many lines one email lists, and its size, are bounded (bounds.py).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from engine.calendar import LOCAL_TZ
+from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.message_facts import message_facts, unit_for_message
-from engine.models import Case, EmailItem, NotificationDelivery, Unit, User
+from engine.models import Case, EmailItem, NotificationDelivery, OutboxMessage, Unit, User
 from engine.services.calendars import load_calendar
 
+from .bounds import fit
 from .channels import SendError
 from .config import NotifySettings
 from .content import days_late, parse_instant
@@ -66,7 +68,12 @@ class CaseLine:
 class Section:
     key: str
     title: str
-    lines: list[CaseLine]
+    lines: list[CaseLine]  # what this email lists (see bounds.py)
+    total: int  # how many cases the section has, listed or not
+
+    @property
+    def omitted(self) -> int:
+        return self.total - len(self.lines)
 
 
 @dataclass
@@ -80,7 +87,12 @@ class EmailView:
 
     @property
     def count(self) -> int:
-        return sum(len(s.lines) for s in self.sections)
+        return sum(s.total for s in self.sections)
+
+    @property
+    def board_url(self) -> str:
+        """Where every case is, when the email lists only the worst."""
+        return f"{self.base_url}/"
 
 
 _UNIT_FIELDS = frozenset({"origin_unit", "handling_unit", "unit", "target_unit", "parent_unit", "escalated_to"})
@@ -110,12 +122,18 @@ def _unit_names(session: Session, items: list[EmailItem]) -> dict[str, str]:
 
 
 def _local(instant: datetime | None) -> str | None:
-    return instant.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y") if instant else None
+    # A deadline, read as the case page reads it: 24:00 belongs to the day before.
+    if instant is None:
+        return None
+    clock, day = deadline_parts(instant)
+    return f"{clock} {day:%d/%m/%Y}"
 
 
 def build_view(session: Session, delivery: NotificationDelivery, lang: str, settings: NotifySettings,
                state_label: StateLabel = default_state_label) -> EmailView:
+    # The cases in one query, not one each: a sweep's email can hold thousands.
     items = list(session.scalars(select(EmailItem).where(EmailItem.delivery_id == delivery.id)
+                                 .options(selectinload(EmailItem.outbox).selectinload(OutboxMessage.case))
                                  .order_by(EmailItem.created_at, EmailItem.id)))
     as_of = delivery.created_at
     calendar = load_calendar(session)
@@ -166,7 +184,8 @@ def build_view(session: Session, delivery: NotificationDelivery, lang: str, sett
         else:
             chosen.sort(key=lambda l: l.code)
         if chosen:
-            sections.append(Section(key=key, title=titles[1] if lang == "en" else titles[0], lines=chosen))
+            sections.append(Section(key=key, title=titles[1] if lang == "en" else titles[0], lines=chosen,
+                                    total=len(chosen)))
     digest = delivery.kind == "digest"
     day = as_of.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
     view = EmailView(lang=lang, subject="", digest=digest, day=day, base_url=settings.base_url, sections=sections)
@@ -177,7 +196,7 @@ def build_view(session: Session, delivery: NotificationDelivery, lang: str, sett
 def _counts(view: EmailView) -> str:
     parts = []
     for section in view.sections:
-        n = len(section.lines)
+        n = section.total
         vi, one, many = _COUNT_WORDS[section.key]
         parts.append(f"{n} {many if n != 1 else one}" if view.lang == "en" else f"{n} {vi}")
     return ", ".join(parts)
@@ -212,9 +231,14 @@ def build_message(session: Session, delivery: NotificationDelivery, settings: No
     view = build_view(session, delivery, pref.language, settings, state_label)
     if not view.sections:
         raise SendError("nothing to send: the email has no items", permanent=True)
-    text, html = render_pair("notice", view.lang, view=view, user_name=user.full_name or user.username)
-    return assemble(subject=view.subject, text=text, html=html, to=user.email, settings=settings, now=now,
-                    key=delivery.key, lang=view.lang)
+    to, name = user.email, user.full_name or user.username
+
+    def make(shown: EmailView) -> EmailMessage:
+        text, html = render_pair("notice", shown.lang, view=shown, user_name=name)
+        return assemble(subject=shown.subject, text=text, html=html, to=to, settings=settings, now=now,
+                        key=delivery.key, lang=shown.lang)
+
+    return fit(view, settings.email_max_cases, settings.email_max_bytes, make)
 
 
 class _EncodedSubject(str):

@@ -2,7 +2,9 @@
 
 Done step by step with smtplib rather than ``send_message`` so that every reply
 of the server is kept: ``nghedan notify test`` prints them, and a delivery
-records the reply to its DATA ("250 2.0.0 Ok: queued as …").
+records the reply to its DATA ("250 2.0.0 Ok: queued as …"). What each reply
+means (go on, retry later, give up) is decided by ``outcome.smtp_outcome``; only
+a 250 to the message itself returns normally.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from email.utils import parseaddr
 
 from .channels import SendError
 from .config import NotifySettings
+from .outcome import PERMANENT, SENT, smtp_outcome
 
 __all__ = ["SmtpTransport", "Transcript"]
 
@@ -26,6 +29,7 @@ class Transcript:
 
     lines: list[str] = field(default_factory=list)
     accepted: str = ""  # the server's reply to the message itself
+    step: str = "connect"  # the step under way, for what a failure means
 
     def client(self, text: str) -> None:
         self.lines.append(f"C: {text}")
@@ -56,10 +60,11 @@ class SmtpTransport:
             _close(smtp)
             err.transcript = t.lines
             raise
-        except smtplib.SMTPResponseException as err:
+        except smtplib.SMTPResponseException as err:  # e.g. 421 at connect, 554 to DATA itself
             _close(smtp)
             line = t.server(err.smtp_code, err.smtp_error)
-            raise SendError(f"SMTP {line}", transcript=t.lines) from err
+            permanent = smtp_outcome(err.smtp_code, t.step) == PERMANENT
+            raise SendError(f"SMTP {line}", permanent=permanent, transcript=t.lines) from err
         except (smtplib.SMTPException, OSError) as err:  # refused, timed out, TLS failed, …
             _close(smtp)
             raise SendError(f"{type(err).__name__}: {err}", transcript=t.lines) from err
@@ -74,34 +79,43 @@ class SmtpTransport:
                   to_addrs: list[str], t: Transcript) -> None:
         s = self.settings
         t.client(f"connect {s.smtp_host}:{s.port} ({s.smtp_security})")
-        t.server(*smtp.connect(s.smtp_host or "", s.port))
+        _expect(t, "greeting refused", *smtp.connect(s.smtp_host or "", s.port))
+        t.step = "ehlo"
         t.client("EHLO")
-        t.server(*smtp.ehlo())
+        _expect(t, "EHLO refused", *smtp.ehlo())
         if s.smtp_security == "starttls":
+            t.step = "starttls"
             t.client("STARTTLS")
             t.server(*smtp.starttls(context=context))
             t.client("EHLO")
             t.server(*smtp.ehlo())
         if s.smtp_username:
+            t.step = "auth"
             t.client(f"AUTH as {s.smtp_username}")
             password = s.smtp_password.get_secret_value() if s.smtp_password else ""
             t.server(*smtp.login(s.smtp_username, password))
         sender = parseaddr(s.mail_from or "")[1] or (s.mail_from or "")
+        t.step = "mail"
         t.client(f"MAIL FROM:<{sender}>")
-        code, reply = smtp.mail(sender)
-        line = t.server(code, reply)
-        if code != 250:
-            raise SendError(f"sender refused: {line}")
+        _expect(t, "sender refused", *smtp.mail(sender))
+        t.step = "rcpt"
         for addr in to_addrs:
             t.client(f"RCPT TO:<{addr}>")
-            code, reply = smtp.rcpt(addr)
-            line = t.server(code, reply)
-            if code not in (250, 251):
-                # 5xx: the mailbox does not exist or is refused for good; 4xx: try later.
-                raise SendError(f"recipient refused: {line}", permanent=500 <= code < 600)
+            _expect(t, "recipient refused", *smtp.rcpt(addr))
+        t.step = "data"
         t.client("DATA")
+        # smtplib raises only if DATA itself is refused; the reply to the message is returned.
         code, reply = smtp.data(message.as_bytes(policy=policy.SMTP))
-        t.accepted = t.server(code, reply)
+        t.accepted = _expect(t, "message refused", code, reply)
+
+
+def _expect(t: Transcript, what: str, code: int, reply: bytes | str) -> str:
+    """Record the reply; raise SendError unless it lets the message go on."""
+    line = t.server(code, reply)
+    outcome = smtp_outcome(code, t.step)
+    if outcome != SENT:
+        raise SendError(f"{what}: {line}", permanent=outcome == PERMANENT)
+    return line
 
 
 def _close(smtp: smtplib.SMTP) -> None:

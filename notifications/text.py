@@ -92,13 +92,27 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
             else f"For your information: an overdue opinion was escalated{where}"
     if kind == "case.created":
         return "Ý kiến mới được tiếp nhận" if vi else "New opinion received"
+    if kind == "deliveries.dead":  # to admins: some email or webhook deliveries were given up
+        n = data.get("count") if isinstance(data.get("count"), int) else 0
+        return (f"{n} thông báo không gửi được (email/webhook), cần kiểm tra và gửi lại" if vi
+                else f"{n} notification{'s' * (n != 1)} could not be delivered (email/webhook): check and retry")
     if kind == "case.remark":
         vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
         return vi_text if vi else en_text
+    if kind == "case.transitioned" and data.get("trigger") == "recompute_due":
+        return "Hạn xử lý được tính lại theo lịch làm việc mới" if vi else "Deadline recomputed on the corrected calendar"
     if kind == "case.transitioned":
         source, dest = data.get("from"), data.get("to")
         dest_label = state_label(wf, str(dest), lang) if dest else "?"
         if source and source != dest:
             return f"{state_label(wf, str(source), lang)} → {dest_label}"
         return dest_label
+    if kind == "support.gift_target":
+        gifts, target = data.get("gifts"), data.get("target")
+        return (f"Tháng {data.get('month')}: mới {gifts}/{target} phần quà" if vi else
+                f"{data.get('month')}: only {gifts} of {target} gifts so far")
+    if kind == "support.coverage":
+        villages = ", ".join(str(v) for v in data.get("villages") or [])
+        return (f"Tuần {data.get('week')}: chưa thăm đủ {data.get('minimum')} hộ ở {villages}" if vi else
+                f"Week of {data.get('week')}: fewer than {data.get('minimum')} households visited in {villages}")
     return kind

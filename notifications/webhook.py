@@ -6,8 +6,9 @@ Body (stable across retries, keys sorted)::
      "case": "P-2026-…", "recipient": "lead_a" | null, "data": {vetted payload}}
 
 Headers: ``Idempotency-Key`` (the same on every retry), ``X-Nghedan-Event``,
-``X-Nghedan-Signature`` (see signing.py). Any 2xx is success; anything else, a
-timeout or a refused connection is a failed attempt, retried with backoff.
+``X-Nghedan-Signature`` (see signing.py). Any 2xx is success; what other answers
+mean (retried with backoff, or given up) is ``outcome.http_outcome``'s to say; a
+timeout or a refused connection is retried.
 Redirects are not followed (the signature is for the URL that was registered).
 Where it may connect is the address policy's to say (``engine.address_policy``,
 through ``webhook_transport``): checked again against the resolved addresses at
@@ -29,6 +30,7 @@ from engine.models import NotificationDelivery, User
 
 from .channels import SendError
 from .config import NotifySettings
+from .outcome import PERMANENT, SENT, http_outcome
 from .signing import SIGNATURE_HEADER, signature_header
 from .webhook_transport import checked_connection
 
@@ -100,6 +102,8 @@ class WebhookChannel:
             raise SendError(f"{type(err).__name__}: {err}") from err
         finally:
             conn.close()
-        if 200 <= status < 300:
+        outcome = http_outcome(status)
+        if outcome == SENT:
             return f"HTTP {status}"
-        raise SendError(f"HTTP {status}: {snippet[:200]}" if snippet else f"HTTP {status}")
+        raise SendError(f"HTTP {status}: {snippet[:200]}" if snippet else f"HTTP {status}",
+                        permanent=outcome == PERMANENT)

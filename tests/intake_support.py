@@ -8,8 +8,8 @@ from typing import Any, Callable
 
 from sqlalchemy import func, select
 
-from engine.models import (Case, CaseEvent, CaseFacts, IdempotencyKey, Meeting, Open311Request, OutboxMessage,
-                           Timer)
+from engine.models import (Case, CaseEvent, CaseFacts, IdempotencyKey, Meeting, MeetingParticipant, Open311Request,
+                           OutboxMessage, Timer)
 from engine.services.meetings import NewMeeting, Opinion
 
 __all__ = ["written", "opinions", "intake", "api_body", "Crash", "crash_at", "OUTCOMES"]
@@ -22,7 +22,8 @@ def written(sessions: Any) -> dict[str, int]:
     """Rows of every table an intake or an Open311 request writes."""
     with sessions() as s:
         return {model.__tablename__: s.scalar(select(func.count()).select_from(model)) or 0 for model in (
-            Meeting, Case, CaseEvent, OutboxMessage, Timer, CaseFacts, IdempotencyKey, Open311Request)}
+            Meeting, Case, CaseEvent, OutboxMessage, Timer, CaseFacts, IdempotencyKey, Open311Request,
+            MeetingParticipant)}
 
 
 def opinions(n: int) -> tuple[Opinion, ...]:

@@ -176,8 +176,9 @@ def test_calendar_day_limit_ending_on_a_sunday_moves_to_monday(world, service, c
     clock.set(datetime(2026, 11, 6, 10, 0, tzinfo=HCM))  # Fri
     case = world.new_case(workflow="moi-tuan-mot-diem-den", channel="home_visit")
     case = service.fire(world["off_a"], case.code, "escalate", {"target_unit": "A-KT", "reason": "r"})
-    # 30 calendar days from Fri 06/11, start day not counted → Sun 06/12 → Mon 07/12 17:00.
-    assert case.due_at == local(2026, 12, 7)
+    # 30 calendar days from Fri 06/11, start day not counted → Sun 06/12 → Mon 07/12,
+    # ending at 24:00 (Civil Code Art. 148), i.e. 00:00 on Tue 08/12.
+    assert case.due_at == local(2026, 12, 8, 0)
 
 
 def test_a_batch_never_gives_two_opinions_the_same_code(world, service, monkeypatch):

@@ -202,7 +202,10 @@ def assert_report_xlsx(raw: bytes, units: tuple[str, ...], top: str) -> None:
     by_text = {summary.cell(r, 2).value: summary.cell(r, 3).value for r in range(1, summary.max_row + 1)}
     assert by_text["Tổng số ý kiến, kiến nghị tiếp nhận"] == 7
     sheet = wb["Theo đơn vị"]
-    rows = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    lines = list(sheet.iter_rows(min_row=2))
+    # The table ends with its total row; the rule of timeliness is written under it.
+    end = next(i for i, row in enumerate(lines) if row[1].value == "Tổng cộng")
+    rows = {row[1].value: row for row in lines[:end + 1]}
     for code in units:
         cell = rows[UNIT_NAMES[code].replace("\r", "\n")][1]
         assert cell.data_type == "s" and cell.quotePrefix, code

@@ -89,10 +89,10 @@ def test_notify_test_sends_a_real_email_and_prints_what_the_server_said(db_url, 
 def test_notify_test_reports_a_server_that_is_down(db_url, smtp_server):
     smtp_server.stop()
     result = _cli(db_url, "notify", "test", "x@xa-a.test", env=_smtp_env(smtp_server), lang="en")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a CLI refusal is exit 2 (it was 1, unlike every other command)
     assert "failed: ConnectionRefusedError" in result.output
     unconfigured = _cli(db_url, "notify", "test", "x@xa-a.test", env={"NGHEDAN_SMTP_HOST": ""})
-    assert unconfigured.exit_code == 1 and "NGHEDAN_SMTP_HOST" in unconfigured.output
+    assert unconfigured.exit_code == 2 and "NGHEDAN_SMTP_HOST" in unconfigured.output
 
 
 def test_notify_run_and_prefs_commands(db_url, world, service, sessions, smtp_server):
@@ -111,6 +111,11 @@ def test_notify_run_and_prefs_commands(db_url, world, service, sessions, smtp_se
     with sessions() as session:
         pref = get_preference(session, user_id(sessions, "lead_a"))
         assert (pref.mode, pref.digest_time.strftime("%H:%M"), pref.language) == ("digest", "06:45", "en")
+    # Showing without changing (issue 13: the address was read from a closed session).
+    plain = _cli(db_url, "notify", "prefs", "lead_a")
+    assert plain.exit_code == 0, plain.output
+    assert plain.output == "lead_a: digest at 06:45 Asia/Ho_Chi_Minh, en, email on (lead_a@nghedan.test)\n"
+    assert "(lead_a@nghedan.test)" in shown.output
     assert _cli(db_url, "notify", "prefs", "lead_a", "--at", "25:00").exit_code == 2
     status = _cli(db_url, "notify", "status")
     assert "sent\t1" in status.output

@@ -186,7 +186,7 @@ def notify_settings(smtp_server: SmtpServer) -> NotifySettings:
         _env_file=None,  # type: ignore[call-arg]
         smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_security="none", smtp_timeout=5,
         mail_from="Nghe dân nói <thongbao@nghedan.test>", base_url="https://nghedan.test/",
-        webhook_timeout=5, webhook_allowed_hosts=LOOPBACK_ALLOWED, max_attempts=4, backoff_base_seconds=60, backoff_max_seconds=3600,
+        webhook_timeout=5, webhook_allowed_hosts=LOOPBACK_ALLOWED, backoff_base_seconds=60, backoff_max_seconds=3600,
         lease_seconds=300, batch_size=10, immediate_quiet_seconds=0, immediate_max_hold_seconds=0,
     )
 

@@ -79,7 +79,7 @@ def test_cau_ke_first_half_of_2024(sessions, workflows):
         rep = build_report(uow.session, SYSTEM, ReportRequest(Period.preset("2024-H1"), "CK"), now=clock.now())
 
     data = json.loads(report_json(rep))
-    assert data["meetings"] == {"meetings": 55, "attendees": 1146, "units": 11}
+    assert data["meetings"] == {"meetings": 55, "attendees": 1146, "participations": 0, "units": 11}
     assert (data["totals"]["received"], data["totals"]["resolved"], data["totals"]["share_resolved"]) == (252, 252, 100.0)
     assert (data["totals"]["answered_on_site"], data["totals"]["on_time"], data["totals"]["still_overdue"]) == (252, 252, 0)
     assert len(data["by_unit"]) == 11 and sum(r["meetings"]["meetings"] for r in data["by_unit"]) == 55
@@ -88,10 +88,11 @@ def test_cau_ke_first_half_of_2024(sessions, workflows):
 
     rows = list(csv.reader(io.StringIO(report_csv(rep).encode("utf-8").decode("utf-8-sig"))))
     total = dict(zip(rows[0], rows[1]))
-    assert (total["Số buổi tiếp xúc, đối thoại"], total["Số lượt người dự"], total["Số đơn vị tổ chức"]) == (
-        "55", "1146", "11")
-    assert (total["Số ý kiến tiếp nhận"], total["Đã giải quyết xong"], total["Tỷ lệ giải quyết (%)"]) == (
-        "252", "252", "100.0")
+    # Vietnamese numbers: a dot between thousands, a decimal comma (engine.numbers).
+    assert (total["Số buổi tiếp xúc, đối thoại"], total["Số lượt người dân dự"], total["Số đơn vị tổ chức"]) == (
+        "55", "1.146", "11")
+    assert (total["Số ý kiến tiếp nhận"], total["Đã giải quyết xong – cuối kỳ"],
+            total["Tỷ lệ giải quyết (%) – cuối kỳ"]) == ("252", "252", "100,0")
 
     sheet = load_workbook(io.BytesIO(report_xlsx(rep)))["Tổng hợp"]
     figures = {sheet.cell(r, 2).value: (sheet.cell(r, 3).value, sheet.cell(r, 4).value)

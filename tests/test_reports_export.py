@@ -45,18 +45,23 @@ def test_csv_has_a_bom_and_keeps_the_diacritics(rep):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     header = rows[0]
     assert header[:4] == ["Bảng", "Mã", "Tên", "Số ý kiến tiếp nhận"]
-    assert "Đúng hạn sau gia hạn" in header and "Số lượt người dự" in header
+    assert "Đúng hạn sau gia hạn – cuối kỳ" in header and "Số lượt người dân dự" in header
     total = dict(zip(header, rows[1]))
     assert total["Bảng"] == "Tổng cộng" and total["Tên"] == "Tỉnh P"
-    assert (total["Số ý kiến tiếp nhận"], total["Đã giải quyết xong"], total["Tỷ lệ giải quyết (%)"]) == ("8", "4", "50.0")
-    assert (total["Số buổi tiếp xúc, đối thoại"], total["Số lượt người dự"]) == ("4", "135")
+    assert (total["Số ý kiến tiếp nhận"], total["Đã giải quyết xong – cuối kỳ"],
+            total["Tỷ lệ giải quyết (%) – cuối kỳ"]) == ("8", "4", "50,0")
+    assert (total["Số buổi tiếp xúc, đối thoại"], total["Số lượt người dân dự"]) == ("4", "135")
     topics = {r[2]: dict(zip(header, r)) for r in rows if r[0] == "Theo lĩnh vực"}
-    assert topics["Đất đai"]["Không hài lòng"] == "1"
-    assert topics["An ninh trật tự"]["Gộp, rút"] == "1"
+    assert topics["Đất đai"]["Không hài lòng – cuối kỳ"] == "1"
+    assert topics["An ninh trật tự"]["Gộp, rút – cuối kỳ"] == "1"
     months = [r for r in rows if r[0] == "Theo tháng"]
-    assert months == [["Theo tháng", "2026-10", "Tháng 10/2026", *rows[1][3:]]]
+    # The month's row is the total's, but for the carried-over columns (by unit and in total only).
+    carried = [i for i, h in enumerate(header) if h.startswith("Kỳ trước chuyển sang")]
+    assert len(months) == 1 and months[0][:3] == ["Theo tháng", "2026-10", "Tháng 10/2026"]
+    assert [v for i, v in enumerate(months[0][3:], 3) if i not in carried] == [
+        v for i, v in enumerate(rows[1][3:], 3) if i not in carried]
     english = report_csv(rep, "en")
-    assert english.startswith(BOM) and "Still overdue at the period end" in english
+    assert english.startswith(BOM) and "Still overdue – at the period end" in english
 
 
 def test_xlsx_reads_back_with_vietnamese_headers(rep):
@@ -72,22 +77,28 @@ def test_xlsx_reads_back_with_vietnamese_headers(rep):
     assert "Đơn vị: Tỉnh P" in texts
     by_text = {summary.cell(r, 2).value: (summary.cell(r, 3).value, summary.cell(r, 4).value)
                for r in range(1, summary.max_row + 1)}
+    # Numbers stay numbers, with a format (the reader's spreadsheet shows its own separators).
+    meetings_row = next(r for r in range(1, summary.max_row + 1)
+                        if summary.cell(r, 2).value == "Số buổi tiếp xúc, đối thoại")
+    assert summary.cell(meetings_row, 3).number_format == "#,##0"
     assert by_text["Số buổi tiếp xúc, đối thoại"] == (4, None)
     assert by_text["Số lượt người dân tham dự"] == (135, None)
     assert by_text["Số đơn vị tổ chức"] == (3, None)
     assert by_text["Tổng số ý kiến, kiến nghị tiếp nhận"] == (8, 100.0)
     assert by_text["Đã giải quyết xong"] == (4, 50.0)
+    assert summary.cell(next(r for r in range(1, 40) if summary.cell(r, 2).value == "Đã giải quyết xong"),
+                        4).number_format == "#,##0.0"
     assert by_text["Trong đó: giải quyết đúng hạn"] == (2, 50.0)
-    assert by_text["Đúng hạn sau khi được gia hạn"] == (1, 25.0)
+    assert by_text["Đúng hạn sau gia hạn"] == (1, 25.0)
     assert by_text["Trễ hạn"] == (1, 25.0)
-    assert by_text["Trong đó: còn quá hạn đến cuối kỳ"] == (1, 12.5)
+    assert by_text["Trong đó: còn quá hạn"] == (1, 12.5)
     assert by_text["Hài lòng"] == (3, 75.0)
     units = wb["Theo đơn vị"]
     header = [c.value for c in units[1]]
     assert header[:4] == ["STT", "Đơn vị", "Mã", "Số ý kiến tiếp nhận"]
-    assert "Trễ hạn" in header and "Còn quá hạn cuối kỳ" in header
+    assert "Trễ hạn – cuối kỳ" in header and "Còn quá hạn – cuối kỳ" in header
     body = [[c.value for c in row] for row in units.iter_rows(min_row=2)]
-    assert [(r[1], r[3]) for r in body] == [("Xã A", 5), ("Xã B", 2), ("Sở Nông nghiệp và Môi trường", 1),
+    assert [(r[1], r[3]) for r in body][:4] == [("Xã A", 5), ("Xã B", 2), ("Sở Nông nghiệp và Môi trường", 1),
                                             ("Tổng cộng", 8)]
     topics = wb["Theo lĩnh vực"]
     assert [c.value for c in topics[1]][1] == "Lĩnh vực"

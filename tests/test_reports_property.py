@@ -52,6 +52,9 @@ def recount(service, codes: list[str], period: Period) -> Counter:
         out["received"] += 1
         out["answered_on_site"] += any(e.to_state == "answered_on_site" for e in moved)
         out["escalated"] += any(e.trigger in ("escalate", "auto_escalate") for e in events)
+        up = any(e.data.get("escalation") == "up" for e in events)
+        out["proposed_higher"] += up
+        out["transferred_within"] += not up and any(e.data.get("escalation") == "across" for e in events)
         resolved = any(e.to_state == "resolved" for e in moved)
         closed = resolved or any(e.to_state in ("merged", "withdrawn") for e in moved)
         out["resolved"] += resolved

@@ -87,8 +87,10 @@ def test_report_downloads(october, browser):
     assert book.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert 'attachment; filename="bao-cao-A-2026-10-01-2026-10-31.xlsx"' == book.headers["content-disposition"]
     sheet = load_workbook(io.BytesIO(book.content))["Theo đơn vị"]
-    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [
-        "Phòng Kinh tế xã A", "Ủy ban MTTQ xã A", "Ấp A1", "Ấp A2", "Tổng cộng"]
+    names = [row[1].value for row in sheet.iter_rows(min_row=2)]
+    # The table, then (after a blank line) the rule of timeliness written under it.
+    assert names[:5] == ["Phòng Kinh tế xã A", "Ủy ban MTTQ xã A", "Ấp A1", "Ấp A2", "Tổng cộng"]
+    assert names[5] is None and names[6].startswith("Chỉ tính ý kiến đã giải quyết xong")
     csv_ = page.get(f"/reports/export.csv?{OCT}&unit=A")
     assert csv_.content.startswith(b"\xef\xbb\xbf") and "Xã A".encode() in csv_.content
     data = page.get(f"/reports/export.json?{OCT}&unit=A").json()

@@ -37,7 +37,12 @@ def test_admin_page_is_for_admins_only(browser, world, sessions):
         before = counts(sessions)
         r = page.post("/admin/calendar", bad, token_from="/admin")
         assert r.status_code == 400 and counts(sessions) == before
+    # Removing asks first (saying which open deadlines move), and only then removes.
     r = page.post("/admin/calendar/remove", {"day": "2026-12-31"}, token_from="/admin")
+    assert r.status_code == 200 and "Bỏ điều chỉnh ngày 31/12/2026?" in r.text
+    with sessions() as s:
+        assert s.scalar(select(CalendarOverride)) is not None
+    r = page.post("/admin/calendar/remove", {"day": "2026-12-31", "confirm": "1"}, token_from="/admin")
     assert r.status_code == 303
     with sessions() as s:
         assert s.scalar(select(CalendarOverride)) is None

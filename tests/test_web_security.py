@@ -244,7 +244,7 @@ def test_language_per_session_and_per_user(browser, world, sessions):
     page.post("/lang", {"lang": "en", "next": "/cases"}, token_from="/cases")
     html = page.get("/cases").text
     assert '<html lang="en">' in html and "Received" in html and "Đã tiếp nhận" not in html
-    assert case.due_at.astimezone(HCM).strftime("%d/%m/%Y 17:00") in html  # dates stay dd/mm/yyyy, local time
+    assert case.due_at.astimezone(HCM).strftime("17:00 on %d/%m/%Y") in html  # dates stay dd/mm/yyyy, local time
     with sessions() as s:
         assert s.scalar(select(User.language).where(User.username == "off_a")) == "en"
     assert "Overdue board" in browser("off_a").get("/").text  # the next session remembers

@@ -184,7 +184,8 @@ def test_to_dict_is_json(default: Workflow, weekly: Workflow) -> None:
         assert len(data["transitions"]) == len(workflow.spec.transitions)
     data = default.to_dict()
     escalated = next(s for s in data["states"] if s["name"] == "escalated")
-    assert escalated["deadline"] == {"appointment": True, "max_working_days": 15, "working_days": 10}
+    assert escalated["deadline"] == {"appointment": True, "max_working_days": 15, "working_days": 10,
+                                     "day_ends": "office_close"}  # said explicitly in the YAML
     assert escalated["triggers"] == ["escalate", "answer", "merge", "withdraw"]
     merge = next(t for t in data["transitions"] if t["trigger"] == "merge")
     assert merge["from"] == OPEN and merge["to"] == "merged"

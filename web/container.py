@@ -14,8 +14,13 @@ from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.files import FileBox, FileLimits, FilesystemStore
 from engine.files.s3 import S3Store
+from engine.services.access import AccessService
 from engine.services.cases import CaseService
+from engine.services.consents import ConsentService
+from engine.services.fund import FundService
 from engine.services.meetings import MeetingService
+from engine.services.support import SupportService
+from engine.services.visits import VisitService
 from engine.workflow import Workflow, load_workflows
 from notifications import NotifySettings
 from workflows import load_builtin
@@ -39,28 +44,46 @@ class Container:
     clock: Clock
     cases: CaseService
     meetings: MeetingService
-    # In this process's memory: per API token (and per address for failed tokens).
+    # Counted in the database, so they hold across processes: per API token (and
+    # per address for failed tokens), sign-ins, public lookups.
     api_limiter: RateLimiter
-    # Counted in the database, so they hold across processes.
     login_throttle: LoginThrottle
     track_throttle: TrackThrottle
     # Where attached files' bytes live, and the limits they are checked against.
     files: FileBox
+    # "Làm dân tin" and "Mỗi tuần một điểm đến", on the case service's transactions.
+    fund: FundService
+    support: SupportService
+    visits: VisitService
+    # Deactivation, removed grants, password resets and changes.
+    access: AccessService
 
     def with_clock(self, clock: Clock) -> Container:
         """The same database and workflows with the services on another clock (the
         demo replays months of history on a frozen one)."""
         cases, meetings = _services(self.settings, self.sessions, self.workflows, clock, self.files)
-        return replace(self, clock=clock, cases=cases, meetings=meetings)
+        fund, support, visits = _support_services(cases)
+        return replace(self, clock=clock, cases=cases, meetings=meetings, fund=fund, support=support, visits=visits,
+                       access=AccessService(self.sessions, clock))
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def consents(self) -> ConsentService:
+        """Citizens' consent to messages, on this container's case service (and clock)."""
+        return ConsentService(self.cases)
 
 
 def _services(settings: Settings, sessions: sessionmaker[Session], workflows: dict[str, Workflow],
               clock: Clock, files: FileBox) -> tuple[CaseService, MeetingService]:
     cases = CaseService(sessions, workflows, clock, office_close=settings.office_close, files=files)
     return cases, MeetingService(cases)
+
+
+def _support_services(cases: CaseService) -> tuple[FundService, SupportService, VisitService]:
+    fund = FundService(cases)
+    return fund, SupportService(fund), VisitService(fund)
 
 
 def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -74,11 +97,13 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     api = ApiSettings()
     files = _file_box(settings)
     cases, meetings = _services(settings, sessions, workflows, clock, files)
+    fund, support, visits = _support_services(cases)
     return Container(
         settings=settings, api_settings=api, notify_settings=NotifySettings(), engine=engine, sessions=sessions,
         workflows=workflows, clock=clock, cases=cases, meetings=meetings,
         api_limiter=RateLimiter(api.rate_per_minute, api.burst), login_throttle=LoginThrottle(),
-        track_throttle=TrackThrottle(), files=files,
+        track_throttle=TrackThrottle(), files=files, fund=fund, support=support, visits=visits,
+        access=AccessService(sessions, clock),
     )
 
 

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     files_per_case: int = Field(default=50, ge=1, le=1000)
     files_case_total_mb: int = Field(default=100, ge=1, le=10_000)
     files_max_megapixels: int = Field(default=40, ge=1, le=80)
+    # "Làm dân tin": gifts each commune should give a month; "Mỗi tuần một điểm đến":
+    # households each village should be visited a week (engine.support.targets).
+    support_gift_target: int = Field(default=2, ge=0, le=1000)
+    visit_min_households: int = Field(default=2, ge=0, le=1000)
 
 
 @lru_cache(maxsize=1)

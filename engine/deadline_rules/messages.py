@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ..calendar import WorkingCalendar
+from ..calendar import WorkingCalendar, deadline_parts
 from ..deadlines import lateness
 from ..models import Case, OutboxMessage, Timer
 from ..vocab import TOPICS
@@ -54,7 +54,7 @@ def _text(kind: str, case: Case, calendar: WorkingCalendar, payload: dict[str, A
         "code": case.code, "topic_vi": TOPICS.get(case.topic, (case.topic,) * 2)[0],
         "topic_en": TOPICS.get(case.topic, (case.topic,) * 2)[1],
         "unit_vi": case.handling_unit.name, "unit_en": case.handling_unit.name,
-        "due": datetime.fromisoformat(due).astimezone(calendar.tz).strftime("%H:%M %d/%m/%Y") if due else "—",
+        "due": _due_text(datetime.fromisoformat(due), calendar) if due else "—",
         "late": payload.get("working_days_late", 0),
     }
     return {"vi": vi.format(**values), "en": en.format(**values)}
@@ -82,3 +82,9 @@ def alert_rows(case: Case, timer: Timer, kind: str, calendar: WorkingCalendar, p
 def write_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(OutboxMessage), rows)
+
+
+def _due_text(due: datetime, calendar: WorkingCalendar) -> str:
+    # 24:00 (a Civil Code limit) belongs to the day before, as on the case page.
+    clock, day = deadline_parts(due, calendar.tz)
+    return f"{clock} {day:%d/%m/%Y}"

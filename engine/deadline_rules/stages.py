@@ -28,9 +28,13 @@ from ..workflow.spec import AutoEscalateRule, OverdueRule, RemindRule
 from .timing import OVERDUE_AFTER, after, before, paused_working_days, shift_working_days
 
 __all__ = ["StageFacts", "StagePlan", "read_stage", "stage_facts", "plan_transition", "apply_plan",
-           "schedule", "cancel_timers", "OUTCOMES"]
+           "schedule", "cancel_timers", "OUTCOMES", "RECOMPUTE_TRIGGER"]
 
 OUTCOMES = ("met", "met_after_extension", "missed")
+# A system event: the calendar changed, so the stage's base deadline was computed
+# again (engine.deadline_rules.recompute); it records the new base, which then
+# replaces the one the stage's first event recorded.
+RECOMPUTE_TRIGGER = "recompute_due"
 LIVE = ("pending", "paused")
 
 
@@ -88,7 +92,10 @@ def stage_facts(wf: Workflow, events: Sequence[Any]) -> StageFacts:
     extensions: list[int] = []
     pauses: list[tuple[datetime, datetime | None]] = []
     since: datetime | None = None
+    base_due = _instant((first.data or {}).get("due_at"))
     for event in events[1:]:
+        if event.trigger == RECOMPUTE_TRIGGER:
+            base_due = _instant((event.data or {}).get("base_due_at"))
         if event.trigger == "extend":
             extensions.append(int((event.data or {}).get("working_days", 0)))
         if _paused(wf, event.to_state):
@@ -100,7 +107,7 @@ def stage_facts(wf: Workflow, events: Sequence[Any]) -> StageFacts:
         pauses.append((since, None))
     return StageFacts(
         start_seq=first.seq, state=first.to_state, started_at=first.at,
-        base_due=_instant((first.data or {}).get("due_at")), extension_days=tuple(extensions),
+        base_due=base_due, extension_days=tuple(extensions),
         pauses=tuple(pauses),
         by_hours=deadline is not None and deadline.hours is not None and not deadline.appointment,
     )

@@ -21,6 +21,7 @@ from ..calendar import WorkingCalendar
 from ..clock import ensure_utc
 from ..errors import InvalidTransition
 from ..models import Case, Timer
+from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..services.calendars import load_calendar
 from ..uow import UnitOfWork
 from ..workflow import Workflow
@@ -39,6 +40,7 @@ class SweepSource(Protocol):
     session_factory: sessionmaker[Session]
     workflows: dict[str, Workflow]
     office_close: time
+    # Optional: the built-in holidays (a CaseService has them); the package otherwise.
 
 
 @dataclass
@@ -89,7 +91,7 @@ def sweep(source: SweepSource, now: datetime, *, batch_size: int = DEFAULT_BATCH
             if not timers:
                 break
             result.claimed += len(timers)
-            _fire_batch(session, source.workflows, timers, load_calendar(session, source.office_close),
+            _fire_batch(session, source.workflows, timers, _calendar(source, session),
                         now, dialect, result)
             uow.commit()
         result.batches += 1
@@ -98,6 +100,11 @@ def sweep(source: SweepSource, now: datetime, *, batch_size: int = DEFAULT_BATCH
         if len(timers) < batch_size:
             break
     return result
+
+
+def _calendar(source: SweepSource, session: Session) -> WorkingCalendar:
+    holidays: HolidaySource = getattr(source, "holidays", PACKAGE_HOLIDAYS)
+    return load_calendar(session, source.office_close, holidays)
 
 
 def _lock_cases(session: Session, ids: set[int], dialect: str) -> dict[int, Case]:
@@ -112,7 +119,7 @@ def _lock_cases(session: Session, ids: set[int], dialect: str) -> dict[int, Case
 def _fire_batch(session: Session, workflows: Mapping[str, Workflow], timers: list[Timer],
                 calendar: WorkingCalendar, now: datetime, dialect: str, result: SweepResult) -> None:
     cases = _lock_cases(session, {t.case_id for t in timers}, dialect)
-    recipients = Recipients(session)
+    recipients = Recipients(session, day=calendar.local_date(now))
     recipients.prefetch([u for c in cases.values() for u in (c.handling_unit, c.origin_unit)])
     rows: list[dict[str, Any]] = []
     new_timers: list[dict[str, Any]] = []  # the timers of stages begun by escalations

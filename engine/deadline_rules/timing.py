@@ -8,7 +8,7 @@ limits, so extensions and paused time move a deadline by whole working days too.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ..calendar import WorkingCalendar
 from ..clock import ensure_utc
@@ -31,7 +31,13 @@ def shift_working_days(calendar: WorkingCalendar, instant: datetime, n: int) -> 
     if n == 0:
         return instant
     local = ensure_utc(instant).astimezone(calendar.tz)
-    day = calendar.add_working_days(local.date(), n) if n > 0 else _working_days_before(calendar, local.date(), -n)
+    # 00:00 is 24:00 of the day before (a Civil Code limit's end): that day is the
+    # one to move, or an extension would count from the day after the limit.
+    midnight = local.time() == time(0, 0)
+    start = local.date() - timedelta(days=1) if midnight else local.date()
+    day = calendar.add_working_days(start, n) if n > 0 else _working_days_before(calendar, start, -n)
+    if midnight:
+        return calendar.end_of_day(day).astimezone(instant.tzinfo)
     return datetime.combine(day, local.time(), tzinfo=calendar.tz).astimezone(instant.tzinfo)
 
 

@@ -8,7 +8,8 @@ tables carries a citizen's identity: they point at outbox rows and users.
   user, a POST to one webhook subscription). Its ``key`` is the idempotency key a
   receiver can deduplicate on (email Message-ID, webhook Idempotency-Key). Status:
   pending → sending (claimed, under a lease) → sent | failed (waits for a retry) →
-  … → dead (retries exhausted; shown to admins with the last error).
+  … → dead (refused for good, or still failing when its retry span ran out; the
+  admins are told once per batch and may requeue it).
 - ``EmailItem`` — one outbox message waiting to be put in a user's email; grouped
   into a delivery at once (immediate users) or at the user's digest time.
 - ``InboxItem`` — the in-app notification of one outbox message for one user.
@@ -30,10 +31,11 @@ from .units import Unit, User
 
 __all__ = [
     "NotificationDelivery", "EmailItem", "InboxItem", "WebhookSubscription", "NotificationPreference",
-    "DELIVERY_STATUSES", "DIGEST_DEFAULT_TIME",
+    "ProviderToken", "DELIVERY_STATUSES", "DIGEST_DEFAULT_TIME",
 ]
 
-DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "dead")
+# withheld: a citizen's message whose consent was withdrawn (or no longer allows it) before it went.
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "dead", "withheld")
 DIGEST_DEFAULT_TIME = time(7, 30)
 
 
@@ -78,13 +80,15 @@ class NotificationDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
-    kind: Mapped[str] = mapped_column(String(16))  # notice | digest | event
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook | sms | zalo | citizen_email
+    kind: Mapped[str] = mapped_column(String(16))  # notice | digest | event | citizen
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Named by hand: the conventional name would pass PostgreSQL's 63-character limit.
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("webhook_subscriptions.id", name="fk_notification_deliveries_subscription"), index=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    # A message to a citizen: the consent it was fanned out under (checked again at send time).
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_consents.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # When it may next be claimed: the retry time, or while sending the lease's end,
@@ -93,6 +97,13 @@ class NotificationDelivery(Base):
     lease_until: Mapped[datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(32))
     last_attempt_at: Mapped[datetime | None]
+    # Failed attempts are retried until then (set at the first attempt, cleared by a requeue).
+    retry_until: Mapped[datetime | None]
+    # The admins' notice (an outbox row) that told of this delivery's death; None = not yet told.
+    dead_notice_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # An admin brought it back from dead this many times, the last at requeued_at.
+    requeues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    requeued_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     # What the receiving server answered to the accepted attempt ("250 2.0.0 Ok", "HTTP 204").
     response: Mapped[str | None] = mapped_column(String(500))
@@ -137,3 +148,16 @@ class InboxItem(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class ProviderToken(Base):
+    """A provider's OAuth tokens (Zalo), shared by every worker: the refresh token
+    rotates at each use, so it must live where all of them read and write it."""
+
+    __tablename__ = "provider_tokens"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -17,27 +17,34 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, bindparam, event, func, insert, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session
 
 from ..calendar import LOCAL_TZ
 from .base import Base
 from .cases import Case, CaseEvent
 
 __all__ = [
-    "CaseFacts", "DailySeal", "ON_SITE_STATES", "ESCALATE_TRIGGERS", "RESOLVED_STATES", "CLOSED_OTHER_STATES",
-    "REMARK_TRIGGERS", "FIRST_ONLY", "project_event",
+    "CaseFacts", "DailySeal", "ON_SITE_STATES", "ESCALATE_TRIGGERS", "BUILT_IN_FINAL_STATES", "CLOSED_OTHER_STATES",
+    "REMARK_TRIGGERS", "FIRST_ONLY", "FINALITY_KEY", "IsFinal", "project_event",
 ]
 
 # The report's vocabulary, shared by the built-in programmes (states and triggers are
 # stored names; see workflows/*.yaml). A programme that wants these figures uses them.
 ON_SITE_STATES = ("answered_on_site",)
 ESCALATE_TRIGGERS = ("escalate", "auto_escalate")
-RESOLVED_STATES = ("resolved",)
+# Closed otherwise than resolved; every other final state counts as resolved.
 CLOSED_OTHER_STATES = ("merged", "withdrawn")
+# Which states close a case is the workflows' answer (engine.workflow.finality), handed
+# to the hook through the session (``Session.info[FINALITY_KEY]``, set by the case
+# service). Without it — a migration rebuilding the projection, a bare session — the
+# built-in programmes' final states stand in.
+FINALITY_KEY = "nghedan.is_final"
+IsFinal = Callable[[str, str], bool]  # (workflow key, state) -> closes the case
+BUILT_IN_FINAL_STATES = ("resolved", "merged", "withdrawn")
 # History entries that change neither the state nor the deadline (engine.history.REMARKS,
 # and the removal of a file by decision, engine.files.access.FILE_REMOVED).
 REMARK_TRIGGERS = ("remark", "urge", "confirm", "file_removed")
@@ -60,6 +67,10 @@ class CaseFacts(Base):
     received_at: Mapped[datetime]
     on_site_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # The first escalation up a level / across to a unit of the same level, as the
+    # event recorded it (data.escalation; engine.escalation_direction).
+    escalated_up_at: Mapped[datetime | None]
+    escalated_across_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # resolved, merged or withdrawn: the first final state
     met_at: Mapped[datetime | None]
@@ -83,24 +94,31 @@ class DailySeal(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
 
+_DIRECTION_COLUMN = {"up": "escalated_up_at", "across": "escalated_across_at"}
 _OUTCOME_COLUMN = {"met": "met_at", "met_after_extension": "extended_at", "missed": "missed_at"}
 # Columns holding the *first* instant something happened: never overwritten.
-FIRST_ONLY = ("on_site_at", "escalated_at", "resolved_at", "closed_at", "met_at", "extended_at", "missed_at")
+FIRST_ONLY = ("on_site_at", "escalated_at", "escalated_up_at", "escalated_across_at", "resolved_at", "closed_at",
+              "met_at", "extended_at", "missed_at")
 
 
-def project_event(ev: Any) -> dict[str, Any]:
+def project_event(ev: Any, final: bool | None = None) -> dict[str, Any]:
     """The facts one event (anything with trigger, from_state, to_state, at, data)
-    contributes, as ``{column: value}``. Pure: the hook below and the tests use it."""
+    contributes, as ``{column: value}``; ``final``: whether its state closes the case
+    (None: one of the built-in final states). Pure: the hook below and the tests use it."""
     data = ev.data if isinstance(ev.data, dict) else {}
     out: dict[str, Any] = {}
     moved = ev.from_state != ev.to_state
+    closes = ev.to_state in BUILT_IN_FINAL_STATES if final is None else final
     if moved and ev.to_state in ON_SITE_STATES:
         out["on_site_at"] = ev.at
     if ev.trigger in ESCALATE_TRIGGERS:
         out["escalated_at"] = ev.at
-    if moved and ev.to_state in RESOLVED_STATES:
+        direction = data.get("escalation")
+        if isinstance(direction, str) and direction in _DIRECTION_COLUMN:
+            out[_DIRECTION_COLUMN[direction]] = ev.at
+    if moved and closes and ev.to_state not in CLOSED_OTHER_STATES:
         out["resolved_at"] = ev.at
-    if moved and ev.to_state in RESOLVED_STATES + CLOSED_OTHER_STATES:
+    if moved and closes:
         out["closed_at"] = ev.at
     outcome = data.get("stage_outcome")
     if isinstance(outcome, str) and outcome in _OUTCOME_COLUMN:
@@ -116,9 +134,11 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
     """Keep ``case_facts`` in step with the history, in the event's transaction:
     one INSERT for a new case, one UPDATE for an event that changes a figure,
     nothing for remarks and extensions."""
-    changes = project_event(ev)
+    session = object_session(ev)
+    is_final: IsFinal | None = session.info.get(FINALITY_KEY) if session is not None else None
+    case: Case = ev.case
+    changes = project_event(ev, None if is_final is None else is_final(case.workflow_key, ev.to_state))
     if ev.from_state is None:
-        case: Case = ev.case
         received = case.received_at
         # A constant statement with parameters: the hook runs for every event, and a
         # fresh .values(...) statement would be built and cache-keyed each time.

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 from .period import Period
-from .queries import FIGURE_NAMES, Figures, MeetingFigures, Report, ReportRequest, Row, build_report
+from .queries import FIGURE_NAMES, CarriedOver, Figures, MeetingFigures, Report, ReportRequest, Row, build_report
 from .scope import AUDIT_ROLES, REPORT_ROLES, Scope, resolve_scope
 
 __all__ = [
-    "Period", "ReportRequest", "Report", "Row", "Figures", "MeetingFigures", "FIGURE_NAMES", "build_report",
+    "Period", "ReportRequest", "Report", "Row", "Figures", "MeetingFigures", "CarriedOver", "FIGURE_NAMES",
+    "build_report",
     "Scope", "resolve_scope", "REPORT_ROLES", "AUDIT_ROLES",
 ]

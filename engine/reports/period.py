@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from ..calendar import LOCAL_TZ
 from ..errors import InvalidField
 
-__all__ = ["Period", "MAX_DAYS", "EARLIEST", "LATEST"]
+__all__ = ["Period", "MAX_DAYS", "EARLIEST", "LATEST", "parse_day"]
 
 # A report longer than ten years is a typo, and would list a hundred months.
 MAX_DAYS = 3660
@@ -40,6 +40,15 @@ def _parse_date(field: str, value: object) -> date:
                 continue
     raise InvalidField(field=field, problem_vi="phải là ngày dạng YYYY-MM-DD hoặc dd/mm/yyyy",
                        problem_en="must be a date as YYYY-MM-DD or dd/mm/yyyy")
+
+
+def parse_day(field: str, value: object) -> date:
+    """A local date as typed (YYYY-MM-DD or dd/mm/yyyy) within the dates a report may name."""
+    day = _parse_date(field, value)
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidField(field=field, problem_vi="ngày phải từ năm 1990 đến năm 2199",
+                           problem_en="the date must be between 1990 and 2199")
+    return day
 
 
 @dataclass(frozen=True)

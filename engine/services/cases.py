@@ -30,11 +30,16 @@ from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
 from ..errors import DomainError, InvalidField, NotFound, StaleVersion
 from ..files import FILES_KEY, Checked, FileBox, Upload, record_files
+from ..escalation_direction import escalation_direction
 from ..history import append_event
+from ..succession import in_force
+from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
+from ..models.reports import FINALITY_KEY
 from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
+from ..workflow.finality import is_final
 from .calendars import load_calendar
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
@@ -97,8 +102,11 @@ class _Batch:
 
 class CaseService:
     def __init__(self, session_factory: sessionmaker[Session], workflows: Mapping[str, Workflow], clock: Clock,
-                 *, office_close: time = time(17, 0), files: FileBox | None = None) -> None:
+                 *, office_close: time = time(17, 0), holidays: HolidaySource = PACKAGE_HOLIDAYS,
+                 files: FileBox | None = None) -> None:
         self.session_factory = session_factory
+        # The built-in holidays: the package, or another release's table in a test.
+        self.holidays = holidays
         self.workflows = dict(workflows)
         self.clock = clock
         self.office_close = office_close
@@ -119,10 +127,14 @@ class CaseService:
     # -- plumbing -----------------------------------------------------------------
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, write=write)
+        return UnitOfWork(self.session_factory, write=write, info={FINALITY_KEY: self._is_final})
+
+    def _is_final(self, workflow: str, state: str) -> bool:
+        # The report facts' hook asks this through the session (engine.models.reports).
+        return is_final(self.workflows, workflow, state)
 
     def calendar(self, session: Session) -> WorkingCalendar:
-        return load_calendar(session, self.office_close)
+        return load_calendar(session, self.office_close, self.holidays)
 
     def workflow(self, key: str) -> Workflow:
         try:
@@ -154,7 +166,9 @@ class CaseService:
             raise InvalidField(field=field, problem_vi=f"không có đơn vị “{str(code)[:40]}”",
                                problem_en=f"no unit “{str(code)[:40]}”")
         day = self.calendar_day(on)
-        if not unit.is_valid_on(day):
+        # In force with every unit above it: a village under a commune that ended
+        # takes no new case and no case handed to it (engine.succession).
+        if not in_force(session, unit, day):
             raise InvalidField(field=field, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit
@@ -315,11 +329,13 @@ class CaseService:
         # Ends, suspends or resumes the deadline stage (a resumed one keeps its own deadline).
         plan = stages.plan_transition(session, wf, case, t.dest, now, calendar, due)
         due = plan.due
+        moved = ({"escalation": escalation_direction(case.handling_unit, given.target_unit)}
+                 if given.target_unit is not None else {})
         source, dest = wf.fire(case, t.trigger)
         self._apply(case, given, now, due)
         event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
                              to_state=dest, note=given.note,
-                             data=self._with_files({**given.event_data(due), **plan.event_data(calendar, now)},
+                             data=self._with_files({**given.event_data(due), **moved, **plan.event_data(calendar, now)},
                                                    checked))
         record_files(session, case, event, checked, actor, now)
         stages.apply_plan(session, wf, case, plan, event, calendar, now)

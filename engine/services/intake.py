@@ -22,13 +22,16 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..authz import CREATE, decide
 from ..calendar import LOCAL_TZ
+from ..consent import CheckedConsent, ConsentInput, check_consent
 from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
 from ..files import FileLimits, Upload, check_file
 from ..models import Unit
+from ..succession import in_force
 from ..vocab import KINDS, TOPICS
 from ..workflow import Workflow
 from .cases import NewCase
 from .fields import clean_phone, clean_text, is_blank, optional_text
+from .participants import CheckedParticipant, Participant, check_participants
 
 __all__ = [
     "NewMeeting", "Opinion", "IntakeProblem", "InvalidIntake", "UnitNotAllowed", "CheckedIntake",
@@ -66,6 +69,8 @@ class Opinion:
     appointment: datetime | str | None = None
     # Photos and documents handed over with it (engine.files), kept on its receipt.
     files: tuple[Upload, ...] = ()
+    # Whether the citizen agreed to messages, on which channel and address (engine.consent).
+    consent: ConsentInput | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class NewMeeting:
     hosts: str | None = None
     attendees: int | str = 0
     opinions: Sequence[Opinion] = ()
+    # Officials who took part (engine.services.participants); None: none listed.
+    participants: Sequence[Participant] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ class CheckedOpinion:
     case: NewCase
     trigger: str | None
     data: dict[str, Any]
+    consent: CheckedConsent | None = None
 
 
 @dataclass
@@ -122,6 +130,7 @@ class CheckedIntake:
     attendees: int
     opinions: list[CheckedOpinion] = field(default_factory=list)
     problems: list[IntakeProblem] = field(default_factory=list)
+    participants: list[CheckedParticipant] = field(default_factory=list)
 
     @property
     def meeting_ok(self) -> bool:
@@ -208,7 +217,7 @@ class _Units:
             raise UnitNotAllowed(field=name)
         if refusal is not None:
             raise refusal
-        if not unit.is_valid_on(day):
+        if not in_force(self.session, unit, day):  # with every unit above it (engine.succession)
             raise InvalidField(field=name, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit
@@ -238,6 +247,9 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
         place=p.take(None, "place", optional_text, "place", new.place) or "",
         hosts=p.take(None, "hosts", optional_text, "hosts", new.hosts) or "",
         attendees=p.take(None, "attendees", _whole, new.attendees) or 0, problems=problems)
+    checked.participants, refused = check_participants(session, new.participants, unit)
+    for err in refused:
+        p.add(None, "participants", err)
     opinions = list(new.opinions) if isinstance(new.opinions, (list, tuple)) else None
     if opinions is None:
         p.add(None, "opinions", InvalidField(field="opinions", problem_vi="phải là một danh sách ý kiến",
@@ -257,8 +269,9 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
             # case service checks again as it stores them (one rule: engine.files).
             p.take(row, "files", _files_ok, opinion.files, limits)
         outcome = _outcome(p, row, opinion, on_receipt, wf, held_on or today)
+        consent = _consent(p, row, opinion)
         if item is not None and outcome is not None and len(problems) == before:
-            checked.opinions.append(CheckedOpinion(row, item, *outcome))
+            checked.opinions.append(CheckedOpinion(row, item, *outcome, consent=consent))
     return checked
 
 
@@ -295,6 +308,20 @@ def _files_ok(files: Sequence[Upload], limits: FileLimits | None) -> bool:
     for upload in files:
         check_file(upload, limits)
     return True
+
+
+def _consent(p: _Problems, row: int, o: Opinion) -> CheckedConsent | None:
+    if not isinstance(o, Opinion) or o.consent is None:
+        return None
+    if not isinstance(o.consent, ConsentInput):
+        p.add(row, "consent_channel", InvalidField(field="consent_channel", problem_vi="không hợp lệ",
+                                                   problem_en="is invalid"))
+        return None
+    try:
+        return check_consent(o.consent, "kien_nghi" if is_blank(o.kind) else o.kind)
+    except InvalidField as err:  # shown against the field it names
+        p.add(row, str(err.params.get("field")), err)
+        return None
 
 
 def _outcome(p: _Problems, row: int, o: Opinion, on_receipt: Mapping[str, Any], wf: Workflow | None,
@@ -337,8 +364,11 @@ def _canon(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_canon(v) for v in value]
-    if isinstance(value, Opinion):
-        return {f.name: _canon(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (Opinion, Participant, ConsentInput)):
+        # An opinion without consent or files hashes as it did before they existed.
+        return {f.name: _canon(getattr(value, f.name)) for f in fields(value)
+                if not (f.name == "consent" and getattr(value, f.name) is None)
+                and not (f.name == "files" and not getattr(value, f.name))}
     if isinstance(value, Upload):  # a file is its name and its bytes' hash
         return [value.name, hashlib.sha256(value.data).hexdigest()]
     return str(value).strip()
@@ -347,6 +377,9 @@ def _canon(value: Any) -> Any:
 def fingerprint(new: NewMeeting) -> str:
     """SHA-256 of the request as sent (blanks and spacing aside), to tell a replay
     of it from another request under the same key."""
-    payload = {f.name: _canon(getattr(new, f.name)) for f in fields(new)}
+    # A request without participants hashes as it did before they existed (keys kept
+    # from then still recognise their replays).
+    payload = {f.name: _canon(getattr(new, f.name)) for f in fields(new)
+               if not (f.name == "participants" and new.participants is None)}
     text = json.dumps(payload, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -21,18 +21,20 @@ from sqlalchemy.orm import Session
 
 from ..actors import Actor
 from ..errors import DomainError, NotFound
-from ..models import Case, Meeting, User
+from ..models import Case, Meeting, MeetingParticipant, User
 from ..queries import scope_clause
 from ..uow import UnitOfWork
 from .cases import CaseService
+from .consents import record_consent
 from .idempotency import IdempotencyKeyReused, check_key, claim, find
 from .intake import (
     EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IntakeProblem, InvalidIntake, NewMeeting, Opinion, check_intake,
     fingerprint,
 )
+from .participants import MAX_PARTICIPANTS, Participant
 
-__all__ = ["NewMeeting", "Opinion", "MeetingView", "Recorded", "MeetingService", "InvalidIntake",
-           "IdempotencyKeyReused", "MAX_ATTENDEES", "MAX_OPINIONS", "EARLIEST"]
+__all__ = ["NewMeeting", "Opinion", "Participant", "MeetingView", "Recorded", "MeetingService", "InvalidIntake",
+           "IdempotencyKeyReused", "MAX_ATTENDEES", "MAX_PARTICIPANTS", "MAX_OPINIONS", "EARLIEST"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class MeetingView:
     place: str
     hosts: str
     attendees: int
+    # Officials who took part, in the order listed: (username or None, name).
+    participants: tuple[tuple[str | None, str], ...]
     created_at: datetime
     created_by: str | None
     # Codes of the opinions heard there: as recorded, in the order they were sent;
@@ -112,6 +116,8 @@ class MeetingService:
                               created_at=now, created_by_id=actor.user_id)
             session.add(meeting)
             session.flush()
+            session.add_all(MeetingParticipant(meeting_id=meeting.id, position=i, user_id=x.user_id, name=x.name)
+                            for i, x in enumerate(checked.participants))
             if key is not None:
                 # Flushed before the opinions: a concurrent copy of this request waits
                 # here (on the key's primary key) rather than after writing them all.
@@ -125,6 +131,11 @@ class MeetingService:
                          files=() if problems or meeting is None else x.case.files) for x in checked.opinions]
         created = self.cases.create_within(uow, actor, items) if items else []
         for opinion, snap in zip(checked.opinions, created):
+            if opinion.consent is not None:
+                # Before the on-site answer, so the citizen hears of that answer too.
+                case = session.scalar(select(Case).where(Case.code == snap.code))
+                assert case is not None
+                record_consent(session, case, opinion.consent, actor, now)
             if opinion.trigger is None:
                 continue
             try:
@@ -165,8 +176,13 @@ class MeetingService:
             codes = tuple(session.scalars(select(Case.code).where(Case.meeting_id == meeting.id, scope_clause(actor))
                                           .order_by(Case.id)))
         creator = session.get(User, meeting.created_by_id) if meeting.created_by_id else None
+        participants = tuple((username, name) for username, name in session.execute(
+            select(User.username, MeetingParticipant.name).select_from(MeetingParticipant)
+            .outerjoin(User, User.id == MeetingParticipant.user_id)
+            .where(MeetingParticipant.meeting_id == meeting.id).order_by(MeetingParticipant.position)))
         return MeetingView(
             id=meeting.id, programme=meeting.programme, held_on=meeting.held_on, unit=meeting.unit.code,
             unit_name=meeting.unit.name, place=meeting.place, hosts=meeting.hosts, attendees=meeting.attendees,
-            created_at=meeting.created_at, created_by=creator.username if creator else None, cases=codes,
+            participants=participants, created_at=meeting.created_at,
+            created_by=creator.username if creator else None, cases=codes,
         )

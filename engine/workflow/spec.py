@@ -97,10 +97,24 @@ class DeadlineSpec(_Frozen):
     appointment: StrictBool = False
     max_working_days: Days | None = None
     basis: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)] | None = None
+    # When the last day of a limit counted in days ends: ``midnight`` is 24:00 (the
+    # Civil Code, Art. 148, for calendar days), ``office_close`` the closing hour.
+    day_ends: Literal["office_close", "midnight"] | None = None
+
+    @property
+    def day_end(self) -> str:
+        """``day_ends``, or the law's default for the kind of limit."""
+        if self.day_ends is not None:
+            return self.day_ends
+        return "midnight" if self.calendar_days is not None else "office_close"
 
     @model_validator(mode="after")
     def _one_way_to_count(self) -> DeadlineSpec:
         given = [n for n in ("working_days", "calendar_days", "hours") if getattr(self, n) is not None]
+        if self.day_ends is not None and given == ["hours"]:
+            raise PydanticCustomError(
+                "deadline_shape", "day_ends only applies to a limit counted in days, not in hours",
+            )
         if self.appointment:
             if self.max_working_days is None:
                 raise PydanticCustomError(

@@ -17,12 +17,14 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, BaseModel, 
 
 from engine.services.fields import LIMITS
 from engine.services.intake import MAX_ATTENDEES, MAX_OPINIONS
+from engine.services.participants import MAX_NAME, MAX_PARTICIPANTS
 from engine.vocab import CHANNELS, KINDS, SATISFACTION, TOPICS
 
 __all__ = [
     "CaseCreate", "FireRequest", "TransitionData", "RemarkRequest", "MeetingCreate", "OpinionCreate",
     "ActionOut", "CaseOut", "CaseSummary", "CaseList", "EventOut", "ChainOut", "EventsOut",
-    "MeetingOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary", "WorkflowOut", "INT32",
+    "MeetingOut", "ParticipantIn", "ParticipantOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary",
+    "WorkflowOut", "INT32",
 ]
 
 INT32 = 2**31 - 1
@@ -77,6 +79,16 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ConsentIn(_Request):
+    """The citizen agreed to be told how their opinion is handled (Decree 13/2023: for that purpose only)."""
+
+    channel: Literal["sms", "zalo", "email"]
+    address: text(254, min_length=1) = Field(  # type: ignore[valid-type]
+        description="Mobile number (sms, zalo) or email address the messages go to.")
+    author_requested: bool = Field(
+        default=False, description="For a denunciation (to_cao): its author asked for messages themselves.")
+
+
 class CaseCreate(_Request):
     workflow: Slug = Field(default="nghe-dan-noi", description="Programme (workflow key); see GET /api/v1/workflows.")
     unit: UnitCode = Field(description="Code of the unit (village, commune, ...) where the opinion was raised.")
@@ -93,6 +105,7 @@ class CaseCreate(_Request):
                                   "(ISO 8601 with an offset; not in the future). Default: now.")
     handling_unit: text(32) | None = Field(  # type: ignore[valid-type]
         default=None, description="Unit that handles it from the start; default: the unit where it was raised.")
+    consent: ConsentIn | None = Field(default=None, description="Omitted: no message goes to the citizen.")
 
 
 class TransitionData(_Request):
@@ -139,6 +152,15 @@ class OpinionCreate(_Request):
     reason: text(LIMITS["reason"]) | None = Field(  # type: ignore[valid-type]
         default=None, description="Why it was passed on; default: beyond what could be answered at the meeting.")
     appointment: Instant | None = None
+    consent: ConsentIn | None = Field(default=None, description="Omitted: no message goes to the citizen.")
+
+
+class ParticipantIn(_Request):
+    """An official who took part: a user of the application, or the name of someone without an account."""
+
+    user: text(64, min_length=1) | None = Field(default=None, description="Username.")  # type: ignore[valid-type]
+    name: text(MAX_NAME, min_length=1) | None = Field(  # type: ignore[valid-type]
+        default=None, description="Full name of someone without an account.")
 
 
 class MeetingCreate(_Request):
@@ -151,6 +173,11 @@ class MeetingCreate(_Request):
     opinions: list[OpinionCreate] = Field(
         default_factory=list, max_length=MAX_OPINIONS,
         description="The opinions heard there, recorded with the meeting in one transaction: all or none.")
+    participants: list[ParticipantIn] | None = Field(
+        default=None, max_length=MAX_PARTICIPANTS,
+        description="Officials who took part (lượt cán bộ, công chức tham gia), each once: `{\"user\": USERNAME}` "
+                    "for someone working at the meeting's commune, below it or above it, `{\"name\": ...}` for "
+                    "someone without an account.")
 
 
 # ----------------------------------------------------------------------- responses
@@ -234,6 +261,11 @@ class EventsOut(BaseModel):
     events: list[EventOut]
 
 
+class ParticipantOut(BaseModel):
+    user: str | None
+    name: str
+
+
 class MeetingOut(BaseModel):
     id: int
     programme: str
@@ -243,6 +275,7 @@ class MeetingOut(BaseModel):
     place: str
     hosts: str
     attendees: int
+    participants: list[ParticipantOut]
     created_at: datetime
     created_by: str | None
     cases: list[str] = Field(description="Codes of the opinions heard there. As recorded: every opinion sent, in "

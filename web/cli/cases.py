@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from engine.actors import Actor
-from engine.calendar import LOCAL_TZ
+from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.listing import CaseQuery, page_cases
 from engine.services.cases import NewCase
 from engine.services.directory import actor_for
@@ -25,16 +25,24 @@ def local(instant: datetime | None) -> str:
     return instant.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if instant else "—"
 
 
+def _due(instant: datetime | None, lang: str) -> str:
+    # The exact end, as the case page reads it: "24:00 ngày 23/12/2026".
+    if instant is None:
+        return "—"
+    clock, day = deadline_parts(instant)
+    return f"{clock} {'ngày' if lang == 'vi' else 'on'} {day:%d/%m/%Y}"
+
+
 def _actor(c: Container, username: str) -> Actor:
     with c.sessions() as session:
-        return actor_for(session, username)
+        return actor_for(session, username, on=c.clock.now().astimezone(LOCAL_TZ).date())
 
 
 def _print_case(c: Container, snap: CaseSnapshot, lang: str) -> None:
     wf = c.workflows[snap.workflow]
     click.echo(f"{snap.code}  [{wf.label(snap.state, lang)}]  v{snap.version}")
     click.echo(f"  {TOPICS[snap.topic][0 if lang == 'vi' else 1]} · {snap.origin_unit} → {snap.handling_unit}")
-    click.echo(f"  {'Hạn xử lý' if lang == 'vi' else 'Due'}: {local(snap.due_at)}")
+    click.echo(f"  {'Hạn xử lý' if lang == 'vi' else 'Due'}: {_due(snap.due_at, lang)}")
     if snap.answer:
         click.echo(f"  {'Trả lời' if lang == 'vi' else 'Answer'}: {snap.answer}")
 
@@ -148,4 +156,4 @@ def cases_list(c: Container, username: str, overdue: bool, limit: int) -> None:
     for case in rows:
         late = " QUÁ HẠN" if case.due_at and case.due_at < now else ""
         click.echo(f"{case.code}\t{c.workflows[case.workflow].label(case.state, lang)}\t"
-                   f"{local(case.due_at)}{late}\t{case.handling_unit}\t{case.content[:60]}")
+                   f"{_due(case.due_at, lang)}{late}\t{case.handling_unit}\t{case.content[:60]}")

@@ -36,13 +36,14 @@ def notify() -> None:
 @click.argument("email")
 @pass_container
 def notify_test(c: Container, email: str) -> None:
-    """Send a test email with the configured SMTP settings and print what the server said."""
+    """Send a test email with the configured SMTP settings and print what the server said.
+    Exits 2 unless the server accepted the message (a 250 to it)."""
     try:
         transcript = send_test_email(c.notify_settings, email, c.clock.now(), lang=current_lang())
     except SendError as err:
         for line in err.transcript:
             click.echo(line)
-        fail(f"{'failed' if current_lang() == 'en' else 'không gửi được'}: {err}", code=1)
+        fail(f"{'failed' if current_lang() == 'en' else 'không gửi được'}: {err}")
         return
     for line in transcript.lines:
         click.echo(line)
@@ -76,26 +77,37 @@ def notify_status(c: Container) -> None:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @pass_container
 def notify_dead(c: Container, limit: int) -> None:
-    """Deliveries given up after the retry limit, with their last error (for admins)."""
+    """Deliveries given up (refused for good, or failing past the retry span), with their last error."""
     with c.sessions() as session:
         rows = list_dead(session, limit)
     if not rows:
         click.echo("no dead deliveries" if current_lang() == "en" else "không có thông báo nào gửi thất bại")
         return
     for d in rows:
-        click.echo(f"#{d.id}\t{d.channel}\t{d.to}\t{d.attempts} attempts\t{_local(d.last_attempt_at)}")
+        again = f"\trequeued {d.requeues}×" if d.requeues else ""
+        click.echo(f"#{d.id}\t{d.channel}\t{d.to}\t{d.attempts} attempts\t{_local(d.last_attempt_at)}{again}")
         click.echo(f"\t{d.last_error or '—'}")
 
 
 @notify.command("retry")
-@click.argument("delivery_ids", nargs=-1, type=int, required=True)
+@click.argument("delivery_ids", nargs=-1, type=click.IntRange(min=1))
+@click.option("--all", "every", is_flag=True, help="Every dead delivery.")
 @pass_container
-def notify_retry(c: Container, delivery_ids: tuple[int, ...]) -> None:
-    """Give dead deliveries a new round of attempts (after fixing the cause)."""
+def notify_retry(c: Container, delivery_ids: tuple[int, ...], every: bool) -> None:
+    """Bring dead deliveries back to pending with a fresh retry span (after fixing the cause).
+    Exits 2 if a given id was not dead (already requeued, sent, or unknown)."""
+    en = current_lang() == "en"
+    if every == bool(delivery_ids):
+        fail("give delivery ids or --all (not both)" if en else "cần mã thông báo hoặc --all (không cả hai)")
     with c.cases.uow() as uow:
-        n = retry_dead(uow.session, delivery_ids, now=c.clock.now())
+        requeued = retry_dead(uow.session, None if every else delivery_ids, now=c.clock.now())
         uow.commit()
-    click.echo(f"{n} requeued")
+    click.echo(f"{len(requeued)} requeued" if en else f"đã đưa lại {len(requeued)} thông báo vào hàng đợi")
+    missed = sorted(set(delivery_ids) - set(requeued))
+    if missed:
+        listed = ", ".join(f"#{i}" for i in missed)
+        fail(f"not dead (already requeued, sent, or unknown): {listed}" if en
+             else f"không ở trạng thái gửi thất bại (đã đưa lại, đã gửi hoặc không có): {listed}")
 
 
 @notify.command("prefs")
@@ -119,6 +131,7 @@ def notify_prefs(c: Container, username: str, mode: str | None, digest_at: str |
         if user is None:
             fail(f"no user {username}")
             return
+        address = user.email  # read now: the commit below expires the row and the session closes
         if any(v is not None for v in (mode, at, language, email_enabled)):
             pref = set_preference(uow.session, user.id, now=c.clock.now(), mode=mode, digest_time=at,
                                   language=language, email_enabled=email_enabled)
@@ -127,7 +140,7 @@ def notify_prefs(c: Container, username: str, mode: str | None, digest_at: str |
             pref = get_preference(uow.session, user.id)
     when = f" at {pref.digest_time:%H:%M} {pref.timezone}" if pref.mode == "digest" else ""
     click.echo(f"{username}: {pref.mode}{when}, {pref.language}, email {'on' if pref.email_enabled else 'off'}"
-               f" ({user.email or 'no address'})")
+               f" ({address or 'no address'})")
 
 
 @cli.group()

@@ -40,7 +40,7 @@ def _actor(c: Container, username: str | None) -> Actor:
     if not username:
         return SYSTEM
     with c.sessions() as session:
-        return actor_for(session, username)
+        return actor_for(session, username, on=c.clock.now().astimezone(LOCAL_TZ).date())
 
 
 def _write_text(chunks: Iterable[str], output: str | None) -> None:
@@ -62,12 +62,14 @@ def _write_text(chunks: Iterable[str], output: str | None) -> None:
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, writable=True),
               help="File to write; standard output if omitted.")
 @click.option("--as", "username", default=None, help="Report as this user (their units only).")
+@click.option("--as-of", "as_of", default=None,
+              help="Day of the second status (not before --to, not after today). Default: today.")
 @pass_container
 def report(c: Container, start: str, end: str, unit: str | None, programme: str | None, fmt: str,
-           output: str | None, username: str | None) -> None:
+           output: str | None, username: str | None, as_of: str | None) -> None:
     """Báo cáo định kỳ / the figures of a period: meetings, opinions, timeliness, satisfaction."""
     actor = _actor(c, username)
-    req = ReportRequest(Period.of(start, end), unit, programme)
+    req = ReportRequest(Period.of(start, end), unit, programme, as_of)
     with c.sessions() as session:
         rep = build_report(session, actor, req, now=c.clock.now(), programmes=programme_names(c))
     if fmt == "xlsx":

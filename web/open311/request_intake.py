@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from engine.actors import Actor
-from engine.calendar import LOCAL_TZ
+from engine.calendar import deadline_parts
 from engine.errors import InvalidField, NotFound, OutOfScope
 from engine.models import Case, Open311Request
 from engine.services.cases import NewCase
@@ -95,7 +95,7 @@ def _create(request: Request, container: Container, actor: Actor, form: RequestF
         if err.params.get("field") == "unit":
             raise NotFound(what="jurisdiction_id / attribute[unit]", key=unit[:32]) from None
         raise
-    due = snap.due_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y") if snap.due_at else None
+    due = f"{deadline_parts(snap.due_at)[1]:%d/%m/%Y}" if snap.due_at else None
     notice = None
     if due:
         notice = (f"Ý kiến đã được tiếp nhận, mã tra cứu {snap.code}; hạn trả lời {due}." if lang == "vi"

@@ -28,10 +28,12 @@ from engine.tabular import CSV_MEDIA_TYPE, CsvWriter
 from engine.vocab import SATISFACTION, TOPICS
 from engine.workflow import final_states
 
+from .admin import dead_letters
 from .case_files import files_by_step
-from .common import Ctx, PageNotFound, redirect, render, signed_in, unit_names
+from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
 from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
+from .support import board_section
 from .uploads import UploadForm, signed_in_upload
 
 router = APIRouter()
@@ -55,7 +57,8 @@ def overdue_board(ctx: Ctx = Depends(signed_in)) -> Response:
     with c.sessions() as session:
         cal = _calendar(ctx, session)
         data = board_query(session, ctx.user.actor, c.workflows, ctx.t, cal, now)
-    return render(ctx, "board.html", board=data, now=now)
+    return render(ctx, "board.html", board=data, now=now, dead_letters=dead_letters(ctx),
+                  support=board_section(ctx))
 
 
 # -- the case list -----------------------------------------------------------------
@@ -136,7 +139,7 @@ def case_list(state: str = "", unit: str = "", topic: str = "", programme: str =
     topics = [(code, ctx.t.pick(pair)) for code, pair in TOPICS.items()]
     programmes = [(key, wf.name.get(ctx.lang)) for key, wf in c.workflows.items()]
     return render(ctx, "cases.html", rows=rows, query=form, states=states, units=units, next_url=next_url,
-                  first_url=first_url, topics=topics, programmes=programmes)
+                  first_url=first_url, topics=topics, programmes=programmes, dead_letters=dead_letters(ctx))
 
 
 # -- a case ------------------------------------------------------------------------
@@ -246,6 +249,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
         remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
         files=files_by_step(ctx, snap.code), file_accept=FILE_ACCEPT, can_remove_files=actor.has_role("admin"),
+        consent=c.consents.status(actor, snap.code),
     )
 
 
@@ -260,6 +264,8 @@ def case_page(code: str, done: str = "", ctx: Ctx = Depends(signed_in)) -> Respo
 def _done_notice(ctx: Ctx, code: str, done: str) -> str | None:
     if done in ("remark", "file_removed"):
         return ctx.t("remark_done" if done == "remark" else "file_removed_done")
+    if done == "consent":
+        return ctx.t("consent_withdrawn_done")
     for wf in ctx.c.workflows.values():
         for t in wf.spec.transitions:
             if t.trigger == done:

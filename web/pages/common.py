@@ -27,8 +27,9 @@ from ..security import (ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, SignedIn, clie
                         load_session, new_token, same_token)
 from .i18n import DEFAULT_LANG, LANGS, Translator, local_date, local_dt
 
-__all__ = ["Ctx", "get_ctx", "signed_in", "posted", "check_posted", "signed_in_post", "Form", "render", "redirect", "LoginRequired",
-           "CsrfFailed", "PageNotFound", "Forbidden", "BadForm", "safe_next", "unit_names", "TEMPLATES"]
+__all__ = ["Ctx", "get_ctx", "signed_in", "posted", "check_posted", "signed_in_post", "Form", "render", "redirect",
+           "LoginRequired", "CsrfFailed", "PasswordChangeRequired", "PageNotFound", "Forbidden", "BadForm", "safe_next",
+           "unit_names", "TEMPLATES"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -40,6 +41,10 @@ class LoginRequired(Exception):
 
 
 class CsrfFailed(Exception):
+    pass
+
+
+class PasswordChangeRequired(Exception):
     pass
 
 
@@ -104,7 +109,13 @@ def signed_in(request: Request, ctx: Ctx = Depends(get_ctx)) -> Ctx:
         if request.method == "GET":
             raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         raise LoginRequired(_page_of_post(request.url.path))
+    if ctx.user.must_change_password and request.url.path not in OPEN_BEFORE_CHANGE:
+        # A temporary password (a reset) opens only the page that replaces it.
+        raise PasswordChangeRequired()
     return ctx
+
+
+OPEN_BEFORE_CHANGE = frozenset({"/account/password", "/logout", "/lang"})
 
 
 def _page_of_post(path: str) -> str:

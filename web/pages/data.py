@@ -16,6 +16,7 @@ from engine.calendar import WorkingCalendar
 from engine.deadlines import lateness
 from engine.listing import CaseQuery, CaseRow, count_cases, page_cases
 from engine.models import Unit, path_under
+from engine.succession import in_force_among
 from engine.vocab import TOPICS
 from engine.workflow import Workflow, final_states, is_final
 
@@ -79,7 +80,8 @@ def board(session: Session, actor: Actor, workflows: dict[str, Workflow], t: Tra
     """Open cases past their deadline (the latest first), then those due within two
     working days."""
     finals = final_states(workflows)
-    horizon = cal.end_of_office_day(cal.add_working_days(cal.local_date(now), 2))
+    # To 24:00: a Civil Code limit ending on that day is due within it too.
+    horizon = cal.end_of_day(cal.add_working_days(cal.local_date(now), 2))
     late_query = CaseQuery(overdue_at=now, final_states=finals, order="due")
     late = page_cases(session, actor, late_query, limit=BOARD_LIMIT)
     late_total = len(late.items) if late.next_cursor is None else count_cases(session, actor, late_query,
@@ -117,8 +119,9 @@ def unit_tree(units: Sequence[Unit]) -> list[UnitOption]:
     return out
 
 
-def _valid(units: Sequence[Unit], day: date) -> list[Unit]:
-    return [u for u in units if u.is_valid_on(day)]
+def _valid(session: Session, units: Sequence[Unit], day: date) -> list[Unit]:
+    # In force with every unit above it: nothing is offered under a commune that ended.
+    return in_force_among(session, units, day)
 
 
 def scope_units(session: Session, actor: Actor) -> list[UnitOption]:
@@ -135,10 +138,10 @@ def intake_units(session: Session, actor: Actor, day: date) -> list[UnitOption]:
     if not roots:
         return []
     units = list(session.scalars(select(Unit).where(or_(*[path_under(Unit.path, r) for r in roots]))))
-    return unit_tree(_valid(units, day))
+    return unit_tree(_valid(session, units, day))
 
 
 def escalation_units(session: Session, day: date, exclude: str | None = None) -> list[UnitOption]:
     """Where a case may be passed: every unit in force except villages."""
     units = list(session.scalars(select(Unit).where(Unit.level != "village")))
-    return [u for u in unit_tree(_valid(units, day)) if u.code != exclude]
+    return [u for u in unit_tree(_valid(session, units, day)) if u.code != exclude]

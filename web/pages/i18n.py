@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from engine.calendar import LOCAL_TZ
+from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.errors import DomainError
 from engine.search import fold
 
@@ -55,6 +55,9 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "username": ("Tên đăng nhập", "Username"),
     "password": ("Mật khẩu", "Password"),
     "day": ("Ngày", "Day"),
+    "consent_channel": ("Kênh nhận tin", "Message channel"),
+    "consent_address": ("Địa chỉ nhận tin", "Message address"),
+    "consent_author_requested": ("Người tố cáo yêu cầu nhận tin", "Author asked for messages"),
 }
 
 # Triggers that are not workflow transitions.
@@ -64,6 +67,7 @@ TRIGGER_LABELS: dict[str, tuple[str, str]] = {
     "urge": ("Đôn đốc", "Urged"),
     "confirm": ("Xác nhận", "Confirmed"),
     "file_removed": ("Xóa tệp theo quyết định", "File removed by decision"),
+    "recompute_due": ("Tính lại hạn xử lý theo lịch mới", "Deadline recomputed on the corrected calendar"),
 }
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -235,6 +239,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin_units": ("Đơn vị", "Units"),
     "admin_users": ("Người dùng", "Users"),
     "admin_calendar": ("Ngày nghỉ, ngày làm bù", "Days off and make-up working days"),
+    # -- calendar corrections (branch calendar) --
+    "due_instant": ("{time} ngày {date}", "{time} on {date}"),
+    "cal_year": ("Lịch năm {year}", "Calendar {year}"),
+    "cal_source": ("Ngày lễ có sẵn theo {source}", "Built-in holidays from {source}"),
+    "cal_holidays": ("Ngày nghỉ lễ", "Public holidays"),
+    "cal_swaps": ("Ngày làm bù (thứ Bảy)", "Make-up working days (Saturdays)"),
+    "cal_overrides": ("Điều chỉnh của quản trị", "Admin overrides"),
+    "cal_added_by": ("Người thêm", "Added by"),
+    "cal_added_at": ("Thời điểm thêm", "Added at"),
+    "cal_none": ("(không có)", "(none)"),
+    "cal_show_year": ("Xem năm", "Show year"),
+    "cal_remove_confirm": ("Bỏ điều chỉnh ngày {day}?", "Remove the override of {day}?"),
+    "cal_remove_moves": ("Hạn của {n} ý kiến đang mở sẽ thay đổi:", "The deadlines of {n} open cases will move:"),
+    "cal_remove_moves_none": ("Không có hạn xử lý nào đang mở thay đổi.", "No open deadline moves."),
+    "cal_remove_yes": ("Đồng ý bỏ", "Yes, remove it"),
+    "cal_keep": ("Giữ lại", "Keep it"),
+    "cal_moved": ("Đã lưu; đã tính lại hạn của {n} ý kiến đang mở.", "Saved; {n} open deadlines recomputed."),
     "admin_day_off": ("Nghỉ", "Day off"),
     "admin_working_day": ("Làm việc", "Working day"),
     "admin_add": ("Thêm", "Add"),
@@ -258,6 +279,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "back_home": ("Về trang chính", "Back to the start page"),
     "fix_below": ("Hãy sửa các ô được đánh dấu.", "Please correct the marked fields."),
     "today": ("hôm nay", "today"),
+    # -- access changes (web.pages.access) --
+    "access_actions": ("Thao tác", "Actions"),
+    "access_deactivate": ("Khóa tài khoản", "Deactivate"),
+    "access_reactivate": ("Mở khóa tài khoản", "Reactivate"),
+    "access_revoke_grant": ("Gỡ quyền", "Remove grant"),
+    "access_reset_password": ("Đặt lại mật khẩu", "Reset password"),
+    "access_change_password": ("Tự đổi mật khẩu", "Changed own password"),
+    "access_add_user": ("Thêm người dùng", "User added"),
+    "access_grant": ("Cấp quyền", "Grant added"),
+    "access_confirm_title": ("Xác nhận thay đổi quyền truy cập", "Confirm the change of access"),
+    "access_explain_deactivate": (
+        "{user} sẽ bị đăng xuất ở mọi nơi ngay lập tức, mọi mã API của họ bị thu hồi và họ không đăng nhập được nữa.",
+        "{user} will be signed out everywhere at once, every API token of theirs revoked, and they can no longer "
+        "sign in."),
+    "access_explain_reactivate": ("{user} sẽ đăng nhập lại được. Các mã API đã thu hồi vẫn bị thu hồi.",
+                                  "{user} will be able to sign in again. Revoked API tokens stay revoked."),
+    "access_explain_revoke_grant": (
+        "{user} mất quyền {grant} từ yêu cầu tiếp theo và bị đăng xuất ở mọi nơi; mã API giữ các quyền còn lại.",
+        "{user} loses {grant} from their next request and is signed out everywhere; API tokens keep the other "
+        "grants."),
+    "access_explain_reset_password": (
+        "{user} sẽ bị đăng xuất ở mọi nơi và mọi mã API bị thu hồi. Bạn nhận một mật khẩu tạm "
+        "(dùng được {days} ngày) để trao tận tay; họ phải đổi mật khẩu khi đăng nhập.",
+        "{user} will be signed out everywhere and every API token revoked. You get a temporary password (valid "
+        "for {days} days) to hand over in person; they must change it when they sign in."),
+    "access_confirm": ("Xác nhận", "Confirm"),
+    "access_cancel": ("Hủy, quay lại trang quản trị", "Cancel, back to administration"),
+    "access_done": ("Đã thực hiện “{action}” cho {user}: {sessions} phiên đăng nhập đã kết thúc, "
+                    "{tokens} mã API đã thu hồi.",
+                    "Done “{action}” for {user}: {sessions} session(s) ended, {tokens} API token(s) revoked."),
+    "access_done_plain": ("Đã thực hiện “{action}” cho {user}.", "Done “{action}” for {user}."),
+    "access_done_grant": ("Đã thực hiện “{action}” cho {user}: {sessions} phiên đăng nhập đã kết thúc; "
+                          "mã API giữ các quyền còn lại.",
+                          "Done “{action}” for {user}: {sessions} session(s) ended; API tokens keep the other "
+                          "grants."),
+    "access_replayed": ("Biểu mẫu này đã được gửi lúc {at}; không có gì thay đổi thêm.",
+                        "This form was already submitted at {at}; nothing changed again."),
+    "access_temporary": ("Mật khẩu tạm (chỉ hiện một lần, không được lưu lại):",
+                         "Temporary password (shown once, never stored):"),
+    "access_no_user": ("Không có người dùng “{user}”.", "No user “{user}”."),
+    "access_log": ("Nhật ký thay đổi quyền truy cập", "Changes of access"),
+    "access_when": ("Thời điểm", "When"),
+    "access_by": ("Người thực hiện", "By"),
+    "access_what": ("Thay đổi", "Change"),
+    "access_on": ("Người dùng", "User"),
+    "access_detail": ("Chi tiết", "Detail"),
+    "access_must_change": ("Mật khẩu của bạn vừa được đặt lại. Hãy chọn mật khẩu mới trước khi tiếp tục.",
+                           "Your password was reset. Choose a new one before you go on."),
     # hygiene: storage failures, input hygiene
     "unavailable_title": ("Tạm thời không lưu được", "Temporarily unavailable"),
     # files: evidence attached to a case's steps
@@ -272,6 +341,97 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file_remove_reason": ("Căn cứ xóa (quyết định, yêu cầu của người dân…)", "Grounds (a decision, the citizen's request…)"),
     "file_remove_button": ("Xóa tệp, giữ mã băm", "Remove the file, keep its hash"),
     "file_removed_done": ("Đã xóa tệp; mã băm và lý do được ghi vào lịch sử.", "File removed; its hash and the reason are in the history."),
+    # support: "Làm dân tin", the fund, home visits
+    "nav_support": ("Làm dân tin", "Support"),
+    "support_title": ("Hoạt động hỗ trợ (Làm dân tin)", "Support activities"),
+    "support_month": ("Tháng", "Month"),
+    "support_show": ("Xem", "Show"),
+    "support_report": ("Báo cáo hỗ trợ", "Support report"),
+    "support_afternoon": ("Ghi hoạt động buổi chiều", "Record the afternoon's activities"),
+    "support_afternoon_intro": ("Các hoạt động sau buổi tiếp xúc buổi sáng, lưu cùng lúc: tất cả hoặc không.",
+                                "The activities after the morning's meeting, saved together: all or none."),
+    "support_activities": ("Các hoạt động trong tháng", "Activities this month"),
+    "support_none": ("Chưa có hoạt động nào.", "No activities yet."),
+    "support_row": ("Hoạt động {n}", "Activity {n}"),
+    "support_date": ("Ngày", "Date"),
+    "support_kind": ("Loại hoạt động", "Kind"),
+    "support_category": ("Đối tượng", "Household category"),
+    "support_households": ("Số hộ", "Households"),
+    "support_value": ("Trị giá (đồng)", "Value (đồng)"),
+    "support_value_hint": ("Ví dụ 26.500.000 hoặc 26,5 triệu", "e.g. 26.500.000 or 26,5 triệu"),
+    "support_source": ("Nguồn kinh phí", "Source of money"),
+    "support_participations": ("Lượt người tham gia", "Volunteer participations"),
+    "support_length": ("Chiều dài (km)", "Length (km)"),
+    "support_houses": ("Số căn nhà", "Houses"),
+    "support_description": ("Ghi chú", "Note"),
+    "support_beneficiaries": ("Người được hỗ trợ", "Beneficiaries"),
+    "support_private": ("Không công khai; chỉ cán bộ phụ trách xem được.", "Never public; only the officials in charge see it."),
+    "support_more": ("Thêm dòng", "More rows"),
+    "support_save": ("Lưu", "Save"),
+    "visit_new": ("Ghi thăm hộ gia đình", "Record a home visit"),
+    "visit_title": ("Thăm hộ gia đình", "Home visit"),
+    "visit_village": ("Thôn, ấp, khóm", "Village"),
+    "visit_households": ("Số hộ được thăm theo đối tượng", "Households visited by category"),
+    "visit_officials": ("Cán bộ tham gia", "Officials who took part"),
+    "visit_officials_hint": ("Mỗi dòng một người: tên đăng nhập hoặc họ tên.", "One per line: a username or a name."),
+    "visit_opinion": ("Ý kiến {n}", "Opinion {n}"),
+    "visit_cases": ("Ý kiến đã ghi nhận", "Opinions recorded"),
+    "fund_title": ("Sổ quỹ", "Fund"),
+    "fund_balance": ("Số dư", "Balance"),
+    "fund_entries": ("{n} bút toán", "{n} entries"),
+    "fund_public": ("Công khai thu chi", "Public income and spending"),
+    "fund_income": ("Thu", "Income"),
+    "fund_spending": ("Tổng chi", "Spending"),
+    "fund_spent_on": ("Chi: {what}", "Spent on: {what}"),
+    "fund_opening": ("Tồn đầu tháng", "Opening balance"),
+    "fund_closing": ("Tồn cuối tháng", "Closing balance"),
+    "fund_amount": ("Số tiền (đồng)", "Amount (đồng)"),
+    "fund_donor": ("Người đóng góp", "From whom"),
+    "fund_kind": ("Loại", "Kind"),
+    "fund_purpose": ("Mục đích", "Purpose"),
+    "fund_reason": ("Lý do đảo", "Reason"),
+    "fund_reverse": ("Đảo bút toán", "Reverse"),
+    "fund_reversed": ("Đã đảo", "Reversed"),
+    "fund_public_note": ("Số liệu tổng hợp, không có thông tin cá nhân.", "Totals only, without personal data."),
+    "board_support": ("Làm dân tin và thăm hộ", "Support and home visits"),
+    "board_gifts": ("Phần quà tháng này: {n}/{target}", "Gifts this month: {n} of {target}"),
+    "board_coverage_short": ("Thôn chưa thăm đủ {m} hộ tuần này", "Villages with fewer than {m} households visited this week"),
+    "board_coverage_ok": ("Tuần này mọi thôn đã được thăm đủ.", "Every village has been visited enough this week."),
+    # -- dead letters (deliveries given up), shown to admins --------------------------
+    "dead_banner": ("{n} thông báo (email/webhook) không gửi được. Xem và gửi lại",
+                    "{n} notifications (email/webhook) could not be delivered. See them and retry"),
+    "dead_title": ("Thông báo không gửi được", "Undelivered notifications"),
+    "dead_none": ("Không có thông báo nào gửi thất bại.", "No undelivered notifications."),
+    "dead_retry_hint": ("Sau khi khắc phục nguyên nhân, gửi lại bằng lệnh: nghedan notify retry MÃ… (hoặc --all).",
+                        "Once the cause is fixed, retry with: nghedan notify retry ID… (or --all)."),
+    "dead_channel": ("Kênh", "Channel"),
+    "dead_to": ("Gửi đến", "To"),
+    "dead_attempts": ("Số lần thử", "Attempts"),
+    "dead_last": ("Lần thử cuối", "Last attempt"),
+    "dead_error": ("Lỗi cuối", "Last error"),
+    # figures: officials who took part in a meeting
+    "participants_label": ("Cán bộ, công chức tham gia", "Officials who took part"),
+    "participants_hint": ("Mỗi dòng một người: @tên-đăng-nhập cho người có tài khoản, hoặc họ tên.",
+                          "One person per line: @username for someone with an account, or their full name."),
+    # channels: the citizen's consent to messages, and withdrawing it
+    "consent_channel": ("Người dân đồng ý nhận tin qua", "Citizen agrees to messages by"),
+    "consent_none": ("Không đồng ý nhận tin", "No messages"),
+    "consent_hint": ("Chỉ chọn khi người dân đồng ý nhận thông báo về ý kiến này (Nghị định 13/2023).",
+                     "Only when the citizen agrees to be told about this opinion (Decree 13/2023)."),
+    "consent_address": ("Số di động hoặc email nhận tin", "Mobile number or email for messages"),
+    "consent_author": ("Người tố cáo tự yêu cầu nhận tin", "The denunciation's author asked for messages"),
+    "withdraw_title": ("Không nhận tin nhắn về ý kiến này nữa", "Stop messages about this opinion"),
+    "withdraw_intro": ("Nhập mã ý kiến và 4 số cuối của số điện thoại (hoặc email) đã đăng ký nhận tin.",
+                       "Type the tracking code and the last 4 digits of the phone (or the email) messages go to."),
+    "withdraw_proof": ("4 số cuối điện thoại hoặc email", "Last 4 digits of the phone, or the email"),
+    "withdraw_button": ("Rút lại sự đồng ý", "Withdraw consent"),
+    "withdraw_done": ("Đã ghi nhận. Nếu thông tin khớp, Ông/Bà sẽ không nhận thêm tin nhắn nào về ý kiến này.",
+                      "Recorded. If the details match, no further message about this opinion will be sent."),
+    "consent_title": ("Nhận tin nhắn về ý kiến", "Messages to the citizen"),
+    "consent_active": ("Người dân đồng ý nhận tin qua {channel}, ghi nhận ngày", "The citizen agreed to messages by {channel}, recorded on"),
+    "consent_inactive": ("Người dân không nhận tin nhắn về ý kiến này.", "No messages go to the citizen about this opinion."),
+    "consent_withdraw_button": ("Ghi nhận người dân rút lại sự đồng ý", "Record that the citizen withdrew consent"),
+    "consent_withdrawn_done": ("Đã ghi nhận: không gửi thêm tin nhắn nào cho người dân.", "Recorded: no further message goes to the citizen."),
 }
 
 
@@ -316,6 +476,13 @@ class Translator:
                 if t.trigger == name:
                     return t.label.get(self.lang)
         return name
+
+    def due(self, value: datetime | None) -> str:
+        """A deadline's exact instant: "17:00 ngày 25/02/2027", "24:00 ngày 24/02/2027"."""
+        if value is None:
+            return "—"
+        clock, day = deadline_parts(value)
+        return self("due_instant", time=clock, date=day.strftime("%d/%m/%Y"))
 
     def error(self, err: DomainError) -> str:
         """The engine's message, with field and trigger codes replaced by their labels."""

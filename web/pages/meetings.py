@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from engine.calendar import LOCAL_TZ
+from engine.consent import ConsentInput
 from engine.errors import DomainError, MissingField
 from engine.files import Upload
 from engine.listing import case_row
@@ -27,7 +28,7 @@ from engine.queries import scope_clause
 from engine.services.calendars import load_calendar
 from engine.services.fields import is_blank
 from engine.services.meetings import (
-    MAX_OPINIONS, IdempotencyKeyReused, InvalidIntake, NewMeeting, Opinion,
+    MAX_OPINIONS, IdempotencyKeyReused, InvalidIntake, NewMeeting, Opinion, Participant,
 )
 from engine.vocab import KINDS, TOPICS
 
@@ -42,10 +43,11 @@ DEFAULT_ROWS = 5
 MORE_ROWS = 5
 MAX_ROWS = MAX_OPINIONS
 ROW_FIELDS = ("topic", "kind", "content", "name", "phone", "village", "outcome", "answer", "target", "reason",
-              "files")
+              "files", "consent", "consent_address", "consent_author")
 # The engine's names for what this form calls otherwise.
-ROW_FIELD = {"citizen_name": "name", "citizen_phone": "phone", "unit": "village", "target_unit": "target"}
-MEETING_FIELDS = ("programme", "held_on", "unit", "place", "hosts", "attendees")
+ROW_FIELD = {"citizen_name": "name", "citizen_phone": "phone", "unit": "village", "target_unit": "target",
+             "consent_channel": "consent", "consent_author_requested": "consent_author"}
+MEETING_FIELDS = ("programme", "held_on", "unit", "place", "hosts", "attendees", "participants")
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
@@ -67,6 +69,7 @@ class Intake:
     place: str = ""
     hosts: str = ""
     attendees: str = ""
+    participants: str = ""  # one per line; "@username" for someone with an account
     nonce: str = ""
     rows: list[IntakeRow] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
@@ -97,6 +100,7 @@ def _page(ctx: Ctx, intake: Intake, *, status: int = 200, alert: str | None = No
         kind_choices=[(k, t.pick(v)) for k, v in KINDS.items()],
         outcome_choices=[("record", t("outcome_record")), ("answer_on_site", t("outcome_answer")),
                          ("escalate", t("outcome_escalate"))],
+        consent_choices=[("sms", "SMS"), ("zalo", "Zalo"), ("email", "Email")],
     )
 
 
@@ -117,7 +121,16 @@ def _read(form: Form) -> Intake:
     rows = [IntakeRow(values={f: form.get(f"r{i}_{f}") for f in ROW_FIELDS}) for i in range(count)]
     return Intake(programme=form.get("programme"), held_on=form.get("held_on"), unit=form.get("unit"),
                   place=form.get("place"), hosts=form.get("hosts"), attendees=form.get("attendees"),
-                  nonce=form.get("nonce"), rows=rows)
+                  participants=form.get("participants"), nonce=form.get("nonce"), rows=rows)
+
+
+def _participants(text: str) -> tuple[Participant, ...] | None:
+    """One person per line: "@username" names an account, anything else a name."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    return tuple(Participant(user=line[1:].strip()) if line.startswith("@") else Participant(name=line)
+                 for line in lines)
 
 
 def _opinion(v: dict[str, str], files: list[Upload]) -> Opinion:
@@ -129,7 +142,10 @@ def _opinion(v: dict[str, str], files: list[Upload]) -> Opinion:
                    outcome=None if outcome == "record" else outcome,
                    answer=v.get("answer") if outcome == "answer_on_site" else None,
                    target_unit=v.get("target") if outcome == "escalate" else None,
-                   reason=v.get("reason") if outcome == "escalate" else None, files=tuple(files))
+                   reason=v.get("reason") if outcome == "escalate" else None, files=tuple(files),
+                   consent=ConsentInput(channel=v.get("consent") or None, address=v.get("consent_address") or None,
+                                        author_requested=v.get("consent_author") == "1")
+                   if v.get("consent") or v.get("consent_address") else None)
 
 
 def _message(ctx: Ctx, err: DomainError) -> str:
@@ -175,7 +191,9 @@ def intake_save(checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> 
         intake.errors["rows"] = t("intake_empty")
         return _page(ctx, intake, status=400, alert=intake.errors["rows"])
     new = NewMeeting(programme=intake.programme, held_on=intake.held_on, unit=intake.unit, place=intake.place,
-                     hosts=intake.hosts, attendees=intake.attendees, opinions=tuple(_opinion(intake.rows[i].values, form.files_for(f"r{i}_files")) for i in sent))
+                     hosts=intake.hosts, attendees=intake.attendees,
+                     opinions=tuple(_opinion(intake.rows[i].values, form.files_for(f"r{i}_files")) for i in sent),
+                     participants=_participants(intake.participants))
     try:
         recorded = ctx.c.meetings.record(ctx.user.actor, new, key=intake.nonce)
     except InvalidIntake as err:
@@ -236,6 +254,8 @@ def meeting_page(meeting_id: str, saved: str = "", replayed: str = "",
                 "attendees": meeting.attendees, "unit": meeting.unit.name,
                 "programme": (ctx.c.workflows[meeting.programme].name.get(ctx.lang)
                               if meeting.programme in ctx.c.workflows else meeting.programme)}
+    # Visible to this reader (checked above); read through the service like the API.
+    info["participants"] = ctx.c.meetings.get(actor, int(meeting_id)).participants
     notices = []
     if saved.isdigit():
         notices.append(ctx.t("intake_saved", n=int(saved)))

@@ -5,6 +5,11 @@ personal: no citizen's name, phone or address, no official's name, no notes, not
 even the opinion's text (it may name people). An unknown code and a code that is
 not even well-formed get the very same answer, and lookups are rate-limited per
 address so codes cannot be enumerated.
+
+A citizen who agreed to messages withdraws here (``/tra-cuu/rut-dong-y``): the code
+and the last four digits of the phone (or the email) the messages go to, since
+receipts carry no PIN yet. Rate-limited with the lookups; the answer is the same
+whether anything matched, so it says nothing about the case.
 """
 
 from __future__ import annotations
@@ -75,6 +80,15 @@ def public_view(ctx: Ctx, code: str) -> PublicView | None:
 @router.get("/tra-cuu")
 def track_form(ctx: Ctx = Depends(get_ctx)) -> Response:
     return render(ctx, "track.html", view=None, not_found=False, limited=False)
+
+
+@router.post("/tra-cuu/rut-dong-y")
+def withdraw_consent(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
+    ctx, form = checked
+    if not ctx.c.track_throttle.allow(ctx.c, ctx.ip):
+        return render(ctx, "track.html", status=429, view=None, not_found=False, limited=True)
+    ctx.c.consents.withdraw_by_citizen(form.get("code")[:60], form.get("proof")[:254])
+    return render(ctx, "track.html", view=None, not_found=False, limited=False, withdrawn=True)
 
 
 @router.post("/track")

@@ -57,11 +57,13 @@ def report_summary(
     unit: Annotated[str | None, Query(max_length=32, description="Unit code; its subtree is counted")] = None,
     programme: Annotated[str | None, Query(max_length=64, description="Workflow key")] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json (default), csv or xlsx")] = "json",
+    as_of: Annotated[str | None, Query(min_length=8, max_length=10, description=(
+        "The day of the second status (YYYY-MM-DD): not before `to`, not after today. Default: today."))] = None,
     actor: Actor = Depends(current_actor),
     container: Container = Depends(get_container),
 ) -> Response:
     period = Period.of(start, end)
-    report = make_report(container, actor, period, unit, programme)
+    report = make_report(container, actor, period, unit, programme, as_of)
     return report_response(report, format, actor.language)
 
 

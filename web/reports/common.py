@@ -50,9 +50,10 @@ def presets(c: Container) -> list[tuple[str, Period]]:
     ]
 
 
-def make_report(c: Container, actor: Actor, period: Period, unit: str | None, programme: str | None) -> Report:
+def make_report(c: Container, actor: Actor, period: Period, unit: str | None, programme: str | None,
+                as_of: str | None = None) -> Report:
     with c.sessions() as session:
-        return build_report(session, actor, ReportRequest(period, unit or None, programme or None),
+        return build_report(session, actor, ReportRequest(period, unit or None, programme or None, as_of or None),
                             now=c.clock.now(), programmes=programme_names(c))
 
 

@@ -22,8 +22,10 @@ from engine.errors import DomainError, InvalidField, NotFound, OutOfScope, RoleN
 from engine.models import Unit, path_under
 from engine.reports import AUDIT_ROLES, REPORT_ROLES, Period
 from engine.reports.audit_export import iter_case_exports, select_case, select_unit, verify_cases
-from engine.reports.export import summary_lines
-from engine.reports.labels import CASE_COLUMNS, DIMENSIONS, MEETING_COLUMNS, TITLE
+from engine.numbers import format_number
+from engine.reports.export import column_headers, row_cells, summary_lines
+from engine.reports.labels import AS_OF, AT_END, CASE_COLUMNS, DIMENSIONS, TITLE
+from engine.reports.timeliness import RULE
 from engine.seals import latest_seals, short_code, verify_seal
 
 from ..pages.common import Ctx, Forbidden, PageNotFound, redirect, render, signed_in
@@ -81,17 +83,17 @@ def _unit_choices(ctx: Ctx, actor: Actor, roles: tuple[str, ...]) -> list[tuple[
 
 @router.get("/reports")
 def reports_page(ctx: Ctx = Depends(signed_in), start: str = "", end: str = "", unit: str = "",
-                 programme: str = "") -> Response:
-    return _reports(ctx, start, end, unit, programme)
+                 programme: str = "", as_of: str = "") -> Response:
+    return _reports(ctx, start, end, unit, programme, as_of)
 
 
-def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str) -> Response:
+def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str, as_of: str) -> Response:
     words = Words(ctx.lang)
     actor = _actor(ctx, REPORT_ROLES)
     error = None
     try:
         period = _period(start, end, default_period(ctx.c))
-        report = make_report(ctx.c, actor, period, unit, programme)
+        report = make_report(ctx.c, actor, period, unit, programme, as_of)
     except InvalidField as err:
         error = ctx.t.error(err)
         period = default_period(ctx.c)
@@ -101,8 +103,8 @@ def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str) -> Respo
     lang = ctx.lang
     pick = words.pick
     topics = [(pick((r.label, r.label_en)), r.cases.received) for r in report.by_topic]
-    series = [("on_time", pick(CASE_COLUMNS[5][1:])), ("extended", pick(CASE_COLUMNS[6][1:])),
-              ("late", pick(CASE_COLUMNS[7][1:]))]
+    names = {key: pick((vi, en)) for key, vi, en in CASE_COLUMNS}
+    series = [("on_time", names["on_time"]), ("extended", names["extended"]), ("late", names["late"])]
     by_unit = [(pick((r.label, r.label_en)), (r.cases.on_time, r.cases.extended, r.cases.late)) for r in report.by_unit]
     months = [r.key for r in report.by_month]
     charts = {
@@ -110,37 +112,38 @@ def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str) -> Respo
         "timeliness": stacked_bars(by_unit, series, title=words("chart_timeliness"),
                                    desc=words("chart_timeliness_desc")),
         "months": line_chart([f"{m[5:7]}/{m[:4]}" for m in months], [
-            ("received", pick(CASE_COLUMNS[0][1:]), [r.cases.received for r in report.by_month]),
+            ("received", names["received"], [r.cases.received for r in report.by_month]),
             ("resolved", words("resolved_in_month"), [n for _, n in report.resolved_by_month]),
         ], title=words("chart_months"), desc=words("chart_months_desc")),
     }
     query = query_string(start=period.start.isoformat(), end=period.end.isoformat(), unit=unit or None,
-                         programme=programme or None)
+                         programme=programme or None, as_of=report.as_of.isoformat())
     generated = report.generated_at
     return render(
         ctx, "reports/index.html", status=400 if error else 200, w=words, report=report, error=error,
         period=period, unit=unit, programme=programme, charts=charts, query=query,
         title_text=pick(TITLE), figure_rows=summary_lines(report, lang),
-        case_columns=[(k, pick((vi, en))) for k, vi, en in CASE_COLUMNS],
-        meeting_columns=[(k, pick((vi, en))) for k, vi, en in MEETING_COLUMNS],
+        headers=column_headers(report, lang), cells=row_cells, num=lambda v: format_number(v, lang),
+        at_end=pick(AT_END), as_of_label=pick(AS_OF).format(day=report.as_of.strftime("%d/%m/%Y")),
+        rule=pick(RULE),
         dimensions=[(attr, pick((vi, en)), pick((c_vi, c_en))) for attr, vi, en, c_vi, c_en in DIMENSIONS],
         unit_choices=_unit_choices(ctx, actor, REPORT_ROLES),
         programme_choices=[(k, wf.name.get(lang)) for k, wf in ctx.c.workflows.items()],
         presets=[(words(key), query_string(start=p.start.isoformat(), end=p.end.isoformat(), unit=unit or None,
                                            programme=programme or None)) for key, p in presets(ctx.c)],
-        as_of=words("as_of", day=period.end.strftime("%d/%m/%Y"),
+        as_of=words("as_of", day=period.end.strftime("%d/%m/%Y"), later=report.as_of.strftime("%d/%m/%Y"),
                     at=generated.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")),
     )
 
 
 @router.get("/reports/export.{fmt}")
 def reports_export(fmt: str, ctx: Ctx = Depends(signed_in), start: str = "", end: str = "", unit: str = "",
-                   programme: str = "") -> Response:
+                   programme: str = "", as_of: str = "") -> Response:
     if fmt not in ("xlsx", "csv", "json"):
         raise PageNotFound()
     actor = _actor(ctx, REPORT_ROLES)
     try:
-        report = make_report(ctx.c, actor, _period(start, end, default_period(ctx.c)), unit, programme)
+        report = make_report(ctx.c, actor, _period(start, end, default_period(ctx.c)), unit, programme, as_of)
     except InvalidField:
         raise PageNotFound() from None
     except DomainError as err:

@@ -1,7 +1,7 @@
 """idempotency keys for every keyed write, not only a meeting's intake
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0013
 
 A key now also stands for a new case, a remark or a workflow action sent with
 ``Idempotency-Key``: those rows have no meeting and keep the first answer instead
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

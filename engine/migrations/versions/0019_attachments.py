@@ -1,7 +1,7 @@
 """attachments: files on a case's steps, content-addressed, their hashes in the chain
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 
 Only a new table: existing chains and cases are untouched. Downgrading drops the
 table; the blobs stay in the store (``nghedan files gc`` removes unreferenced ones)
@@ -16,7 +16,7 @@ from alembic import op
 import engine.models.base
 
 revision = "0019"
-down_revision = "0015"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
