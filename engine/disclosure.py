@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from .actors import Actor
 
 __all__ = ["FULL", "MASKED", "WITHHELD", "SHOW", "EXPORT", "is_confidential", "disclosure", "mask_name",
-           "mask_phone", "Contact", "contact_for", "NOBODY"]
+           "mask_phone", "Contact", "contact_for", "NOBODY", "files_disclosed", "beneficiaries_for"]
 
 FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 # Where the identity would go: a page or API answer inside the application, or a
@@ -116,3 +116,32 @@ def contact_for(level: str, name: str | None, phone: str | None, address: str | 
     if level == MASKED:
         return Contact(MASKED, mask_name(name), mask_phone(phone), "***" if address else None)
     return NOBODY
+
+
+def files_disclosed(actor: Actor, kind: str, origin_path: str, handling_path: str) -> bool:
+    """May ``actor`` see (list, download) the case's files, inside the application?
+
+    A photo or a letter can identify whoever handed it over, so a denunciation's files
+    follow its author's identity: only those who see that in full. Anyone else's
+    follow the case: whoever may see it (the Front included: its supervision needs
+    the evidence). No file ever leaves through an export, a message or a public page.
+    """
+    if actor.is_system:
+        return True  # the command line's audit re-hashes every file
+    if is_confidential(kind):
+        return disclosure(actor, kind, origin_path, handling_path) == FULL
+    return actor.covers(origin_path, handling_path)
+def beneficiaries_for(actor: Actor, unit_path: str, names: str | None, *, purpose: str = SHOW) -> str | None:
+    """The people a support activity helped, or a fund's donor, as ``actor`` may see
+    them: the same rule as an ordinary citizen's contact, on the unit of the record —
+    full to officials and leaders over it inside the application, each name's initials
+    to auditors, administrators and any file, nothing to anyone else (the public page
+    never asks)."""
+    if not names:
+        return None
+    level = disclosure(actor, "support", unit_path, unit_path, purpose=purpose)
+    if level == FULL:
+        return names
+    if level == MASKED:
+        return ", ".join(m for m in (mask_name(part) for part in names.split(",")) if m) or None
+    return None

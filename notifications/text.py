@@ -113,4 +113,12 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
         if source and source != dest:
             return f"{state_label(wf, str(source), lang)} → {dest_label}"
         return dest_label
+    if kind == "support.gift_target":
+        gifts, target = data.get("gifts"), data.get("target")
+        return (f"Tháng {data.get('month')}: mới {gifts}/{target} phần quà" if vi else
+                f"{data.get('month')}: only {gifts} of {target} gifts so far")
+    if kind == "support.coverage":
+        villages = ", ".join(str(v) for v in data.get("villages") or [])
+        return (f"Tuần {data.get('week')}: chưa thăm đủ {data.get('minimum')} hộ ở {villages}" if vi else
+                f"Week of {data.get('week')}: fewer than {data.get('minimum')} households visited in {villages}")
     return kind

@@ -45,8 +45,9 @@ CLOSED_OTHER_STATES = ("merged", "withdrawn")
 FINALITY_KEY = "nghedan.is_final"
 IsFinal = Callable[[str, str], bool]  # (workflow key, state) -> closes the case
 BUILT_IN_FINAL_STATES = ("resolved", "merged", "withdrawn")
-# History entries that change neither the state nor the deadline (engine.history.REMARKS).
-REMARK_TRIGGERS = ("remark", "urge", "confirm")
+# History entries that change neither the state nor the deadline (engine.history.REMARKS,
+# and the removal of a file by decision, engine.files.access.FILE_REMOVED).
+REMARK_TRIGGERS = ("remark", "urge", "confirm", "file_removed")
 
 
 class CaseFacts(Base):

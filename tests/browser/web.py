@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from engine.models import Case, CaseEvent, Meeting, OutboxMessage
-from engine.models.web_sessions import WebAttempt, WebSession
+from engine.models.web_sessions import RateCounter, WebSession
 from web.app import create_app
 from web.container import Container
 
@@ -117,4 +117,4 @@ def counts(sessions: Any) -> dict[str, int]:
     with sessions() as s:
         return {name: s.scalar(select(func.count()).select_from(model)) or 0 for name, model in (
             ("cases", Case), ("events", CaseEvent), ("meetings", Meeting), ("outbox", OutboxMessage),
-            ("web_sessions", WebSession), ("attempts", WebAttempt))}
+            ("web_sessions", WebSession), ("attempts", RateCounter))}

@@ -15,8 +15,10 @@ __all__ = ["install_reports"]
 def install_reports(app: FastAPI) -> None:
     from .api import router as api_router
     from .pages import router as pages_router
+    from .support_pages import router as support_pages_router
 
     app.include_router(pages_router, include_in_schema=False)
+    app.include_router(support_pages_router, include_in_schema=False)
     app.include_router(api_router)
     from .programmes_api import router as programmes_router
     app.include_router(programmes_router)

@@ -2,7 +2,7 @@
 days, dialogues, documents announced to the people and their commitments, dispute parties
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 
 Only new tables: nothing existing changes, so the downgrade drops them and loses
 only what these programmes recorded.
@@ -16,7 +16,7 @@ from alembic import op
 import engine.models.base
 
 revision = "0023"
-down_revision = "0018"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
