@@ -86,7 +86,7 @@ class ConsentIn(_Request):
     address: text(254, min_length=1) = Field(  # type: ignore[valid-type]
         description="Mobile number (sms, zalo) or email address the messages go to.")
     author_requested: bool = Field(
-        default=False, description="For a denunciation (to_cao): its author asked for messages themselves.")
+        default=False, description="For a denunciation (tố cáo): its author asked for messages themselves.")
 
 
 class CaseCreate(_Request):
