@@ -5,7 +5,8 @@ bulk-loaded for the sweep, report, list-page, HTTP and memory runs (default 20,0
 1000000 for the big run); BENCH_WRITES the cases written through the service by the
 write benchmarks (default 1,000: a throughput, it needs no big database).
 BENCH_DATABASE_URL runs against another database (e.g. PostgreSQL); by default
-fresh SQLite files in a temporary directory.
+fresh SQLite files in a temporary directory. BENCH_UPLOADS: how many 1 MB photos the
+upload benchmark attaches (default 20; ``python -m bench.uploads`` runs it alone).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from .reads import run_read_benchmarks
 from .report import print_reads, print_writes
+from .uploads import print_uploads, run_upload_benchmarks
 from .writes import run_write_benchmarks
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -27,16 +29,20 @@ RESULTS = Path(__file__).with_name("results.json")
 def main() -> int:
     reads_n = int(os.environ.get("BENCH_SCALE") or 20_000)
     writes_n = int(os.environ.get("BENCH_WRITES") or 1_000)
+    uploads_n = int(os.environ.get("BENCH_UPLOADS") or 20)
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL")
         rows = run_write_benchmarks(url or f"sqlite:///{tmp}/bench.db", writes_n)
         reads = run_read_benchmarks(url or f"sqlite:///{tmp}/pages.db", reads_n, Path(tmp))
+        (Path(tmp) / "uploads").mkdir()
+        uploads = run_upload_benchmarks(url or f"sqlite:///{tmp}/uploads.db", uploads_n, Path(tmp) / "uploads")
     print_writes(rows)
     print_reads(reads)
+    print_uploads(uploads)
     RESULTS.write_text(json.dumps({
         "python": sys.version.split()[0], "machine": platform.machine(), "cpus": os.cpu_count(),
         "scale": writes_n, "read_scale": reads_n, "database": (url or "sqlite").split(":")[0],
-        "results": rows, **reads,
+        "results": rows, **reads, "uploads": uploads,
     }, indent=2), encoding="utf-8")
     print(f"wrote {RESULTS}")
     return 0

@@ -7,6 +7,7 @@ are pure functions over unit paths and never hit the database again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 __all__ = ["Grant", "Actor", "SYSTEM", "CITIZEN_ROLE", "citizen"]
 
@@ -17,6 +18,10 @@ class Grant:
     unit_id: int
     unit_code: str
     unit_path: str
+    # Held through a successor (engine.succession): the grant's unit took over this
+    # one's work on the day of a merger. It widens what the person sees and acts
+    # on; it is not a grant of its own (reports' roots, user lists ignore it).
+    inherited: bool = False
 
     def covers(self, unit_path: str) -> bool:
         # Paths are "/1/4/9/": a prefix match is "this unit or below it".
@@ -32,6 +37,8 @@ class Actor:
     # A citizen has no account: the PIN on their receipt makes them the actor of that
     # one case only (engine.authz), and of nothing else.
     case_code: str | None = None
+    # The local day the grants were read for (successors' grants depend on it).
+    on: date | None = None
 
     @property
     def is_system(self) -> bool:

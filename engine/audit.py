@@ -20,20 +20,29 @@ from sqlalchemy.orm import Session
 
 from .models import Case, CaseEvent
 
-__all__ = ["GENESIS", "canonical", "chain_hash", "ChainBreak", "verify_case", "verify_all"]
+__all__ = ["GENESIS", "canonical_json", "link_hash", "instant_text", "canonical", "chain_hash", "ChainBreak", "verify_case", "verify_all"]
 
 GENESIS = "0" * 64
 
 
-def _instant(at: datetime) -> str:
+def instant_text(at: datetime) -> str:
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(body: dict[str, Any]) -> bytes:
+    """The one canonical form every chain hashes (case histories, fund ledgers)."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def link_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 
 def canonical(case_code: str, event: CaseEvent) -> bytes:
     body: dict[str, Any] = {
         "case": case_code,
         "seq": event.seq,
-        "at": _instant(event.at),
+        "at": instant_text(event.at),
         "actor": event.actor,
         "trigger": event.trigger,
         "from": event.from_state,
@@ -41,7 +50,7 @@ def canonical(case_code: str, event: CaseEvent) -> bytes:
         "note": event.note or "",
         "data": event.data or {},
     }
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return canonical_json(body)
 
 
 def chain_hash(prev_hash: str, case_code: str, event: CaseEvent) -> str:

@@ -31,7 +31,9 @@ from .workflow import TransitionSpec
 
 __all__ = ["CREATE_ROLES", "READ", "REMARK", "CREATE", "decide"]
 
-CREATE_ROLES = ("official", "leader")
+# member: a Tổ dân vận member records what the team hears in their village; which
+# steps they may take after that is each transition's ``roles``.
+CREATE_ROLES = ("official", "leader", "member")
 READ, REMARK, CREATE = "read", "remark", "create"
 
 

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from .actors import Actor
 
 __all__ = ["FULL", "MASKED", "WITHHELD", "SHOW", "EXPORT", "is_confidential", "disclosure", "mask_name",
-           "mask_phone", "Contact", "contact_for", "NOBODY", "PUBLIC", "CITIZEN", "case_fields", "publicly_listed"]
+           "mask_phone", "Contact", "contact_for", "NOBODY", "PUBLIC", "CITIZEN", "case_fields", "publicly_listed",
+           "files_disclosed", "beneficiaries_for"]
 
 FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 # Where the identity would go: a page or API answer inside the application, or a
@@ -40,7 +41,9 @@ FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 SHOW, EXPORT = "show", "export"
 
 _CONFIDENTIAL_KINDS = frozenset({"to_cao"})
-_HANDLING_ROLES = frozenset({"official", "leader"})
+# A team member mediates between the parties and must be able to call them back; a
+# denunciation's author stays the handling leaders' alone (the rule above).
+_HANDLING_ROLES = frozenset({"official", "leader", "member"})
 _RESOLVER_ROLE = "leader"
 
 
@@ -143,3 +146,34 @@ def publicly_listed(kind: str | None) -> bool:
     denunciation is read only by whoever holds its code: a list would show that one
     was made, against which unit and when."""
     return not is_confidential(kind)
+
+
+def files_disclosed(actor: Actor, kind: str, origin_path: str, handling_path: str) -> bool:
+    """May ``actor`` see (list, download) the case's files, inside the application?
+
+    A photo or a letter can identify whoever handed it over, so a denunciation's files
+    follow its author's identity: only those who see that in full. Anyone else's
+    follow the case: whoever may see it (the Front included: its supervision needs
+    the evidence). No file ever leaves through an export, a message or a public page.
+    """
+    if actor.is_system:
+        return True  # the command line's audit re-hashes every file
+    if is_confidential(kind):
+        return disclosure(actor, kind, origin_path, handling_path) == FULL
+    return actor.covers(origin_path, handling_path)
+
+
+def beneficiaries_for(actor: Actor, unit_path: str, names: str | None, *, purpose: str = SHOW) -> str | None:
+    """The people a support activity helped, or a fund's donor, as ``actor`` may see
+    them: the same rule as an ordinary citizen's contact, on the unit of the record —
+    full to officials and leaders over it inside the application, each name's initials
+    to auditors, administrators and any file, nothing to anyone else (the public page
+    never asks)."""
+    if not names:
+        return None
+    level = disclosure(actor, "support", unit_path, unit_path, purpose=purpose)
+    if level == FULL:
+        return names
+    if level == MASKED:
+        return ", ".join(m for m in (mask_name(part) for part in names.split(",")) if m) or None
+    return None

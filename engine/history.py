@@ -40,6 +40,8 @@ def append_event(session: Session, case: Case, *, at: datetime, actor: Actor, tr
         payload={"code": case.code, "workflow": case.workflow_key, "seq": event.seq, "trigger": trigger,
                  "from": from_state, "to": to_state, "topic": case.topic, "kind": case.kind,
                  "origin_unit": case.origin_unit.code, "handling_unit": case.handling_unit.code,
-                 "due_at": case.due_at.isoformat() if case.due_at else None, "actor": actor.username},
+                 "due_at": case.due_at.isoformat() if case.due_at else None, "actor": actor.username,
+                 # The time promised to the citizen, for their message (engine.message_facts).
+                 "appointment": case.appointment_at.isoformat() if case.appointment_at else None},
     ))
     return event

@@ -29,6 +29,7 @@ from .models import Case, Unit, in_units, path_under
 from .pagination import decode_cursor, encode_cursor
 from .queries import scope_clause
 from .search import matches_all
+from .succession import subtree_paths
 
 __all__ = ["CaseQuery", "CaseRow", "CasePage", "ORDERS", "MAX_LIMIT", "page_cases", "count_cases", "case_row"]
 
@@ -117,7 +118,9 @@ def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[
         if unit is None:
             raise InvalidField(field="unit", problem_vi=f"không có đơn vị “{query.unit[:40]}”",
                                problem_en=f"no unit “{query.unit[:40]}”")
-        under = select(Unit.id).where(path_under(Unit.path, unit.path))
+        # The unit's subtree and, from the day of a merger, its predecessors' (engine.succession).
+        paths = subtree_paths(session, unit, actor.on)
+        under = select(Unit.id).where(or_(*[path_under(Unit.path, p) for p in paths]))
         stmt = stmt.where(or_(in_units(Case.origin_unit_id, under), in_units(Case.handling_unit_id, under)))
     finals = list(query.final_states)
     if query.open_only and finals:

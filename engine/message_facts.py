@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .disclosure import is_confidential
 from .models import Unit
 
-__all__ = ["SAFE_KEYS", "message_facts", "unit_for_message"]
+__all__ = ["SAFE_KEYS", "message_facts", "unit_for_message", "CITIZEN_KEYS", "citizen_notice", "citizen_facts"]
 
 SAFE_KEYS = frozenset({
     # case.* (engine.history)
@@ -31,6 +31,8 @@ SAFE_KEYS = frozenset({
     # deadline.* (timers): stage, rule and the units involved
     "state", "rule", "stage", "unit", "target_unit", "parent_unit", "escalated_to", "previous_due_at",
     "old_due_at", "new_due_at", "remind_before", "days_late", "working_days_late", "overdue_days",
+    # support.* (engine.services.support_alerts): counts and unit codes only
+    "month", "gifts", "target", "week", "villages", "minimum",
 })
 _LOCATING_KEYS = frozenset({"origin_unit"})
 _UNIT_KEYS = frozenset({"handling_unit", "unit", "target_unit", "parent_unit", "escalated_to"})
@@ -61,3 +63,30 @@ def unit_for_message(session: Session, code: str, kind: str | None) -> str:
     while unit is not None and unit.level == "village" and unit.parent is not None:
         unit = unit.parent
     return unit.code if unit is not None else code
+
+
+# -- messages to the citizen (SMS, Zalo, email; engine.consent says whether one may go) --
+# Less than the officials get: the code, the new state, the deadline or appointment
+# and the unit now handling it. Never the opinion's text, the answer's text (it may
+# name people), anyone's name, the acting official or the village it came from.
+CITIZEN_KEYS = frozenset({"code", "to", "due_at", "appointment", "handling_unit"})
+# Which steps the citizen hears of, by trigger of the built-in programmes.
+_CITIZEN_TRIGGERS = {"answer_on_site": "answered", "answer": "answered", "escalate": "escalated",
+                     "extend": "extended", "resolve": "resolved"}
+
+
+def citizen_notice(kind: str, payload: Mapping[str, Any] | None) -> str | None:
+    """received | answered | escalated | extended | resolved, or None: not for the citizen."""
+    if kind == "case.created":
+        return "received"
+    if kind != "case.transitioned":
+        return None
+    trigger = (payload or {}).get("trigger")
+    return _CITIZEN_TRIGGERS.get(trigger) if isinstance(trigger, str) else None
+
+
+def citizen_facts(payload: Mapping[str, Any] | None, *, case_kind: str | None = None) -> dict[str, Any]:
+    """What a message to the citizen may carry of an outbox payload."""
+    facts = message_facts(payload, case_kind=case_kind)
+    facts.update({k: v for k, v in (payload or {}).items() if k == "appointment" and isinstance(v, str)})
+    return {k: v for k, v in facts.items() if k in CITIZEN_KEYS}

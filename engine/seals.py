@@ -12,7 +12,11 @@ The seal of day D (local) is::
     sha256("nghedan-seal-v1\\n" + for every case in code order:
            "<code>:<head>:<n>\\n")
 
-where ``n`` is the number of the case's events recorded before D+1 00:00 local and
+followed, for every commune's fund ledger in commune code order that had entries by
+then (``engine.support.ledger``), by ``"fund:<commune>:<head>:<n>\n"``. A day before
+any fund entry existed gives exactly the value it gave before ledgers were sealed,
+so the seals kept until then still verify. ``n`` is the number of the case's events
+(or the ledger's entries) recorded before D+1 00:00 local and
 ``head`` the chain hash of those events **recomputed from their content**
 (``engine.audit.chain_hash`` from the genesis), not read from the stored hash
 columns. So the seal pins what the history says: any later change to an event of
@@ -39,7 +43,8 @@ from .audit import GENESIS, chain_hash
 from .calendar import LOCAL_TZ
 from .clock import Clock
 from .errors import InvalidField
-from .models import Case, CaseEvent, ChainRekey, DailySeal
+from .models import Case, CaseEvent, ChainRekey, DailySeal, FundEntry, Unit
+from .support.ledger import entry_hash
 from .uow import UnitOfWork
 
 __all__ = ["SEAL_PREFIX", "SealValue", "SealCheck", "day_cutoff", "compute_seal", "seal_day", "seal_yesterday",
@@ -76,11 +81,33 @@ def day_cutoff(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), LOCAL_TZ).astimezone(timezone.utc)
 
 
-def _code_order(session: Session):  # type: ignore[no-untyped-def]
+def _code_order(session: Session, column=Case.code):  # type: ignore[no-untyped-def]
     # Byte order on both databases: PostgreSQL's default collation would sort "-"
     # and letters differently from SQLite, and the seal must not depend on that.
     bind = session.get_bind()
-    return Case.code.collate("C") if bind.dialect.name == "postgresql" else Case.code
+    return column.collate("C") if bind.dialect.name == "postgresql" else column
+
+
+def _seal_ledgers(session: Session, cutoff: datetime, digest, batch: int) -> None:  # type: ignore[no-untyped-def]
+    """Each fund ledger's head as its entries recorded before ``cutoff`` give it."""
+    stmt = (select(Unit.code.label("commune"), FundEntry).join(Unit, Unit.id == FundEntry.commune_id)
+            .where(FundEntry.created_at < cutoff)
+            .order_by(_code_order(session, Unit.code), FundEntry.seq, FundEntry.id).execution_options(yield_per=batch))
+    code: str | None = None
+    head, count = GENESIS, 0
+    result = session.execute(stmt)
+    try:
+        for commune, entry in result:
+            if commune != code:
+                if code is not None:
+                    digest.update(f"fund:{code}:{head}:{count}\n".encode("utf-8"))
+                code, head, count = commune, GENESIS, 0
+            head = entry_hash(head, commune, entry)
+            count += 1
+        if code is not None:
+            digest.update(f"fund:{code}:{head}:{count}\n".encode("utf-8"))
+    finally:
+        result.close()
 
 
 def compute_seal(session: Session, day: date, *, batch: int = 5000) -> SealValue:
@@ -123,6 +150,7 @@ def compute_seal(session: Session, day: date, *, batch: int = 5000) -> SealValue
             cases += 1
     finally:
         result.close()
+    _seal_ledgers(session, cutoff, digest, batch)
     return SealValue(day, digest.hexdigest(), cases, events)
 
 

@@ -57,6 +57,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "leader": ("Lãnh đạo", "Leader"),
     "auditor": ("Giám sát (MTTQ)", "Auditor (Fatherland Front)"),
     "admin": ("Quản trị", "Administrator"),
+    "member": ("Tổ viên Tổ dân vận", "Mass mobilisation team member"),
 }
 
 SATISFACTION: dict[str, tuple[str, str]] = {

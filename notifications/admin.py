@@ -64,7 +64,9 @@ def list_dead(session: Session, limit: int = 100) -> list[DeadDelivery]:
     ).all()
     return [
         DeadDelivery(id=d.id, key=d.key, channel=d.channel, kind=d.kind,
-                     to=_shown_url(url) if d.channel == "webhook" else f"{username} <{email or '—'}>",
+                     to=_shown_url(url) if d.channel == "webhook" else (
+                         # Never the citizen's number or email: admins see it masked at most.
+                         f"citizen ({d.channel})" if d.kind == "citizen" else f"{username} <{email or '—'}>"),
                      attempts=d.attempts, last_attempt_at=d.last_attempt_at, last_error=d.last_error,
                      requeues=d.requeues)
         for d, username, email, url in rows

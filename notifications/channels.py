@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import NotificationDelivery
 
-__all__ = ["Channel", "SendError"]
+__all__ = ["Channel", "SendError", "Withheld"]
 
 
 class SendError(Exception):
@@ -26,6 +26,14 @@ class SendError(Exception):
         self.permanent = permanent
         # What was said with the server up to the failure, for `nghedan notify test`.
         self.transcript = transcript or []
+
+
+class Withheld(SendError):
+    """Not sent, and never to be: the citizen's consent was withdrawn (or no longer
+    allows this message) after fan-out. Not a failure: the admins are not told."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
 
 
 class Channel(Protocol):

@@ -46,6 +46,32 @@ class NotifySettings(BaseSettings):
     # address policy refuses them: e.g. an integration on this machine or the LAN.
     webhook_allowed_hosts: str = ""
 
+    # -- messages to citizens (only with their consent: engine.consent) -------------
+    # Links in citizens' messages: {public_url}/tra-cuu (default: base_url).
+    public_url: str | None = None
+    # SMS through eSMS.vn (brandname customer-care messages, SmsType 2). Off until the
+    # API key, the secret key and a registered brandname are set. The base URL is a
+    # setting so tests (and a sandbox) point elsewhere; it is the operator's, fixed,
+    # so the webhook address policy (for URLs users register) does not apply.
+    esms_url: str = "https://rest.esms.vn"
+    esms_api_key: SecretStr | None = None
+    esms_secret_key: SecretStr | None = None
+    esms_brandname: str | None = None
+    esms_sandbox: bool = False
+    # Longest message, in SMS segments (160 GSM characters, 153 each when several).
+    sms_max_segments: int = Field(default=2, ge=1, le=6)
+    sms_timeout: float = Field(default=15.0, gt=0)
+    # Zalo ZNS (template messages of an approved Official Account). Off until the app
+    # id, the secret key, the approved template's id and a first refresh token are set;
+    # the rotating refresh token then lives in the database (provider_tokens).
+    zalo_api_url: str = "https://business.openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_app_id: str | None = None
+    zalo_secret_key: SecretStr | None = None
+    zalo_template_id: str | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_timeout: float = Field(default=15.0, gt=0)
+
     # -- retries ---------------------------------------------------------------------
     # A failing delivery is retried for this long after its first attempt, then dead:
     # a time, not a count, so that an outage of a weekend is survived however the
@@ -68,10 +94,22 @@ class NotifySettings(BaseSettings):
     immediate_quiet_seconds: float = Field(default=20.0, ge=0)
     immediate_max_hold_seconds: float = Field(default=300.0, ge=0)
 
-    @field_validator("base_url")
+    @field_validator("base_url", "esms_url", "zalo_api_url", "zalo_oauth_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def tracking_url(self) -> str:
+        return f"{(self.public_url or self.base_url).rstrip('/')}/tra-cuu"
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.esms_api_key and self.esms_secret_key and self.esms_brandname)
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_secret_key and self.zalo_template_id and self.zalo_refresh_token)
 
     @property
     def email_enabled(self) -> bool:

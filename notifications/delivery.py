@@ -35,7 +35,7 @@ from engine.clock import Clock
 from engine.models import NotificationDelivery
 from engine.uow import UnitOfWork
 
-from .channels import Channel, SendError
+from .channels import Channel, SendError, Withheld
 from .config import NotifySettings
 
 __all__ = ["Claim", "DeliveryResult", "backoff", "claim_due", "deliver_due", "send_claimed"]
@@ -63,6 +63,7 @@ class DeliveryResult:
     dead: int = 0
     lost: int = 0  # our lease ran out and another worker took the delivery over
     postponed: int = 0  # handed back untried because the mail server kept failing
+    withheld: int = 0  # a citizen's message stopped at send time: consent withdrawn
     errors: list[str] = field(default_factory=list)
 
 
@@ -163,6 +164,12 @@ def send_claimed(sessions: sessionmaker[Session], clock: Clock, settings: Notify
                 return
             prepared = channel.prepare(session, delivery, now)
         response = channel.send(prepared, now)
+    except Withheld as err:
+        if _record(sessions, claim, status="withheld", last_error=str(err)[:2000], next_attempt_at=now):
+            result.withheld += 1
+        else:
+            result.lost += 1
+        return
     except SendError as err:
         _failed(sessions, clock, settings, claim, str(err), err.permanent, rng, result)
         return

@@ -2,7 +2,8 @@
 
 For every recipient (see recipients.py): an in-app inbox item, and an email item
 when they have an address and want email. For every active webhook subscription
-whose filters match: a webhook delivery. The outbox row is marked processed in the
+whose filters match: a webhook delivery. For the citizen who raised the case, when
+their consent allows it: one delivery on their channel (citizen_fanout.py). The outbox row is marked processed in the
 same transaction, so a crash either leaves the row pending with nothing written, or
 processed with everything written; unique keys make a replay harmless anyway.
 """
@@ -24,6 +25,7 @@ from engine.models import (EmailItem, InboxItem, NotificationDelivery, OutboxMes
                            WebhookSubscription)
 from engine.services.calendars import load_calendar
 
+from .citizen_fanout import fan_out_to_citizen
 from .content import days_late
 from .preferences import preferences_for
 from .recipients import recipients_for
@@ -41,6 +43,7 @@ class FanOutResult:
     inbox_items: int = 0
     email_items: int = 0
     webhook_deliveries: int = 0
+    citizen_deliveries: int = 0
 
 
 def event_matches(patterns: Sequence[str], kind: str) -> bool:
@@ -84,6 +87,7 @@ def fan_out(session: Session, now: datetime, *, limit: int = 200) -> FanOutResul
         result.inbox_items += one.inbox_items
         result.email_items += one.email_items
         result.webhook_deliveries += one.webhook_deliveries
+        result.citizen_deliveries += one.citizen_deliveries
     return result
 
 
@@ -119,6 +123,9 @@ def _fan_out_one(session: Session, msg: OutboxMessage, now: datetime, subscripti
             key=webhook_delivery_key(sub.id, msg), channel="webhook", kind="event", subscription_id=sub.id,
             outbox_id=msg.id, status="pending", attempts=0, next_attempt_at=now, created_at=now))
         result.webhook_deliveries += 1
+
+    # The citizen who raised it, if they agreed to be told (engine.consent).
+    result.citizen_deliveries += fan_out_to_citizen(session, msg, now)
 
 
 def _in_subtree(session: Session, msg: OutboxMessage, root: Unit) -> bool:

@@ -13,19 +13,24 @@ Case events do not; for them the people who work the case next are told:
 
 "Of a unit" means the nearest holders of that role on the unit or above it: a
 village has no leader of its own, so its commune's leaders are meant, but not the
-province's, who would otherwise hear of every opinion in the province. The person
+province's, who would otherwise hear of every opinion in the province. A unit no
+longer in force on the day of the message stands for its in-force successor
+(engine.succession): a merged commune's case reaches the new commune. The person
 who acted is never told of their own action, and nobody of a receipt printed.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.calendar import LOCAL_TZ
 from engine.deadline_rules.recipients import ancestor_ids
 from engine.models import OutboxMessage, RoleGrant, Unit, User
+from engine.succession import in_force_successor
 
 __all__ = ["recipients_for", "nearest_role_holders", "QUIET_TRIGGERS"]
 
@@ -60,6 +65,12 @@ def _unit(session: Session, code: object, fallback_id: int | None) -> Unit | Non
     return session.get(Unit, fallback_id) if fallback_id is not None else None
 
 
+def _answering(session: Session, unit: Unit | None, day: date) -> Unit | None:
+    if unit is None:
+        return None
+    return in_force_successor(session, unit, day) or unit
+
+
 def recipients_for(session: Session, msg: OutboxMessage) -> set[int]:
     """User ids to notify of ``msg``: active users, never the actor."""
     if msg.recipient_user_id is not None:
@@ -76,6 +87,11 @@ def recipients_for(session: Session, msg: OutboxMessage) -> set[int]:
         found = nearest_role_holders(session, handling, ("admin",)) if handling is not None else set()
         return found - {msg.actor_user_id}
     origin = _unit(session, payload.get("origin_unit"), case.origin_unit_id if case else None)
+    # A unit no longer in force when the message was written is answered for by its
+    # successor: a predecessor's case reaches the new commune's people.
+    day = msg.created_at.astimezone(LOCAL_TZ).date()
+    handling = _answering(session, handling, day)
+    origin = _answering(session, origin, day)
     found: set[int] = set()
     if handling is not None:
         roles = ("leader",) if msg.kind == "case.created" else ("official", "leader")

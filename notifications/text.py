@@ -45,6 +45,7 @@ SECTION_OF = {
     "deadline.escalated": "overdue",
     "deadline.reminder": "due_soon",
     "deadline.informed": "informed",
+    "reception.missing": "due_soon",
 }
 
 
@@ -103,6 +104,11 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
         n = data.get("count") if isinstance(data.get("count"), int) else 0
         return (f"{n} thông báo không gửi được (email/webhook), cần kiểm tra và gửi lại" if vi
                 else f"{n} notification{'s' * (n != 1)} could not be delivered (email/webhook): check and retry")
+    if kind == "reception.missing":  # engine.services.schedules: a month ending short of reception days
+        text = data.get("text")
+        if isinstance(text, Mapping) and isinstance(text.get("vi" if vi else "en"), str):
+            return str(text["vi" if vi else "en"])
+        return "Chưa đủ ngày tiếp công dân định kỳ trong tháng" if vi else "Regular reception days missing this month"
     if kind == "case.remark":
         vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
         return vi_text if vi else en_text
@@ -117,4 +123,12 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
         if source and source != dest:
             return f"{state_label(wf, str(source), lang)} → {dest_label}"
         return dest_label
+    if kind == "support.gift_target":
+        gifts, target = data.get("gifts"), data.get("target")
+        return (f"Tháng {data.get('month')}: mới {gifts}/{target} phần quà" if vi else
+                f"{data.get('month')}: only {gifts} of {target} gifts so far")
+    if kind == "support.coverage":
+        villages = ", ".join(str(v) for v in data.get("villages") or [])
+        return (f"Tuần {data.get('week')}: chưa thăm đủ {data.get('minimum')} hộ ở {villages}" if vi else
+                f"Week of {data.get('week')}: fewer than {data.get('minimum')} households visited in {villages}")
     return kind

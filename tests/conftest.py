@@ -87,9 +87,10 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def container(db_url: str, clock: FrozenClock) -> Iterator[Container]:
+def container(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Container]:
     """This test's process, as ``nghedan`` builds it, on the test clock."""
-    built = build_container(Settings(database_url=db_url, environment="test"), clock=clock)
+    built = build_container(Settings(database_url=db_url, environment="test", files_dir=tmp_path / "files"),
+                            clock=clock)
     yield built
     built.close()
 

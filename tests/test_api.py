@@ -190,7 +190,8 @@ def test_units_are_paginated_and_filterable(api, as_user):
 
 def test_workflows_describe_states_deadlines_and_transitions(api, as_user):
     listed = api.get("/api/v1/workflows", headers=as_user("off_a")).json()
-    assert {w["key"] for w in listed} == {"nghe-dan-noi", "moi-tuan-mot-diem-den"}
+    assert {w["key"] for w in listed} == {"nghe-dan-noi", "moi-tuan-mot-diem-den", "tiep-cong-dan", "doi-thoai",
+                                         "to-dan-van"}
     wf = api.get("/api/v1/workflows/nghe-dan-noi", headers=as_user("off_a")).json()
     states = {s["name"]: s for s in wf["states"]}
     assert states["received"]["deadline"]["working_days"] == 10 and states["resolved"]["final"]

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ROOT_MODULE = ROOT / "web" / "container.py"
 # What a process is made of: built once, in the container, never by a surface.
 BUILT_THERE = frozenset({
-    "ApiSettings", "CaseService", "LoginThrottle", "MeetingService", "NotifySettings", "RateLimiter",
+    "AccessService", "ApiSettings", "CaseService", "ConsentService", "FileBox", "FilesystemStore", "FundService",
+    "LoginThrottle", "S3Store", "MeetingService", "SupportService", "VisitService", "NotifySettings",
+    "ProgrammeServices", "RateLimiter",
     "SystemClock", "TrackThrottle", "load_builtin", "load_workflows", "make_engine", "make_session_factory",
 })
 

@@ -204,7 +204,9 @@ def test_the_system_cannot_fire_a_transition_needing_a_persons_answer() -> None:
 def test_shipped_escalations_take_the_escalate_transition(path) -> None:
     wf = load_workflow(path)
     ruled = [name for name, state in wf.spec.states.items() if state.rules and state.rules.auto_escalate]
-    assert ruled == ["received", "escalated"]
+    # Reception and dialogue cases are handled by named people, not moved by the system.
+    assert ruled == {"tiep-cong-dan": [], "doi-thoai": [], "to-dan-van": ["received", "not_mediated"]}.get(
+        path.stem, ["received", "escalated"])
     for name in ruled:
         via = wf.escalation(name)
         assert (via.trigger, via.dest) == ("escalate", "escalated")
@@ -236,4 +238,5 @@ def test_a_state_name_closing_a_case_in_one_programme_only_is_refused(tmp_path) 
     with pytest.raises(WorkflowDefinitionError) as info:
         load_workflows(tmp_path, over=load_builtin())
     [problem] = info.value.problems
-    assert problem.key == "states.resolved.final" and "final in workflow 'moi-tuan-mot-diem-den'" in problem.message
+    # Every shipped programme closes cases in "resolved"; the message names one of them.
+    assert problem.key == "states.resolved.final" and "but final in workflow '" in problem.message

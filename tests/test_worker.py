@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -36,17 +36,18 @@ def test_sweep_job_sweeps_at_the_containers_clock(world, container, clock):
 
 def test_scheduler_is_configured_and_not_started(container):
     scheduler = worker.build_scheduler(container, worker.WorkerOptions(sweep_interval=30, misfire_grace=120))
-    assert isinstance(scheduler, BlockingScheduler) and not scheduler.running
+    assert isinstance(scheduler, BackgroundScheduler) and not scheduler.running
     assert scheduler.timezone == timezone.utc
     job = scheduler.get_job("deadline-sweep")
     assert job.func is worker.sweep_job and job.args == (container, worker.DEFAULT_BATCH)
     assert (job.trigger.interval, job.max_instances, job.coalesce, job.misfire_grace_time) == (
         timedelta(seconds=30), 1, True, 120)
-    # Exactly these jobs, each given the process's container (or what it needs of it);
-    # the public statistics' roll-up came with issue 16.
-    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify", "public-stats"}
+    # Exactly these jobs, each given the process's container (or what it needs of it).
+    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify", "public-stats",
+                                                    "reception-alert", "support-alerts"}
     stats = scheduler.get_job("public-stats")
     assert stats.func is worker.public_stats_job and stats.args == (container,)
+    assert scheduler.get_job("reception-alert").args == (container,)
     # Defaults: every minute.
     assert worker.build_scheduler(container).get_job("deadline-sweep").trigger.interval == timedelta(minutes=1)
 
@@ -69,7 +70,7 @@ def test_run_worker_takes_the_lock_runs_and_releases(container, monkeypatch):
         other.release()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(BlockingScheduler, "start", fake_start)
+    monkeypatch.setattr(BackgroundScheduler, "start", fake_start)
     monkeypatch.setattr(worker.signal, "signal", lambda *a: None)
     worker.run_worker(container, worker.WorkerOptions(lock_poll=0.01))
     assert seen == [False]

@@ -67,7 +67,7 @@ def edit(old: str, new: str, text: str = BASE) -> str:
 
 def test_builtin_workflows_load() -> None:
     builtin = load_builtin()
-    assert set(builtin) == {"nghe-dan-noi", "moi-tuan-mot-diem-den"}
+    assert set(builtin) == {"nghe-dan-noi", "moi-tuan-mot-diem-den", "tiep-cong-dan", "doi-thoai", "to-dan-van"}
     for key, workflow in builtin.items():
         assert workflow.key == key
         assert (BUILTIN_DIR / f"{key}.yaml").is_file()
@@ -143,7 +143,7 @@ def test_weekly_programme_differs_only_in_data() -> None:
 
 
 def test_vocabularies() -> None:
-    assert ROLES == ("official", "leader", "auditor", "admin", "citizen")
+    assert ROLES == ("official", "leader", "auditor", "admin", "member", "citizen")
     assert FIELDS == ("answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note")
 
 

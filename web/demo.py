@@ -23,6 +23,8 @@ from engine.services import directory
 from engine.services.cases import NewCase
 
 from .container import Container
+from .demo_programmes import load_programmes
+from .demo_support import load_support_demo
 
 __all__ = ["DEMO_PASSWORD", "load_demo", "DemoResult"]
 
@@ -100,6 +102,7 @@ class DemoResult:
     users_created: int
     meetings_created: int
     cases_created: int
+    support_created: int = 0  # activities, fund entries and visits (web.demo_support)
 
 
 def _paths(commune_dept: str) -> list[list[tuple[int, str, str, dict[str, str]]]]:
@@ -135,7 +138,10 @@ def load_demo(c: Container, *, now: datetime | None = None, seed: int = 2026) ->
                 directory.grant_role(uow.session, user, role, unit)
         uow.commit()
     meetings_created, cases_created = _replay(c, now, random.Random(seed))
-    return DemoResult(units_created, users_created, meetings_created, cases_created)
+    support = load_support_demo(c, now, random.Random(seed))
+    # Reception days, dialogues, Tổ dân vận teams and disputes (web.demo_programmes).
+    load_programmes(c, now, DEMO_PASSWORD)
+    return DemoResult(units_created, users_created, meetings_created, cases_created, support)
 
 
 def _replay(c: Container, now: datetime, rng: random.Random) -> tuple[int, int]:

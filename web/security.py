@@ -3,39 +3,45 @@ sign-ins and public lookups, and the headers every response carries.
 
 Sessions live in the database (``web_sessions``): the cookie holds a random token
 and the table only its SHA-256, so signing out or changing a password ends a
-session everywhere at once, in every server process. Throttling counts attempts in
-the database too (``web_attempts``), so it holds across processes and restarts.
+session everywhere at once, in every server process (so does every change of
+``engine.services.access``). Throttling counts attempts in the database too
+(``rate_counters``, one atomic UPSERT per attempt), so it holds across processes,
+restarts and concurrent requests.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import hmac
 import secrets
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
 
+from engine import throttles
 from engine.actors import Actor
 from engine.codes import normalise_code
+from engine.calendar import LOCAL_TZ
 from engine.models import User
-from engine.models.web_sessions import WebAttempt, WebSession
+from engine.models.web_sessions import WebSession
 from engine.services.directory import to_actor
 from engine.services.receipts import pin_matches
+from engine.throttles import Taken
 from engine.uow import UnitOfWork
+
+from .api.bodylimit import is_upload
 
 if TYPE_CHECKING:  # the container builds this module's throttles
     from .container import Container
 
 __all__ = [
     "SESSION_COOKIE", "ANON_COOKIE", "LANG_COOKIE", "SESSION_IDLE", "SESSION_MAX",
-    "SignedIn", "start_session", "load_session", "end_session", "end_user_sessions", "set_session_language",
-    "LoginThrottle", "TrackThrottle", "client_ip", "new_token", "same_token", "is_https", "cookie_options",
+    "SignedIn", "start_session", "load_session", "end_session", "set_session_language",
+    "LoginThrottle", "LoginSlot", "TrackThrottle", "client_ip", "new_token", "same_token", "is_https", "cookie_options",
     "SecurityHeadersMiddleware", "CSP",
 ]
 
@@ -91,6 +97,8 @@ class SignedIn:
     csrf_token: str
     language: str
     actor: Actor
+    # After a password reset: only the password page (and signing out) is open.
+    must_change_password: bool = False
 
 
 def start_session(c: Container, user_id: int, *, language: str, ip: str, user_agent: str) -> str:
@@ -123,7 +131,9 @@ def load_session(c: Container, token: str | None) -> SignedIn | None:
         if not user.is_active or ws.expires_at <= now or ws.last_seen_at + SESSION_IDLE <= now:
             return None
         signed = SignedIn(session_id=ws.id, user_id=user.id, username=user.username, full_name=user.full_name,
-                          csrf_token=ws.csrf_token, language=ws.language, actor=to_actor(user))
+                          csrf_token=ws.csrf_token, language=ws.language,
+                          actor=to_actor(user, on=now.astimezone(LOCAL_TZ).date()),
+                          must_change_password=user.must_change_password)
         stale = ws.last_seen_at + TOUCH_EVERY <= now
     if stale:
         with _write(c) as uow:
@@ -138,11 +148,6 @@ def end_session(c: Container, session_id: str) -> None:
         uow.commit()
 
 
-def end_user_sessions(session: Session, user_id: int) -> None:
-    """Every session of a user (password change); the caller commits."""
-    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
-
-
 def set_session_language(c: Container, session_id: str, user_id: int, lang: str) -> None:
     """The session speaks ``lang`` from now on, and so will the user's next sessions."""
     with _write(c) as uow:
@@ -153,11 +158,22 @@ def set_session_language(c: Container, session_id: str, user_id: int, lang: str)
 
 # -- throttling ------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class LoginSlot:
+    """One sign-in attempt, counted before its password is checked."""
+
+    wait: int  # seconds until another attempt may be tried; 0: check the password now
+    ip: Taken | None = None
+
+
 class LoginThrottle:
-    """After ``per_user`` failures for one username, or ``per_ip`` failures from one
-    address, within ``window``, sign-in is refused without checking the password
-    until the oldest counted failure leaves the window. A success clears the
-    username's failures (not the address's)."""
+    """At most ``per_user`` attempts for one username, and ``per_ip`` from one
+    address, within ``window`` of the first one counted; then sign-in is refused
+    without checking the password until that window ends. Each attempt takes its
+    slot in the database *before* its password is checked (``engine.throttles``), so
+    concurrent attempts cannot all pass one check. A success clears the username's
+    count and gives its slot back to the address (an office behind one address
+    signs in every morning)."""
 
     def __init__(self, per_user: int = 5, per_ip: int = 20, window: timedelta = timedelta(minutes=15)) -> None:
         self.per_user, self.per_ip, self.window = per_user, per_ip, window
@@ -166,31 +182,30 @@ class LoginThrottle:
     def subject(username: str) -> str:
         return username.strip().casefold()[:64]
 
-    def retry_after(self, c: Container, username: str, ip: str) -> int:
-        """Seconds until a sign-in may be tried again; 0 when it may be tried now."""
-        now = c.clock.now()
-        since = now - self.window
-        waits = [0]
-        with c.sessions() as session:
-            for column, value, limit in ((WebAttempt.subject, self.subject(username), self.per_user),
-                                         (WebAttempt.ip, ip, self.per_ip)):
-                failures = list(session.scalars(
-                    select(WebAttempt.at).where(WebAttempt.kind == "login", column == value, WebAttempt.ok.is_(False),
-                                                WebAttempt.at > since)
-                    .order_by(WebAttempt.at.desc()).limit(limit)))
-                if len(failures) >= limit:
-                    waits.append(max(1, math.ceil((failures[-1] + self.window - now).total_seconds())))
-        return max(waits)
+    def _keys(self, username: str, ip: str) -> tuple[str, str]:
+        return f"login-user:{self.subject(username)}", f"login-ip:{ip[:64]}"
 
-    def record(self, c: Container, username: str, ip: str, ok: bool) -> None:
+    def take(self, c: Container, username: str, ip: str) -> LoginSlot:
         now = c.clock.now()
-        subject = self.subject(username)
+        user_key, ip_key = self._keys(username, ip)
         with _write(c) as uow:
-            if ok:
-                uow.session.execute(delete(WebAttempt).where(WebAttempt.kind == "login", WebAttempt.subject == subject))
-            else:
-                uow.session.execute(delete(WebAttempt).where(WebAttempt.at < now - timedelta(days=1)))
-            uow.session.add(WebAttempt(kind="login", subject=subject, ip=ip[:64], at=now, ok=ok))
+            # Always the user's row first, then the address's: one lock order, no deadlock.
+            by_user = throttles.take(uow.session, user_key, limit=self.per_user, window=self.window, now=now)
+            if not by_user.allowed:
+                uow.commit()
+                return LoginSlot(by_user.wait(now))
+            by_ip = throttles.take(uow.session, ip_key, limit=self.per_ip, window=self.window, now=now)
+            if not by_ip.allowed:
+                throttles.give_back(uow.session, user_key, by_user)  # no password was checked for the user
+            uow.commit()
+        return LoginSlot(by_ip.wait(now), by_ip)
+
+    def succeeded(self, c: Container, username: str, ip: str, slot: LoginSlot) -> None:
+        user_key, ip_key = self._keys(username, ip)
+        with _write(c) as uow:
+            throttles.forget(uow.session, user_key)
+            if slot.ip is not None:
+                throttles.give_back(uow.session, ip_key, slot.ip)
             uow.commit()
 
 
@@ -203,19 +218,11 @@ class TrackThrottle:
 
     def allow(self, c: Container, ip: str) -> bool:
         """Counts this lookup and says whether it may be answered."""
-        now = c.clock.now()
         with _write(c) as uow:
-            seen = uow.session.scalar(
-                select(func.count()).select_from(WebAttempt)
-                .where(WebAttempt.kind == "track", WebAttempt.ip == ip[:64], WebAttempt.at > now - self.window)) or 0
-            if seen >= self.limit:
-                return False
-            if seen == 0:
-                uow.session.execute(delete(WebAttempt).where(WebAttempt.kind == "track",
-                                                             WebAttempt.at < now - timedelta(days=1)))
-            uow.session.add(WebAttempt(kind="track", subject="", ip=ip[:64], at=now, ok=True))
+            taken = throttles.take(uow.session, f"track:{ip[:64]}", limit=self.limit, window=self.window,
+                                   now=c.clock.now())
             uow.commit()
-        return True
+        return taken.allowed
 
 
     # -- the receipt's PIN ---------------------------------------------------------
@@ -227,25 +234,27 @@ class TrackThrottle:
         unless ``pin_per_code`` failures for the code or ``pin_per_ip`` from the address
         were counted within ``pin_window`` — then nothing is checked at all. A 6-digit
         PIN is 10^6 values: ten guesses a day per code make finding it a matter of
-        centuries, whatever the guesser's addresses. Counting and recording are one
-        transaction, taken in turn per code (PostgreSQL: an advisory lock on it; SQLite
-        writers queue already), so concurrent guesses cannot all read "9 so far"."""
+        centuries, whatever the guesser's addresses. The attempt is counted atomically
+        before the PIN is read (``engine.throttles``), so concurrent guesses cannot all
+        read "9 so far"; a right PIN gives both slots back, so only failures count."""
         now = c.clock.now()
         subject = (normalise_code(code) or code.strip().upper())[:64]
+        keys = (f"pin:{subject}", f"pin-ip:{ip[:64]}")
         with _write(c) as uow:
-            session = uow.session
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(select(func.pg_advisory_xact_lock(func.hashtext("pin:" + subject))))
-            since = now - self.pin_window
-            failed = [session.scalar(select(func.count()).select_from(WebAttempt).where(
-                WebAttempt.kind == "pin", column == value, WebAttempt.ok.is_(False), WebAttempt.at > since)) or 0
-                for column, value in ((WebAttempt.subject, subject), (WebAttempt.ip, ip[:64]))]
-            if failed[0] >= self.pin_per_code or failed[1] >= self.pin_per_ip:
-                return "limited"
-            ok = pin_matches(session, subject, pin)
-            if sum(failed) == 0:
-                session.execute(delete(WebAttempt).where(WebAttempt.kind == "pin", WebAttempt.at < since))
-            session.add(WebAttempt(kind="pin", subject=subject, ip=ip[:64], at=now, ok=ok))
+            by_code = throttles.take(uow.session, keys[0], limit=self.pin_per_code, window=self.pin_window, now=now)
+            by_ip = throttles.take(uow.session, keys[1], limit=self.pin_per_ip, window=self.pin_window, now=now)
+            refused = not (by_code.allowed and by_ip.allowed)
+            for key, taken in zip(keys, (by_code, by_ip)):
+                if refused and taken.allowed:
+                    throttles.give_back(uow.session, key, taken)  # nothing was checked for this one
+            uow.commit()
+        if refused:
+            return "limited"
+        with _write(c) as uow:
+            ok = pin_matches(uow.session, subject, pin)
+            if ok:
+                throttles.give_back(uow.session, keys[0], by_code)
+                throttles.give_back(uow.session, keys[1], by_ip)
             uow.commit()
         return "ok" if ok else "wrong"
 
@@ -272,9 +281,13 @@ class SecurityHeadersMiddleware:
     request in a ``Server-Timing`` header."""
 
     def __init__(self, app: ASGIApp, *, max_body: int = 1 << 20, body_exempt: tuple[str, ...] = ("/api", "/open311"),
-                 server_timing: bool = True) -> None:
+                 server_timing: bool = True, upload_paths: re.Pattern[str] | None = None,
+                 upload_max_body: int = 0) -> None:
         self.app = app
         self.max_body = max_body
+        # Forms that carry files (web.pages.uploads) may send up to a step's files.
+        self.upload_paths = upload_paths
+        self.upload_max_body = upload_max_body
         self.body_exempt = body_exempt
         self.server_timing = server_timing
 
@@ -289,11 +302,12 @@ class SecurityHeadersMiddleware:
         limited = not path.startswith(self.body_exempt)
 
         if limited:
+            max_body = self.upload_max_body if is_upload(scope, self.upload_paths) else self.max_body
             declared = _content_length(scope)
-            if declared is not None and declared > self.max_body:
+            if declared is not None and declared > max_body:
                 await self._too_large(scope, send, https, started)
                 return
-            receive = self._counting(receive)
+            receive = self._counting(receive, max_body)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -322,9 +336,8 @@ class SecurityHeadersMiddleware:
         except _BodyTooLarge:
             await self._too_large(scope, send, https, started)
 
-    def _counting(self, receive: Receive) -> Receive:
+    def _counting(self, receive: Receive, limit: int) -> Receive:
         seen = 0
-        limit = self.max_body
 
         async def wrapped() -> Message:
             nonlocal seen

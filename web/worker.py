@@ -2,7 +2,8 @@
 
 Web processes never schedule anything: with several uvicorn workers each would run
 its own sweeps, and a request thread is no place for minute-long jobs. The worker is
-a separate process running APScheduler 3's ``BlockingScheduler`` in UTC; its jobs
+a separate process running APScheduler 3 in UTC (its loop in a thread of its own, so a
+signal never lands inside the scheduler's code); its jobs
 are plain functions (tested directly, without a scheduler). Only one worker is
 active at a time — a PostgreSQL advisory lock, or a lock file next to the SQLite
 database's real path (so a symlink, a relative path or ``./`` name the same lock) —
@@ -19,13 +20,14 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Connection, Engine, text
 
 from notifications import run_once as run_deliveries
@@ -37,10 +39,12 @@ from engine.reports.public_stats import refresh as refresh_public_stats
 from engine.seals import seal_yesterday
 from engine.uow import UnitOfWork
 from engine.services import calendar_changes
+from engine.services.support_alerts import alert_coverage, alert_gift_targets
 
 from .container import Container
 
-__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "public_stats_job", "build_scheduler", "WorkerLock", "run_worker"]
+__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "public_stats_job", "support_alerts_job", "build_scheduler",
+           "WorkerLock", "run_worker"]
 
 log = logging.getLogger("nghedan.worker")
 
@@ -92,9 +96,29 @@ def public_stats_job(container: Container) -> int:
     return changed
 
 
-def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
+def reception_alert_job(container: Container) -> int:
+    """Tell heads (and their offices) whose month is ending short of the regular
+    reception days their schedule requires (engine.services.schedules)."""
+    written = container.programmes.schedules.alert_before_month_end()
+    if written:
+        log.info("reception schedules: %d alerts written", written)
+    return written
+
+
+def support_alerts_job(container: Container) -> int:
+    """Gift targets before the month ends, village coverage on Friday afternoon
+    (engine.services.support_alerts): each alert is written once, so hourly is fine."""
+    settings = container.settings
+    written = alert_gift_targets(container.fund, settings.support_gift_target)
+    written += alert_coverage(container.visits, settings.visit_min_households)
+    if written:
+        log.info("support alerts: %d", written)
+    return written
+
+
+def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions()) -> BackgroundScheduler:
     """A configured, not yet started scheduler; the first sweep runs at once."""
-    scheduler = BlockingScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=timezone.utc)
     scheduler.add_job(sweep_job, "interval", seconds=options.sweep_interval, args=[container, options.batch_size],
                       id="deadline-sweep", name="deadline sweep", max_instances=1, coalesce=True,
                       misfire_grace_time=options.misfire_grace, next_run_time=container.clock.now())
@@ -109,6 +133,13 @@ def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions
     scheduler.add_job(public_stats_job, "interval", seconds=options.public_stats_interval, args=[container],
                       id="public-stats", name="public statistics", max_instances=1, coalesce=True,
                       misfire_grace_time=options.misfire_grace, next_run_time=container.clock.now())
+    # Each morning: heads short of reception days before their month ends.
+    scheduler.add_job(reception_alert_job, "cron", hour=7, minute=0, timezone=LOCAL_TZ, args=[container],
+                      id="reception-alert", name="reception schedule alert", max_instances=1, coalesce=True,
+                      misfire_grace_time=6 * 3600)
+    scheduler.add_job(support_alerts_job, "cron", minute=5, timezone=LOCAL_TZ, args=[container],
+                      id="support-alerts", name="support targets and coverage", max_instances=1, coalesce=True,
+                      misfire_grace_time=3600)
     return scheduler
 
 
@@ -165,11 +196,16 @@ class WorkerLock:
             self._file = None
 
 
+_stopping = threading.Event()
+
+
 def _stop(signum: int, frame: Any) -> None:
-    # A service manager stops us with SIGTERM: leave like Ctrl-C. Only the first one
-    # interrupts; later ones must not cut short the wait for the running job.
+    # A service manager stops us with SIGTERM. The handler only sets a flag: an
+    # exception raised here would land wherever the main thread happens to be (once,
+    # inside the scheduler handing a job to its pool, which swallowed it and ran on).
+    # Later signals must not cut short the wait for the running job.
     signal.signal(signal.SIGTERM, _again)
-    raise SystemExit(0)
+    _stopping.set()
 
 
 def _again(signum: int, frame: Any) -> None:
@@ -178,6 +214,7 @@ def _again(signum: int, frame: Any) -> None:
 
 def run_worker(container: Container, options: WorkerOptions = WorkerOptions()) -> None:
     """Wait for the worker lock, then run the scheduler until Ctrl-C or SIGTERM."""
+    _stopping.clear()
     signal.signal(signal.SIGTERM, _stop)
     lock = WorkerLock(container.engine)
     lock.acquire(options.lock_poll)
@@ -185,6 +222,8 @@ def run_worker(container: Container, options: WorkerOptions = WorkerOptions()) -
     log.info("worker active: sweep every %ss", options.sweep_interval)
     try:
         scheduler.start()
+        while not _stopping.wait(1.0):
+            pass
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:

@@ -10,7 +10,7 @@ timers, so a case still ignored at the next level climbs again.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,34 +21,13 @@ from ..deadlines import compute_due, lateness
 from ..errors import InvalidTransition
 from ..escalation_direction import escalation_direction
 from ..history import append_event
-from ..models import Case, CaseEvent, Timer, Unit
+from ..models import Case, CaseEvent, Timer
+from ..succession import escalation_target
 from ..workflow import Workflow
 from ..workflow.spec import AutoEscalateRule
-from .recipients import ancestor_ids
 from .stages import apply_plan, plan_transition
 
-__all__ = ["target_unit", "auto_escalate"]
-
-# The 2025 reform merged units; a short successor chain is normal, a long one a loop.
-_MAX_SUCCESSORS = 8
-
-
-def target_unit(session: Session, unit: Unit, to: str, day: date) -> Unit | None:
-    """The parent of ``unit`` (``to == "parent"``) or its nearest ancestor of level
-    ``to``, followed to its successor if it is no longer in force on ``day``."""
-    if to == "parent":
-        found = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
-    else:
-        found = None
-        for ancestor_id in reversed(ancestor_ids(unit)[:-1]):
-            ancestor = session.get(Unit, ancestor_id)
-            if ancestor is not None and ancestor.level == to:
-                found = ancestor
-                break
-    hops = 0
-    while found is not None and not found.is_valid_on(day) and found.successor_id is not None and hops < _MAX_SUCCESSORS:
-        found, hops = session.get(Unit, found.successor_id), hops + 1
-    return found
+__all__ = ["auto_escalate"]
 
 
 def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule: AutoEscalateRule,
@@ -62,7 +41,8 @@ def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule
     if via is None:
         raise InvalidTransition(trigger="auto_escalate", state=case.state,
                                 allowed=[t.trigger for t in wf.transitions_from(case.state)])
-    target = target_unit(session, case.handling_unit, rule.to, calendar.local_date(now))
+    # Never a unit no longer in force: the parent's successor takes it (engine.succession).
+    target = escalation_target(session, case.handling_unit, rule.to, calendar.local_date(now))
     if target is None or target.id == case.handling_unit_id:
         return None
     fresh_due = compute_due(calendar, now, wf.state(via.dest).deadline)

@@ -12,12 +12,14 @@ of those ancestors, so a batch of hundreds of cases costs two queries, not hundr
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Case, RoleGrant, Unit, User
+from ..succession import escalation_target, in_force_successor
 from ..workflow.spec import Audience
 
 __all__ = ["Recipients", "ancestor_ids", "relation_unit"]
@@ -42,8 +44,12 @@ def relation_unit(session: Session, case: Case, relation: str) -> Unit | None:
 class Recipients:
     """Resolves audiences to sorted active user ids."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, day: date | None = None) -> None:
         self.session = session
+        # On ``day`` a unit no longer in force is answered for by its successor: a
+        # predecessor's case alerts the new commune's people (engine.succession).
+        self.day = day
+        self._successors: dict[tuple[int, str], Unit | None] = {}
         self._grants: Grants = {}  # grants on units loaded so far
         self._fronts: dict[int, list[int]] = {}  # unit id -> its front-level units
         self._loaded: set[int] = set()
@@ -71,10 +77,23 @@ class Recipients:
     def of(self, case: Case, audience: Audience) -> list[int]:
         found: set[int] = set()
         for role, relation in audience.pairs():
-            unit = relation_unit(self.session, case, relation)
+            unit = self._in_force(case, relation)
             if unit is not None:
                 found |= self.role_over(role, unit)
         return sorted(found)
+
+    def _in_force(self, case: Case, relation: str) -> Unit | None:
+        if self.day is None:
+            return relation_unit(self.session, case, relation)
+        key = (case.handling_unit_id if relation == "parent" else getattr(case, f"{relation}_unit_id"), relation)
+        if key not in self._successors:
+            if relation == "parent":
+                found = escalation_target(self.session, case.handling_unit, "parent", self.day)
+            else:
+                unit = relation_unit(self.session, case, relation)
+                found = in_force_successor(self.session, unit, self.day) or unit if unit is not None else None
+            self._successors[key] = found
+        return self._successors[key]
 
     def role_over(self, role: str, unit: Unit) -> set[int]:
         self.prefetch([unit])  # a no-op for units of the batch

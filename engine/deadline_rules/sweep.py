@@ -119,7 +119,7 @@ def _lock_cases(session: Session, ids: set[int], dialect: str) -> dict[int, Case
 def _fire_batch(session: Session, workflows: Mapping[str, Workflow], timers: list[Timer],
                 calendar: WorkingCalendar, now: datetime, dialect: str, result: SweepResult) -> None:
     cases = _lock_cases(session, {t.case_id for t in timers}, dialect)
-    recipients = Recipients(session)
+    recipients = Recipients(session, day=calendar.local_date(now))
     recipients.prefetch([u for c in cases.values() for u in (c.handling_unit, c.origin_unit)])
     rows: list[dict[str, Any]] = []
     new_timers: list[dict[str, Any]] = []  # the timers of stages begun by escalations

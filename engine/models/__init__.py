@@ -5,21 +5,28 @@ from .cases import Case, CaseEvent, ChainRekey, Meeting
 from .outbox import OutboxMessage
 from .timers import Timer
 from .notifications import (  # noqa: F401  (notifications/ delivery records)
-    EmailItem, InboxItem, NotificationDelivery, NotificationPreference, WebhookSubscription,
+    EmailItem, InboxItem, NotificationDelivery, NotificationPreference, ProviderToken, WebhookSubscription,
 )
-from .units import CalendarOverride, RoleGrant, Unit, User
+from .units import CalendarOverride, RoleGrant, Unit, UnitPlacement, User
 from .unit_paths import in_units, path_under
 from .tokens import ApiToken  # noqa: F401  (API bearer tokens)
 from .open311 import Open311Request  # noqa: F401  (Open311 intake details)
 from .reports import CaseFacts, DailySeal  # noqa: F401  (report facts, daily seals)
-from .web_sessions import WebAttempt, WebSession  # noqa: F401  (web pages)
+from .web_sessions import RateCounter, WebSession  # noqa: F401  (web pages, throttles)
+from .access import AccessChange  # noqa: F401  (the record of access changes)
 from .idempotency import IdempotencyKey  # noqa: F401  (requests that take effect once)
+from .attachments import Attachment  # noqa: F401  (files on a case's steps)
 from .calendar_state import CalendarChange, CalendarFingerprint  # noqa: F401  (calendar recomputations)
 from .participants import MeetingParticipant  # noqa: F401  (officials who took part in a meeting)
+from .consents import CitizenConsent  # noqa: F401  (a citizen's consent to messages)
 
 __all__ = [
-    "Base", "UTCDateTime", "Unit", "User", "RoleGrant", "CalendarOverride",
+    "Base", "UTCDateTime", "Unit", "UnitPlacement", "User", "RoleGrant", "CalendarOverride",
     "Meeting", "Case", "CaseEvent", "ChainRekey", "OutboxMessage", "Timer", "path_under", "in_units",
 ]
 from .receipts import ReceiptPin  # noqa: F401  (the PIN on a case's receipt, hashed)
 from .public_stats import PublicStatsMonth, PublicStatsWatermark  # noqa: F401  (public statistics roll-up)
+from .programmes import (  # noqa: F401,E402  (teams, reception schedules and days, dialogues, disputes)
+    CaseParty, Dialogue, DocumentItem, PublicDocument, ReceptionDay, ReceptionSchedule, Team, TeamMember,
+)
+from .support import FundEntry, FundLedger, HomeVisit, HomeVisitCase, SupportActivity  # noqa: F401,E402  (Làm dân tin)

@@ -31,10 +31,11 @@ from .units import Unit, User
 
 __all__ = [
     "NotificationDelivery", "EmailItem", "InboxItem", "WebhookSubscription", "NotificationPreference",
-    "DELIVERY_STATUSES", "DIGEST_DEFAULT_TIME",
+    "ProviderToken", "DELIVERY_STATUSES", "DIGEST_DEFAULT_TIME",
 ]
 
-DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "dead")
+# withheld: a citizen's message whose consent was withdrawn (or no longer allows it) before it went.
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "dead", "withheld")
 DIGEST_DEFAULT_TIME = time(7, 30)
 
 
@@ -79,13 +80,15 @@ class NotificationDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
-    kind: Mapped[str] = mapped_column(String(16))  # notice | digest | event
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook | sms | zalo | citizen_email
+    kind: Mapped[str] = mapped_column(String(16))  # notice | digest | event | citizen
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Named by hand: the conventional name would pass PostgreSQL's 63-character limit.
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("webhook_subscriptions.id", name="fk_notification_deliveries_subscription"), index=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    # A message to a citizen: the consent it was fanned out under (checked again at send time).
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_consents.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # When it may next be claimed: the retry time, or while sending the lease's end,
@@ -145,3 +148,16 @@ class InboxItem(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class ProviderToken(Base):
+    """A provider's OAuth tokens (Zalo), shared by every worker: the refresh token
+    rotates at each use, so it must live where all of them read and write it."""
+
+    __tablename__ = "provider_tokens"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

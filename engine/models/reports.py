@@ -46,8 +46,9 @@ FINALITY_KEY = "nghedan.is_final"
 IsFinal = Callable[[str, str], bool]  # (workflow key, state) -> closes the case
 BUILT_IN_FINAL_STATES = ("resolved", "merged", "withdrawn")
 # History entries that change neither the state nor the deadline (engine.history.REMARKS):
-# remarks, and a receipt printed (its event carries no deadline).
-REMARK_TRIGGERS = ("remark", "urge", "confirm", "issue_receipt")
+# remarks, a receipt printed (its event carries no deadline) and the removal of a file
+# by decision (engine.files.access.FILE_REMOVED).
+REMARK_TRIGGERS = ("remark", "urge", "confirm", "issue_receipt", "file_removed")
 
 
 class CaseFacts(Base):

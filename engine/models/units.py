@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 
-__all__ = ["Unit", "User", "RoleGrant", "CalendarOverride"]
+__all__ = ["Unit", "UnitPlacement", "User", "RoleGrant", "CalendarOverride"]
 
 
 class Unit(Base):
@@ -45,6 +45,20 @@ class Unit(Base):
         )
 
 
+class UnitPlacement(Base):
+    """Where a unit was in the tree before it was re-parented: its ``path`` until
+    the day ``until`` (exclusive). Paths are rewritten when a unit moves (scopes
+    match them by prefix), so without these a moved commune's past cases would
+    leave the abolished district's past reports (engine.reports.scope)."""
+
+    __tablename__ = "unit_placements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(400))
+    until: Mapped[date] = mapped_column(Date)
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -55,6 +69,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2), default="vi")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by a password reset: the temporary password opens only the page that changes
+    # it, and only until ``temporary_until`` (a handed-over note must not work forever).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    temporary_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -91,3 +109,5 @@ class CalendarOverride(Base):
 
 
 Index("ix_units_parent", Unit.parent_id)
+# Who a successor took over from: read on every sign-in (engine.succession).
+Index("ix_units_successor", Unit.successor_id)

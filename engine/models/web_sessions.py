@@ -1,6 +1,7 @@
-"""Tables of the web front end: server-side sessions, sign-in and lookup attempts
-(throttling that holds across processes). A form that must be acted on once keys
-its work in ``idempotency_keys`` (engine.models.idempotency), written with the work.
+"""Tables of the web front end: server-side sessions and the counters of sign-in,
+lookup and API attempts (throttling that holds across processes). A form that must
+be acted on once keys its work in ``idempotency_keys`` (engine.models.idempotency),
+written with the work.
 
 None of them is part of a case's history: they may be emptied at any time (every
 user is then signed out).
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-__all__ = ["WebSession", "WebAttempt"]
+__all__ = ["WebSession", "RateCounter"]
 
 
 class WebSession(Base):
@@ -35,19 +36,12 @@ class WebSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
 
-class WebAttempt(Base):
-    """One sign-in attempt (kind ``login``) or public tracking lookup (``track``)."""
+class RateCounter(Base):
+    """Attempts counted against a limit since ``started_at`` (``engine.throttles``):
+    sign-ins per user and per address, public lookups, API requests per token."""
 
-    __tablename__ = "web_attempts"
-    __table_args__ = (
-        Index("ix_web_attempts_kind_subject_at", "kind", "subject", "at"),
-        Index("ix_web_attempts_kind_ip_at", "kind", "ip", "at"),
-    )
+    __tablename__ = "rate_counters"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(64), default="")  # the username tried, lower-cased
-    ip: Mapped[str] = mapped_column(String(64), default="")
-    at: Mapped[datetime] = mapped_column(index=True)
-    ok: Mapped[bool] = mapped_column(Boolean, default=False)
-
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -25,9 +25,9 @@ from ..actors import Actor
 from ..audit import _check as check_chain  # the verdict verify_case gives, on events already loaded
 from ..calendar import LOCAL_TZ
 from ..codes import normalise_code
-from ..disclosure import EXPORT
+from ..disclosure import EXPORT, is_confidential
 from ..errors import NotFound, RoleNotAllowed
-from ..models import Case, CaseEvent, Unit, in_units, path_under
+from ..models import Attachment, Case, CaseEvent, Unit, in_units, path_under
 from ..services.views import citizen_of
 from ..tabular import CsvWriter
 from .period import Period
@@ -92,15 +92,28 @@ def _iso(at: datetime | None) -> str | None:
     return at.astimezone(LOCAL_TZ).isoformat() if at else None
 
 
-def _batches(session: Session, sel: CaseSelection) -> Iterator[tuple[Case, list[CaseEvent]]]:
+def _files(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    rows = session.execute(select(Attachment, CaseEvent.seq).join(CaseEvent, Attachment.event_id == CaseEvent.id)
+                           .where(Attachment.case_id.in_(ids))
+                           .order_by(Attachment.case_id, CaseEvent.seq, Attachment.position)).tuples()
+    for a, seq in rows:
+        out[a.case_id].append({"seq": seq, "sha256": a.sha256, "size": a.size, "type": a.media_type, "name": a.name,
+                               "removed_at": _iso(a.deleted_at), "removed_reason": a.deleted_reason})
+    return out
+
+
+def _batches(session: Session, sel: CaseSelection
+             ) -> Iterator[tuple[Case, list[CaseEvent], list[dict[str, Any]]]]:
     for ids in _case_ids(session, sel):
         cases = list(session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id)).unique())
         events: dict[int, list[CaseEvent]] = {i: [] for i in ids}
         for ev in session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(ids))
                                   .order_by(CaseEvent.case_id, CaseEvent.seq, CaseEvent.id)):
             events[ev.case_id].append(ev)
+        files = _files(session, ids)
         for case in cases:
-            yield case, events[case.id]
+            yield case, events[case.id], files[case.id]
         session.expunge_all()  # keep memory to one batch
 
 
@@ -117,7 +130,7 @@ class CaseCheck:
 
 def verify_cases(session: Session, sel: CaseSelection) -> Iterator[CaseCheck]:
     """The chain verification of every selected case, one line each."""
-    for case, events in _batches(session, sel):
+    for case, events, _ in _batches(session, sel):
         brk = check_chain(case, events)
         yield CaseCheck(case.code, case.origin_unit.code, case.state, case.event_count, brk is None,
                         brk.problem if brk else None, brk.seq if brk else None)
@@ -125,8 +138,10 @@ def verify_cases(session: Session, sel: CaseSelection) -> Iterator[CaseCheck]:
 
 def iter_case_exports(session: Session, actor: Actor, sel: CaseSelection) -> Iterator[dict[str, Any]]:
     """One dictionary per case: the case, its contact as the actor may see it, its
-    verification and every event."""
-    for case, events in _batches(session, sel):
+    verification, every event, and its files with their hashes (the bytes never leave;
+    a denunciation's file names neither, as they may name its author)."""
+    for case, events, files in _batches(session, sel):
+        case_files = [{**f, "name": None} if is_confidential(case.kind) else f for f in files]
         brk = check_chain(case, events)
         out_events = [{
             "seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "trigger": ev.trigger, "from": ev.from_state,
@@ -144,6 +159,7 @@ def iter_case_exports(session: Session, actor: Actor, sel: CaseSelection) -> Ite
             "verification": {"ok": brk is None, "problem": brk.problem if brk else None,
                              "seq": brk.seq if brk else None},
             "events": out_events,
+            "files": case_files,
         }
 
 

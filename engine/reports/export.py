@@ -257,6 +257,8 @@ def report_xlsx(report: Report) -> bytes:
 
     headers = column_headers(report, "vi")
     for attr, sheet_name, _, first_col, _ in DIMENSIONS:
+        if not getattr(report, attr) and attr == "split":
+            continue  # no merger in the period
         sheet = wb.create_sheet(sheet_name)
         columns = ["STT", first_col, "Mã", *headers]
         for col, text in enumerate(columns, start=1):

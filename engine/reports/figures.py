@@ -122,6 +122,8 @@ class Report:
     by_programme: tuple[Row, ...]
     by_month: tuple[Row, ...]
     resolved_by_month: tuple[tuple[str, int], ...]  # resolved cases of the cohort, by month of resolution
+    # A successor's report: its opinions received before / from each change (engine.reports.split).
+    split: tuple[Row, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -134,4 +136,5 @@ class Report:
             "by_programme": [r.as_dict() for r in self.by_programme],
             "by_month": [r.as_dict() for r in self.by_month],
             "resolved_by_month": [{"month": m, "resolved": n} for m, n in self.resolved_by_month],
+            "split": [r.as_dict() for r in self.split],
         }

@@ -56,6 +56,8 @@ DIMENSIONS: tuple[tuple[str, str, str, str, str], ...] = (
     ("by_topic", "Theo lĩnh vực", "By topic", "Lĩnh vực", "Topic"),
     ("by_programme", "Theo chương trình", "By programme", "Chương trình", "Programme"),
     ("by_month", "Theo tháng", "By month", "Tháng", "Month"),
+    # Only in a successor's report, when a merger falls in the period (engine.reports.split).
+    ("split", "Trước và sau sắp xếp đơn vị", "Before and after the merger", "Thời gian tiếp nhận", "Received"),
 )
 
 SECTIONS = {"total": ("Tổng cộng", "Total")}

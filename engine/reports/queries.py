@@ -1,7 +1,8 @@
 """The figures a periodic report contains, as SQL aggregates.
 
-Which cases: those **received** (local dates) in the period, whose origin unit lies
-in the report's unit subtree(s), of one programme if asked. Their status is taken
+Which cases: those **received** (local dates) in the period, whose origin unit lay
+in the report's unit subtree(s) on that day, or in a predecessor's
+(engine.reports.coverage), of one programme if asked. Their status is taken
 twice from the facts projection of their histories (``case_facts``): **at the end of
 the period**, so a report printed again a year later shows the same figures, and
 **as of the report's day** (the end of that local day; today unless asked), which is
@@ -45,12 +46,14 @@ from sqlalchemy.orm import Session, aliased
 from ..actors import Actor
 from ..calendar import LOCAL_TZ
 from ..errors import InvalidField
-from ..models import CaseEvent, Meeting, MeetingParticipant, Unit, path_under
+from ..models import CaseEvent, Meeting, MeetingParticipant, Unit
 from ..models.reports import REMARK_TRIGGERS, CaseFacts
 from ..vocab import TOPICS
 from .figures import FIGURE_NAMES, CarriedOver, Figures, MeetingFigures, Report, Row
 from .period import Period, parse_day
-from .scope import REPORT_ROLES, Scope, resolve_scope
+from .coverage import added_rows, covers, row_label
+from .scope import REPORT_ROLES, Scope, resolve_scope, with_coverage
+from .split import split_rows
 from .sql import date_month, iso_before
 from .timeliness import flags as timeliness_flags
 
@@ -108,30 +111,38 @@ def _case_aggregates(f: Any, end: datetime) -> list[ColumnElement[Any]]:
     ]
 
 
-def _in_units(unit_id: ColumnElement[int], scope: Scope) -> ColumnElement[bool]:
-    u = aliased(Unit, name="scope_unit")
-    return unit_id.in_(select(u.id).where(or_(*[path_under(u.path, p) for p in scope.paths])))
+def _in_units(unit_id: ColumnElement[int], at: Any, scope: Scope, *, instants: bool = True) -> ColumnElement[bool]:
+    """In the scope's tree as it was when ``at`` happened (engine.reports.coverage)."""
+    assert scope.coverage is not None, "build_report sets the coverage"
+    return covers(scope.coverage, unit_id, at, instants=instants)
 
 
 def _row_units(session: Session, scope: Scope) -> list[Unit]:
     """The units the by-unit breakdown lists: the asked unit itself (its own cases)
     and its children, or the actor's subtrees when no unit was asked."""
+    extra = added_rows(scope.coverage, scope.unit.path if scope.unit else None)
     if scope.unit is None:
-        return list(session.scalars(select(Unit).where(Unit.id.in_([r.id for r in scope.roots])).order_by(Unit.code)))
+        return list(session.scalars(select(Unit).where(Unit.id.in_([r.id for r in scope.roots] + extra))
+                                    .order_by(Unit.code)))
     return list(session.scalars(
-        select(Unit).where(or_(Unit.id == scope.unit.id, Unit.parent_id == scope.unit.id))
+        select(Unit).where(or_(Unit.id == scope.unit.id, Unit.parent_id == scope.unit.id, Unit.id.in_(extra)))
         .order_by(Unit.id != scope.unit.id, Unit.code)))
 
 
-def _unit_rows(session: Session, scope: Scope, row_units: list[Unit]) -> dict[int, int]:
+def _unit_rows(scope: Scope, row_units: list[Unit]) -> dict[int, int]:
     """unit id → id of the breakdown row whose subtree holds it, for every unit in the
     scope. Units are few (hundreds, thousands): matched here, so the cases' query
     groups by their own unit and needs no join."""
     own = scope.unit.id if scope.unit is not None and len(row_units) > 1 else None
-    prefixes = sorted(((u.path, u.id) for u in row_units if u.id != own), key=lambda p: -len(p[0]))
+    assert scope.coverage is not None, "build_report sets the coverage"
+    known = scope.coverage.unit_paths
+    # A row holds its unit's subtree where it is now and where it was (re-parented units).
+    prefixes = sorted({(path, u.id) for u in row_units if u.id != own
+                       for path in [u.path, *(p for i, p in known if i == u.id)]}, key=lambda p: -len(p[0]))
     out: dict[int, int] = {}
-    for unit_id, path in session.execute(select(Unit.id, Unit.path).where(
-            or_(*[path_under(Unit.path, p) for p in scope.paths]))):
+    for unit_id, path in known:
+        if unit_id in out:
+            continue  # a unit's current place first, then where it was
         if unit_id == own:
             out[unit_id] = own
             continue
@@ -163,8 +174,8 @@ def _case_groups(session: Session, req: ReportRequest, scope: Scope,
         first = _month_start(month)
         nxt = _month_start(months[i + 1]) if i + 1 < len(months) else end
         resolved_in.append(_flag(and_(f.resolved_at >= first, f.resolved_at < min(nxt, end))))
-    where = [_in_units(f.origin_unit_id, scope), f.received_month >= months[0], f.received_month <= months[-1],
-             f.received_at >= start, f.received_at < end]
+    where = [_in_units(f.origin_unit_id, f.received_at, scope), f.received_month >= months[0],
+             f.received_month <= months[-1], f.received_at >= start, f.received_at < end]
     if req.programme:
         where.append(f.workflow_key == req.programme)
     sums = [*_case_aggregates(f, status_end), *resolved_in]
@@ -191,8 +202,8 @@ def _carried_over(session: Session, req: ReportRequest, scope: Scope, as_of_end:
     f = CaseFacts
     start, end = req.period.start_utc, req.period.end_utc
     resolved_from_start = f.resolved_at >= start
-    where = [_in_units(f.origin_unit_id, scope), f.received_month <= req.period.months()[0], f.received_at < start,
-             or_(f.closed_at.is_(None), f.closed_at >= start)]
+    where = [_in_units(f.origin_unit_id, f.received_at, scope), f.received_month <= req.period.months()[0],
+             f.received_at < start, or_(f.closed_at.is_(None), f.closed_at >= start)]
     if req.programme:
         where.append(f.workflow_key == req.programme)
     stmt = (select(f.origin_unit_id, func.count(), _flag(and_(resolved_from_start, f.resolved_at < end)),
@@ -203,7 +214,8 @@ def _carried_over(session: Session, req: ReportRequest, scope: Scope, as_of_end:
 
 def _meetings_base(req: ReportRequest, scope: Scope) -> list[ColumnElement[bool]]:
     m = Meeting
-    conds = [m.held_on >= req.period.start, m.held_on <= req.period.end, _in_units(m.unit_id, scope)]
+    conds = [m.held_on >= req.period.start, m.held_on <= req.period.end,
+             _in_units(m.unit_id, m.held_on, scope, instants=False)]
     if req.programme:
         conds.append(m.programme == req.programme)
     return conds
@@ -285,9 +297,9 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
         raise InvalidField(field="programme", problem_vi="không có chương trình này", problem_en="no such programme")
     as_of = as_of_day(req, now)
     as_of_end = Period(as_of, as_of).end_utc
-    scope = resolve_scope(session, actor, req.unit, REPORT_ROLES)
+    scope = with_coverage(session, resolve_scope(session, actor, req.unit, REPORT_ROLES), req.period)
     row_units = _row_units(session, scope)
-    row_of = _unit_rows(session, scope, row_units)
+    row_of = _unit_rows(scope, row_units)
     at_end = _tally(session, req, scope, row_of, req.period.end_utc)
     # The same cohort as of the report's day; the same run when that is the period's end.
     later = _tally(session, req, scope, row_of, as_of_end) if as_of > req.period.end else at_end
@@ -315,7 +327,7 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
 
     def unit_label(u: Unit, lang: str) -> str:
         if u.id != own_id:
-            return u.name
+            return row_label(scope.coverage, u.id, u.name, lang)
         return f"{u.name} (trực tiếp)" if lang == "vi" else f"{u.name} (directly)"
 
     rows_unit = tuple(
@@ -348,7 +360,14 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
         programme=req.programme, generated_at=now, as_of=as_of, totals=at_end.total, totals_as_of=later.total,
         carried=carried, meetings=m_total, by_unit=rows_unit, by_topic=rows_topic, by_programme=rows_prog,
         by_month=rows_month, resolved_by_month=tuple(zip(req.period.months(), at_end.resolved_by_month)),
+        split=tuple(Row(k, vi, en, figs) for k, vi, en, figs in split_rows(
+            scope, req.period, lambda part: _totals(session, req, part))),
     )
+
+
+def _totals(session: Session, req: ReportRequest, scope: Scope) -> Figures:
+    """The cohort's totals at the period's end over ``scope`` (a split's part)."""
+    return _tally(session, req, scope, defaultdict(int), req.period.end_utc).total
 
 
 def _in_force(unit: Unit, period: Period) -> bool:

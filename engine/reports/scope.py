@@ -6,7 +6,7 @@ A unit the actor has no grant over does not exist for them (``NotFound``, shown 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..errors import NotFound, RoleNotAllowed
 from ..models import Unit
+from .coverage import Coverage, coverage_of
+from .period import Period
 
-__all__ = ["Scope", "resolve_scope", "REPORT_ROLES", "AUDIT_ROLES"]
+__all__ = ["Scope", "resolve_scope", "with_coverage", "REPORT_ROLES", "AUDIT_ROLES"]
 
 # Everyone with a grant reads their units' figures; histories are for supervisors.
 REPORT_ROLES = ("official", "leader", "auditor", "admin")
@@ -35,6 +37,8 @@ class ScopeUnit:
 class Scope:
     roots: tuple[ScopeUnit, ...]
     unit: ScopeUnit | None  # the unit asked for, if one was
+    # Which cases over time (re-parented units, predecessors): set by with_coverage.
+    coverage: Coverage | None = None
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -64,7 +68,8 @@ def resolve_scope(session: Session, actor: Actor, unit_code: str | None,
         if len(units) == 1:
             return Scope((_view(units[0]),), _view(units[0]))
         return Scope(tuple(_view(u) for u in units), None)
-    paths = [g.unit_path for g in actor.grants if g.role in roles]
+    # Grants held through a successor are not roots: the successor's report covers them.
+    paths = [g.unit_path for g in actor.grants if g.role in roles and not g.inherited]
     roots = sorted({p for p in paths if not any(p != q and p.startswith(q) for q in paths)})
     if not roots:
         raise RoleNotAllowed(trigger="report", roles=list(roles))
@@ -72,3 +77,9 @@ def resolve_scope(session: Session, actor: Actor, unit_code: str | None,
     if len(units) == 1:
         return Scope((_view(units[0]),), _view(units[0]))
     return Scope(tuple(_view(u) for u in units), None)
+
+
+def with_coverage(session: Session, scope: Scope, period: Period) -> Scope:
+    """``scope`` with what it covers over ``period`` (engine.reports.coverage): the
+    tree as it was on each day, and the predecessors merged in by the period's end."""
+    return replace(scope, coverage=coverage_of(session, scope.paths, period.end))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
@@ -28,9 +28,11 @@ from ..clock import Clock
 from ..codes import code_prefix, new_code, normalise_code
 from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
-from ..errors import DomainError, InvalidField, NotFound, StaleVersion
+from ..errors import DomainError, InvalidField, InvalidTransition, NotFound, StaleVersion
+from ..files import FILES_KEY, Checked, FileBox, Upload, record_files
 from ..escalation_direction import escalation_direction
 from ..history import append_event
+from ..succession import in_force
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..models.reports import FINALITY_KEY
@@ -66,6 +68,8 @@ class NewCase:
     meeting_id: int | None = None
     received_at: datetime | str | None = None
     handling_unit: str | None = None
+    # Photos and documents handed over with the opinion (engine.files).
+    files: tuple[Upload, ...] = ()
 
 
 def _choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
@@ -98,13 +102,27 @@ class _Batch:
 
 class CaseService:
     def __init__(self, session_factory: sessionmaker[Session], workflows: Mapping[str, Workflow], clock: Clock,
-                 *, office_close: time = time(17, 0), holidays: HolidaySource = PACKAGE_HOLIDAYS) -> None:
+                 *, office_close: time = time(17, 0), holidays: HolidaySource = PACKAGE_HOLIDAYS,
+                 files: FileBox | None = None) -> None:
         self.session_factory = session_factory
         # The built-in holidays: the package, or another release's table in a test.
         self.holidays = holidays
         self.workflows = dict(workflows)
         self.clock = clock
         self.office_close = office_close
+        self.files = files
+
+    def _files(self, session: Session, case: Case | None, uploads: Sequence[Upload]) -> list[Checked]:
+        if not uploads:
+            return []
+        if self.files is None:
+            raise InvalidField(field="files", problem_vi="máy chủ này không nhận tệp", problem_en="this server takes no files")
+        return self.files.prepare(session, case, uploads)
+
+    @staticmethod
+    def _with_files(data: dict[str, Any], checked: list[Checked]) -> dict[str, Any]:
+        # The chain records each file's hash, size and type: the bytes are bound to the history.
+        return {**data, FILES_KEY: [c.chain_entry() for c in checked]} if checked else data
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -148,7 +166,9 @@ class CaseService:
             raise InvalidField(field=field, problem_vi=f"không có đơn vị “{str(code)[:40]}”",
                                problem_en=f"no unit “{str(code)[:40]}”")
         day = self.calendar_day(on)
-        if not unit.is_valid_on(day):
+        # In force with every unit above it: a village under a commune that ended
+        # takes no new case and no case handed to it (engine.succession).
+        if not in_force(session, unit, day):
             raise InvalidField(field=field, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit
@@ -179,7 +199,7 @@ class CaseService:
         return [
             ActionOption(trigger=t.trigger, label_vi=t.label.vi, label_en=t.label.en, dest=t.dest,
                          requires=tuple(t.requires), optional=tuple(t.optional), refusal=self._role_refusal(actor, case, t))
-            for t in wf.transitions_from(case.state)
+            for t in wf.transitions_from(case.state) if t.applies_to(case.kind)
             # The citizen's own steps (the tracking page) are no button for the staff.
             if actor.is_citizen or set(t.roles) - {CITIZEN_ROLE}
         ]
@@ -243,9 +263,11 @@ class CaseService:
             stage_started_at=received_at, due_at=compute_due(calendar, received_at, wf.state(state).deadline),
             created_at=now, updated_at=now, event_count=0, head_hash=GENESIS, version=1,
         )
+        checked = self._files(session, None, new.files)
         session.add(case)
         event = append_event(session, case, at=now, actor=actor, trigger="receive", from_state=None, to_state=state,
-                             data=self._creation_data(case))
+                             data=self._with_files(self._creation_data(case), checked))
+        record_files(session, case, event, checked, actor, now)
         # The first stage begins with the case: its timers count from when it was received.
         case.stage_seq = event.seq
         stages.schedule(session, wf, case, calendar, now, stage_start=received_at, fresh=True)
@@ -279,14 +301,16 @@ class CaseService:
                 return code
 
     def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
-             *, expected_version: int | None = None) -> CaseSnapshot:
+             *, expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> CaseSnapshot:
         with self.uow() as uow:
-            case = self.fire_within(uow, actor, code, trigger, data, expected_version=expected_version)
+            case = self.fire_within(uow, actor, code, trigger, data, expected_version=expected_version,
+                                    uploads=uploads)
             result = commit_case(uow, case, actor)
         return result
 
     def fire_within(self, uow: UnitOfWork, actor: Actor, code: str, trigger: str,
-                    data: Mapping[str, Any] | None = None, *, expected_version: int | None = None) -> Case:
+                    data: Mapping[str, Any] | None = None, *, expected_version: int | None = None,
+                    uploads: Sequence[Upload] = ()) -> Case:
         """``fire`` inside a unit of work the caller owns and commits, so that the step
         lands with other rows (a meeting's on-site answers with the meeting) or not at
         all. Refusals come before any change, in the order of the module's contract."""
@@ -296,12 +320,16 @@ class CaseService:
             raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
         wf = self.workflow(case.workflow_key)
         t = wf.transition(trigger, case.state)
+        if not t.applies_to(case.kind):
+            raise InvalidTransition(trigger=trigger, state=case.state,
+                                    allowed=[x.trigger for x in wf.transitions_from(case.state) if x.applies_to(case.kind)])
         refusal = self._role_refusal(actor, case, t)
         if refusal is not None:
             raise refusal
         given = read_transition_input(session, actor, case, t, data or {}, self._unit, now)
         if t.deadline == "keep":
             return self._keep_stage(session, wf, case, actor, t, given, now)
+        checked = self._files(session, case, uploads)
         calendar = self.calendar(session)
         dest_state = wf.state(t.dest)
         due = None if dest_state.final else compute_due(calendar, now, dest_state.deadline, given.appointment)
@@ -314,7 +342,9 @@ class CaseService:
         self._apply(case, given, now, due)
         event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
                              to_state=dest, note=given.note,
-                             data={**given.event_data(due), **moved, **plan.event_data(calendar, now)})
+                             data=self._with_files({**given.event_data(due), **moved, **plan.event_data(calendar, now)},
+                                                   checked))
+        record_files(session, case, event, checked, actor, now)
         stages.apply_plan(session, wf, case, plan, event, calendar, now)
         return case
 
@@ -362,15 +392,18 @@ class CaseService:
         ``working_days``, with a reason, within the workflow's limit (engine.deadline_rules)."""
         return extensions.extend(self, actor, code, working_days, reason, expected_version=expected_version)
 
-    def remark(self, actor: Actor, code: str, note: str, *, kind: str = "remark") -> CaseSnapshot:
+    def remark(self, actor: Actor, code: str, note: str, *, kind: str = "remark",
+               expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> CaseSnapshot:
         """A supervision remark (nhận xét), urge (đôn đốc) or confirmation (xác nhận):
         in the history, changing no state. Anyone who can see the case may remark."""
         with self.uow() as uow:
-            case = self.remark_within(uow, actor, code, note, kind=kind)
+            case = self.remark_within(uow, actor, code, note, kind=kind, expected_version=expected_version,
+                                      uploads=uploads)
             result = commit_case(uow, case, actor)
         return result
 
-    def remark_within(self, uow: UnitOfWork, actor: Actor, code: str, note: str, *, kind: str = "remark") -> Case:
+    def remark_within(self, uow: UnitOfWork, actor: Actor, code: str, note: str, *, kind: str = "remark",
+                      expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> Case:
         """``remark`` inside a unit of work the caller owns and commits (with the
         request's idempotency key, say)."""
         if kind not in ("remark", "urge", "confirm"):
@@ -382,8 +415,13 @@ class CaseService:
                          case_code=case.code)
         if refusal is not None:  # a citizen reads their case but writes no remark
             raise refusal
-        append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
-                     to_state=case.state, note=clean_text("note", note))
+        if expected_version is not None and expected_version != case.version:
+            raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
+        text = clean_text("note", note)
+        checked = self._files(uow.session, case, uploads)
+        event = append_event(uow.session, case, at=now, actor=actor, trigger=kind, from_state=case.state,
+                             to_state=case.state, note=text, data=self._with_files({}, checked))
+        record_files(uow.session, case, event, checked, actor, now)
         case.updated_at = now
         return case
 

@@ -9,20 +9,22 @@ from datetime import date, datetime
 from typing import IO, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..actors import Actor, Grant
 from ..errors import Conflict, InvalidField, NotFound
 from ..models import RoleGrant, Unit, User
 from ..passwords import hash_password, verify_password
+from ..succession import inherited_grants
 from ..vocab import ROLES, UNIT_LEVELS
 
 __all__ = [
     "UnitRow", "read_units_csv", "import_units", "unit_by_code", "add_user",
-    "grant_role", "actor_for", "authenticate", "MAX_PASSWORD",
+    "grant_role", "actor_for", "authenticate", "MAX_PASSWORD", "MIN_PASSWORD",
 ]
 
 MAX_PASSWORD = 1024
+MIN_PASSWORD = 8  # for passwords people choose; the CLI's initial ones are the operator's call
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,18 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
     for row in pending.values():
         if row.successor_code:
             existing[row.code].successor_id = unit_by_code(session, row.successor_code).id
-    # A moved unit moves its whole subtree: recompute descendants' paths.
-    for unit in sorted(existing.values(), key=lambda u: len(u.path)):
-        for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
-            want = f"{unit.path}{child.id}/"
-            if child.path != want:
-                child.path = want
+    # A moved unit moves its whole subtree: recompute descendants' paths, down to
+    # the villages under a moved district's communes.
+    level = sorted(existing.values(), key=lambda u: len(u.path))
+    while level:
+        moved = []
+        for unit in level:
+            for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
+                want = f"{unit.path}{child.id}/"
+                if child.path != want:
+                    child.path = want
+                    moved.append(child)
+        level = moved
     return created, updated
 
 
@@ -163,20 +171,27 @@ def grant_role(session: Session, user: User, role: str, unit_code: str) -> RoleG
     return grant
 
 
-def actor_for(session: Session, username: str) -> Actor:
+def actor_for(session: Session, username: str, *, on: date | None = None) -> Actor:
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None:
         raise NotFound(what="người dùng / user", key=username)
-    return to_actor(user)
+    return to_actor(user, on=on)
 
 
-def to_actor(user: User) -> Actor:
+def to_actor(user: User, *, on: date | None = None) -> Actor:
+    """The user as an actor; ``on`` (the local day of the request) adds the grants
+    held through successors on that day (engine.succession)."""
     grants = tuple(Grant(g.role, g.unit_id, g.unit.code, g.unit.path) for g in user.grants)
-    return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language)
+    session = object_session(user)
+    if on is not None and grants and session is not None:
+        grants += inherited_grants(session, grants, on)
+    return Actor(user_id=user.id, username=user.username, grants=grants, language=user.language, on=on)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password matches; upgrades an outdated hash in place (caller commits)."""
+def authenticate(session: Session, username: str, password: str, *, now: datetime | None = None) -> User | None:
+    """The user if the password matches; upgrades an outdated hash in place (caller
+    commits). A temporary password (a reset) no longer matches from ``temporary_until``
+    on; ``now`` is required to accept one."""
     user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
     if user is None or len(password) > MAX_PASSWORD:
         # Hash anyway so a missing user takes as long as a wrong password.
@@ -184,6 +199,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     ok, new_hash = verify_password(password, user.password_hash)
     if not ok:
+        return None
+    if user.temporary_until is not None and (now is None or now >= user.temporary_until):
         return None
     if new_hash:
         user.password_hash = new_hash

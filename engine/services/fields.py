@@ -44,6 +44,10 @@ LIMITS = {
     "citizen_phone": 32,
     "place": 200,
     "hosts": 400,
+    # support activities, the fund, home visits (engine.models.support)
+    "description": 400,
+    "donor": 200,
+    "official": 200,
 }
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

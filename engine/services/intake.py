@@ -22,8 +22,11 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..authz import CREATE, decide
 from ..calendar import LOCAL_TZ
+from ..consent import CheckedConsent, ConsentInput, check_consent
 from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
+from ..files import FileLimits, Upload, check_file
 from ..models import Unit
+from ..succession import in_force
 from ..vocab import KINDS, TOPICS
 from ..workflow import Workflow
 from .cases import NewCase
@@ -64,6 +67,10 @@ class Opinion:
     target_unit: str | None = None
     reason: str | None = None
     appointment: datetime | str | None = None
+    # Photos and documents handed over with it (engine.files), kept on its receipt.
+    files: tuple[Upload, ...] = ()
+    # Whether the citizen agreed to messages, on which channel and address (engine.consent).
+    consent: ConsentInput | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ class CheckedOpinion:
     case: NewCase
     trigger: str | None
     data: dict[str, Any]
+    consent: CheckedConsent | None = None
 
 
 @dataclass
@@ -209,7 +217,7 @@ class _Units:
             raise UnitNotAllowed(field=name)
         if refusal is not None:
             raise refusal
-        if not unit.is_valid_on(day):
+        if not in_force(self.session, unit, day):  # with every unit above it (engine.succession)
             raise InvalidField(field=name, problem_vi=f"đơn vị “{unit.code}” không còn hiệu lực vào {day:%d/%m/%Y}",
                                problem_en=f"unit “{unit.code}” is not in force on {day:%d/%m/%Y}")
         return unit
@@ -221,7 +229,7 @@ def default_reason(held_on: date) -> str:
 
 
 def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Mapping[str, Workflow],
-                 now: datetime) -> CheckedIntake:
+                 now: datetime, limits: FileLimits | None = None) -> CheckedIntake:
     """Every check of the meeting and its opinions that needs no case yet. What the
     on-site outcomes carry is checked by firing them (``CaseService.fire_within``)."""
     today = now.astimezone(LOCAL_TZ).date()
@@ -256,9 +264,14 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
     for row, opinion in enumerate(opinions):
         before = len(problems)
         item = _check_opinion(p, row, opinion, new, units, received_at, unit)
+        if isinstance(opinion, Opinion) and opinion.files:
+            # Checked here too so that a refused file is named on its opinion's row; the
+            # case service checks again as it stores them (one rule: engine.files).
+            p.take(row, "files", _files_ok, opinion.files, limits)
         outcome = _outcome(p, row, opinion, on_receipt, wf, held_on or today)
+        consent = _consent(p, row, opinion)
         if item is not None and outcome is not None and len(problems) == before:
-            checked.opinions.append(CheckedOpinion(row, item, *outcome))
+            checked.opinions.append(CheckedOpinion(row, item, *outcome, consent=consent))
     return checked
 
 
@@ -282,7 +295,33 @@ def _check_opinion(p: _Problems, row: int, o: Opinion, new: NewMeeting, units: _
     if None in (topic, kind, content, unit):
         return None
     return NewCase(workflow=new.programme, unit=unit.code, topic=topic, kind=kind, content=content, channel="meeting",
-                   citizen_name=name, citizen_phone=phone, citizen_address=address, received_at=received_at)
+                   citizen_name=name, citizen_phone=phone, citizen_address=address, received_at=received_at,
+                   files=tuple(o.files) if isinstance(o.files, (list, tuple)) else ())
+
+
+def _files_ok(files: Sequence[Upload], limits: FileLimits | None) -> bool:
+    if limits is None:
+        raise InvalidField(field="files", problem_vi="máy chủ này không nhận tệp", problem_en="this server takes no files")
+    if len(files) > limits.max_files_per_step:
+        raise InvalidField(field="files", problem_vi=f"tối đa {limits.max_files_per_step} tệp mỗi ý kiến",
+                           problem_en=f"at most {limits.max_files_per_step} files per opinion")
+    for upload in files:
+        check_file(upload, limits)
+    return True
+
+
+def _consent(p: _Problems, row: int, o: Opinion) -> CheckedConsent | None:
+    if not isinstance(o, Opinion) or o.consent is None:
+        return None
+    if not isinstance(o.consent, ConsentInput):
+        p.add(row, "consent_channel", InvalidField(field="consent_channel", problem_vi="không hợp lệ",
+                                                   problem_en="is invalid"))
+        return None
+    try:
+        return check_consent(o.consent, "kien_nghi" if is_blank(o.kind) else o.kind)
+    except InvalidField as err:  # shown against the field it names
+        p.add(row, str(err.params.get("field")), err)
+        return None
 
 
 def _outcome(p: _Problems, row: int, o: Opinion, on_receipt: Mapping[str, Any], wf: Workflow | None,
@@ -325,8 +364,13 @@ def _canon(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_canon(v) for v in value]
-    if isinstance(value, (Opinion, Participant)):
-        return {f.name: _canon(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (Opinion, Participant, ConsentInput)):
+        # An opinion without consent or files hashes as it did before they existed.
+        return {f.name: _canon(getattr(value, f.name)) for f in fields(value)
+                if not (f.name == "consent" and getattr(value, f.name) is None)
+                and not (f.name == "files" and not getattr(value, f.name))}
+    if isinstance(value, Upload):  # a file is its name and its bytes' hash
+        return [value.name, hashlib.sha256(value.data).hexdigest()]
     return str(value).strip()
 
 

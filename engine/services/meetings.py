@@ -25,6 +25,7 @@ from ..models import Case, Meeting, MeetingParticipant, User
 from ..queries import scope_clause
 from ..uow import UnitOfWork
 from .cases import CaseService
+from .consents import record_consent
 from .idempotency import IdempotencyKeyReused, check_key, claim, find
 from .intake import (
     EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IntakeProblem, InvalidIntake, NewMeeting, Opinion, check_intake,
@@ -104,7 +105,8 @@ class MeetingService:
             first = self._first(session, actor, key, sha, now)
             if first is not None:
                 return first
-        checked = check_intake(session, actor, new, self.cases.workflows, now)
+        limits = self.cases.files.limits if self.cases.files is not None else None
+        checked = check_intake(session, actor, new, self.cases.workflows, now, limits)
         problems = list(checked.problems)
         meeting, ledger = None, None
         if checked.meeting_ok:
@@ -123,9 +125,17 @@ class MeetingService:
                 ledger = claim(session, actor, key, sha, now, meeting_id=meeting.id)
         # Opinions that passed are written even when something else failed: firing
         # their outcomes is what checks the outcomes, and the rollback takes it back.
-        items = [replace(x.case, meeting_id=meeting.id if meeting else None) for x in checked.opinions]
+        # Files are stored only when nothing is refused yet: a refusal found later (by
+        # firing an outcome) leaves orphan blobs at most, which ``files gc`` removes.
+        items = [replace(x.case, meeting_id=meeting.id if meeting else None,
+                         files=() if problems or meeting is None else x.case.files) for x in checked.opinions]
         created = self.cases.create_within(uow, actor, items) if items else []
         for opinion, snap in zip(checked.opinions, created):
+            if opinion.consent is not None:
+                # Before the on-site answer, so the citizen hears of that answer too.
+                case = session.scalar(select(Case).where(Case.code == snap.code))
+                assert case is not None
+                record_consent(session, case, opinion.consent, actor, now)
             if opinion.trigger is None:
                 continue
             try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -105,7 +105,7 @@ class Authenticated:
         return self.last_used_at is None or now - self.last_used_at >= TOUCH_EVERY
 
 
-def authenticate_token(session: Session, token: str) -> Authenticated | None:
+def authenticate_token(session: Session, token: str, *, on: date | None = None) -> Authenticated | None:
     """The token's user as an actor, or ``None`` for an unknown, revoked or
     malformed token or a deactivated user. Reads only."""
     if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
@@ -113,7 +113,7 @@ def authenticate_token(session: Session, token: str) -> Authenticated | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
-    return Authenticated(row.id, to_actor(row.user), row.last_used_at)
+    return Authenticated(row.id, to_actor(row.user, on=on), row.last_used_at)
 
 
 def touch_token(session: Session, token_id: int, now: datetime) -> None:

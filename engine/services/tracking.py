@@ -20,6 +20,7 @@ from ..codes import normalise_code
 from ..deadlines import lateness
 from ..disclosure import CITIZEN, PUBLIC, case_fields
 from ..errors import NotFound, OutOfScope
+from ..files.access import FILE_REMOVED
 from ..history import REMARKS
 from ..models import CaseEvent, Unit
 from ..uow import UnitOfWork
@@ -83,7 +84,9 @@ def track(service: CaseService, code: str, reader: str = PUBLIC) -> TrackedCase 
             kind=case.kind, topic=case.topic, received_at=case.received_at, updated_at=case.updated_at,
             due_at=None if final else case.due_at, appointment_at=case.appointment_at,
             handling_unit=case.handling_unit.code, handling_unit_name=unit_name, late_days=late, overdue=overdue,
-            steps=tuple(Step(e.at, e.trigger, e.to_state) for e in events if e.trigger not in REMARKS),
+            # State changes only: no remark, and nothing of a file (not even its removal).
+            steps=tuple(Step(e.at, e.trigger, e.to_state) for e in events
+                        if e.trigger not in REMARKS and e.trigger != FILE_REMOVED),
             content=case.content if "content" in fields else None,
             answer=case.answer if "answer" in fields else None,
             rating=(ratings[-1] if ratings else None) if "rating" in fields else None,

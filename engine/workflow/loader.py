@@ -27,7 +27,7 @@ from .finality import finality_conflicts
 from .machine import RESERVED_TRIGGERS, Workflow
 from .problems import Problem, WorkflowDefinitionError
 from .rule_checks import rule_problems
-from .spec import FIELDS, ROLES, WorkflowSpec
+from .spec import FIELDS, KIND_CODES, ROLES, WorkflowSpec
 
 __all__ = [
     "OPEN_WILDCARD",
@@ -149,7 +149,7 @@ def spec_problems(spec: WorkflowSpec) -> list[tuple[str, str]]:
         if t.deadline == "keep" and set(t.source) != {t.dest}:
             out.append((f"{base}.deadline", "deadline: keep leaves the case where it is: "
                                             "from must list only the state in to"))
-        for list_name in ("roles", "requires", "optional"):
+        for list_name in ("roles", "requires", "optional", "kinds"):
             values: tuple[str, ...] = getattr(t, list_name)
             for k, value in enumerate(values):
                 if value in values[:k]:
@@ -369,6 +369,8 @@ def _message(error: Mapping[str, Any]) -> str:
             return f"unknown role {value!r}; roles are: {', '.join(ROLES)}"
         if parent in ("requires", "optional"):
             return f"unknown field {value!r}; fields are: {', '.join(FIELDS)}"
+        if parent == "kinds":
+            return f"unknown kind {value!r}; kinds are: {', '.join(KIND_CODES)}"
         return f"{value!r} is not allowed; expected {ctx.get('expected')}"
     if kind == "invalid_key" and isinstance(value, bool):
         return (f"a key YAML reads as {str(value).lower()}: on, off, yes and no are booleans in YAML, "

@@ -107,6 +107,9 @@ def _escalation_problems(spec: WorkflowSpec, name: str, rule: AutoEscalateRule, 
     if len(via) > 1:
         return [(key, f"{len(via)} declared transitions lead from {name!r} to {target!r} "
                       f"({', '.join(t.trigger for t in via)}): the system fires one, so only one may")]
+    if via[0].kinds:
+        return [(key, f"{via[0].trigger!r} applies only to some kinds ({', '.join(via[0].kinds)}): the system "
+                      "escalates every overdue case, so the transition it fires must apply to every kind")]
     missing = [f for f in via[0].requires if f not in SYSTEM_FIELDS]
     if missing:
         return [(key, f"the system cannot fill in {', '.join(missing)}, which {via[0].trigger!r} requires; "

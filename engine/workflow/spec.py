@@ -40,10 +40,18 @@ __all__ = [
     "WorkflowSpec",
     "MAX_DAYS",
     "MAX_HOURS",
+    "KIND_CODES",
 ]
 
 # ``citizen``: the person who raised the opinion, with the PIN of its receipt (no account).
-Role = Literal["official", "leader", "auditor", "admin", "citizen"]
+# member: a Tổ dân vận member's limited grant on a village (engine.authz): records
+# what the team hears and fires only the transitions that name the role.
+Role = Literal["official", "leader", "auditor", "admin", "member", "citizen"]
+# The case kinds (kept equal to engine.vocab.KINDS by a test): a transition may apply
+# to some kinds only, because the law gives each kind its own route and limits
+# (a complaint is accepted under the Complaints Law, a denunciation under the
+# Denunciation Law).
+Kind = Literal["kien_nghi", "phan_anh", "khieu_nai", "to_cao"]
 # Each field has one meaning engine-wide (answer text, a unit id, a datetime, …), so
 # the case service can validate and store it without knowing the programme.
 FieldName = Literal[
@@ -51,6 +59,7 @@ FieldName = Literal[
 ]
 ROLES: tuple[str, ...] = get_args(Role)
 FIELDS: tuple[str, ...] = get_args(FieldName)
+KIND_CODES: tuple[str, ...] = get_args(Kind)
 
 # A limit longer than a year is almost certainly a typo (a missing unit, an extra 0);
 # the law's longest ordinary limits are 45 working days.
@@ -292,6 +301,12 @@ class TransitionSpec(_Frozen):
     # stays where it is and its stage, deadline and timers are untouched (a citizen's
     # rating must not give the unit a fresh deadline); only for ``to`` in ``from``.
     deadline: Literal["restart", "keep"] = "restart"
+    # Only cases of these kinds may take it (empty: every kind). The case service
+    # refuses it for another kind and does not offer it.
+    kinds: tuple[Kind, ...] = ()
+
+    def applies_to(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
 
 
 class WorkflowSpec(_Frozen):

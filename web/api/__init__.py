@@ -46,15 +46,19 @@ def install_api(app: FastAPI, container: Container) -> None:
     from ..open311.schemas import OPEN311_MODELS
     from .bodylimit import BodyLimitMiddleware
     from .cases import router as cases_router
+    from .files import router as files_router
+    from ..uploads import UPLOAD_PATHS
     from .catalog import router as catalog_router
     from .meetings import router as meetings_router
     from .openapi import install_problem_schema
+    from .support import router as support_router
 
     settings = container.api_settings
-    for router in (cases_router, meetings_router, catalog_router, open311_router):
+    for router in (cases_router, files_router, meetings_router, catalog_router, open311_router, support_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,
-                       respond=_too_large)
+                       respond=_too_large, upload_paths=UPLOAD_PATHS,
+                       upload_max_bytes=container.files.limits.max_step_bytes)
 
     async def unmatched(request: Request, exc: Exception) -> Response:
         # 404 for an unknown path, 405 for a wrong method: raised by the router

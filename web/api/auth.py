@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.actors import Actor
+from engine.calendar import LOCAL_TZ
 from engine.errors import Conflict
 from engine.services.tokens import authenticate_token, touch_token
 from engine.uow import UnitOfWork
@@ -38,7 +39,8 @@ def _client(request: Request) -> str:
 
 
 def _throttle(request: Request, key: str) -> None:
-    wait = get_container(request).api_limiter.take(key)
+    container = get_container(request)
+    wait = container.api_limiter.take(container, key)
     if wait is not None:
         raise ApiProblem("rate-limited", "Quá nhiều yêu cầu; hãy thử lại sau ít giây.",
                          "Too many requests; retry in a few seconds.", headers=retry_after(wait))
@@ -56,7 +58,7 @@ def authenticate(request: Request, container: Container, token: str | None) -> A
         raise ApiProblem("unauthenticated", "Cần mã truy cập (Authorization: Bearer ...).",
                          "A bearer token is required (Authorization: Bearer ...).", headers=WWW_AUTHENTICATE)
     with UnitOfWork(container.sessions, write=False) as uow:
-        found = authenticate_token(uow.session, token)
+        found = authenticate_token(uow.session, token, on=container.clock.now().astimezone(LOCAL_TZ).date())
     if found is None:
         _throttle(request, f"ip:{_client(request)}")
         raise ApiProblem("unauthenticated", "Mã truy cập không hợp lệ hoặc đã bị thu hồi.",

@@ -9,13 +9,25 @@ lets it through unchanged to the route's error handling.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimitMiddleware", "BodyTooLarge"]
+__all__ = ["BodyLimitMiddleware", "BodyTooLarge", "is_upload"]
+
+
+def is_upload(scope: Scope, upload_paths: re.Pattern[str] | None) -> bool:
+    """A multipart post to a path that takes files (web.uploads): only those may send
+    a step's files; the same path posted as a plain form keeps the usual limit."""
+    if upload_paths is None or not upload_paths.match(str(scope.get("path", ""))):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value).lower().startswith(b"multipart/form-data")
+    return False
 
 
 class BodyTooLarge(HTTPException):
@@ -28,9 +40,13 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, *, max_bytes: int, prefixes: Sequence[str],
-                 respond: Callable[[Scope, int], Response]) -> None:
+                 respond: Callable[[Scope, int], Response], upload_paths: re.Pattern[str] | None = None,
+                 upload_max_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # A step with files (web.uploads) may send up to a step's files.
+        self.upload_paths = upload_paths
+        self.upload_max_bytes = upload_max_bytes
         self.prefixes = tuple(prefixes)
         self.respond = respond
 
@@ -38,7 +54,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        limit = self.upload_max_bytes if is_upload(scope, self.upload_paths) else self.max_bytes
         declared = None
         for name, value in scope.get("headers", ()):
             if name == b"content-length":

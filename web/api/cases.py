@@ -15,10 +15,12 @@ from sqlalchemy import select
 from engine.actors import Actor
 from engine.audit import verify_case
 from engine.codes import normalise_code
+from engine.consent import ConsentInput
 from engine.errors import NotFound, OutOfScope
 from engine.listing import CaseQuery, CaseRow, page_cases
 from engine.models import Case
 from engine.services.cases import NewCase
+from engine.services.consents import create_with_consent
 from engine.services.idempotency import once
 from engine.services.views import ActionOption, CaseSnapshot, snapshot
 from engine.uow import UnitOfWork
@@ -112,11 +114,13 @@ def create_case(request: Request, body: CaseCreate, idempotency_key: Idempotency
                   content=body.content, citizen_name=body.citizen_name, citizen_phone=body.citizen_phone,
                   citizen_address=body.citizen_address, meeting_id=body.meeting_id, received_at=body.received_at,
                   handling_unit=body.handling_unit)
+    consent = ConsentInput(**body.consent.model_dump()) if body.consent else None
     try:
         if idempotency_key is not None:
-            return _keyed(request, container, actor, idempotency_key, "case.create", body.model_dump(mode="json"),
-                          lambda uow: container.cases.create_within(uow, actor, [new])[0], 201)
-        snap = container.cases.create(actor, new)
+            return _keyed(request, container, actor, idempotency_key, "case.create",
+                          body.model_dump(mode="json", exclude={"consent"} if body.consent is None else None),
+                          lambda uow: create_with_consent(container.cases, uow, actor, new, consent), 201)
+        snap = container.cases.within(lambda uow: create_with_consent(container.cases, uow, actor, new, consent))
     except OutOfScope:
         # The unit tree is public (GET /api/v1/units): refusing a unit reveals nothing.
         raise ApiProblem("unit-out-of-scope", f"Đơn vị “{body.unit}” không thuộc phạm vi được phân công của bạn.",

@@ -15,7 +15,8 @@ class ApiSettings(BaseSettings):
     # each up to 6 bytes when a client escapes it as \uXXXX: ~60 KB. 256 KiB leaves
     # room for every other field and refuses megabyte payloads before parsing.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
-    # Per token (and, for failed authentication, per client address), in this
-    # process: with N web processes a client may get up to N times the rate.
+    # Per token (and, for failed authentication, per client address), counted in
+    # the database across every web process: ``burst`` requests per window of
+    # ``burst / rate_per_minute`` minutes (web.api.ratelimit).
     rate_per_minute: float = Field(default=300, gt=0)
     burst: int = Field(default=60, ge=1)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from engine.actors import Actor
+from engine.consent import ConsentInput
 from engine.services.meetings import (
     IdempotencyKeyReused, InvalidIntake, MeetingService, MeetingView, NewMeeting, Opinion, Participant,
 )
@@ -22,7 +23,7 @@ from .auth import current_actor
 from .openapi import problems
 from .problems import ApiProblem
 from .routing import ProblemRoute, request_lang
-from .schemas import INT32, MeetingCreate, MeetingOut
+from .schemas import INT32, MeetingCreate, MeetingOut, OpinionCreate
 
 __all__ = ["router", "get_meetings"]
 
@@ -56,6 +57,11 @@ def _intake_problem(err: InvalidIntake, lang: str) -> ApiProblem:
                       f"Nothing was saved: invalid input at {where}.", errors=items)
 
 
+def _opinion(o: OpinionCreate) -> Opinion:
+    fields = o.model_dump(exclude={"consent"})
+    return Opinion(**fields, consent=ConsentInput(**o.consent.model_dump()) if o.consent else None)
+
+
 @router.post("", status_code=201, response_model=MeetingOut, responses=problems(403),
              summary="Record a meeting (buổi tiếp xúc, đối thoại) and the opinions heard at it, all or none")
 def create_meeting(
@@ -69,7 +75,7 @@ def create_meeting(
 ) -> MeetingOut:
     new = NewMeeting(programme=body.programme, held_on=body.held_on, unit=body.unit, place=body.place,
                      hosts=body.hosts, attendees=body.attendees,
-                     opinions=tuple(Opinion(**o.model_dump()) for o in body.opinions),
+                     opinions=tuple(_opinion(o) for o in body.opinions),
                      participants=(None if body.participants is None
                                    else tuple(Participant(**x.model_dump()) for x in body.participants)))
     try:

@@ -79,6 +79,16 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ConsentIn(_Request):
+    """The citizen agreed to be told how their opinion is handled (Decree 13/2023: for that purpose only)."""
+
+    channel: Literal["sms", "zalo", "email"]
+    address: text(254, min_length=1) = Field(  # type: ignore[valid-type]
+        description="Mobile number (sms, zalo) or email address the messages go to.")
+    author_requested: bool = Field(
+        default=False, description="For a denunciation (tố cáo): its author asked for messages themselves.")
+
+
 class CaseCreate(_Request):
     workflow: Slug = Field(default="nghe-dan-noi", description="Programme (workflow key); see GET /api/v1/workflows.")
     unit: UnitCode = Field(description="Code of the unit (village, commune, ...) where the opinion was raised.")
@@ -95,6 +105,7 @@ class CaseCreate(_Request):
                                   "(ISO 8601 with an offset; not in the future). Default: now.")
     handling_unit: text(32) | None = Field(  # type: ignore[valid-type]
         default=None, description="Unit that handles it from the start; default: the unit where it was raised.")
+    consent: ConsentIn | None = Field(default=None, description="Omitted: no message goes to the citizen.")
 
 
 class TransitionData(_Request):
@@ -141,6 +152,7 @@ class OpinionCreate(_Request):
     reason: text(LIMITS["reason"]) | None = Field(  # type: ignore[valid-type]
         default=None, description="Why it was passed on; default: beyond what could be answered at the meeting.")
     appointment: Instant | None = None
+    consent: ConsentIn | None = Field(default=None, description="Omitted: no message goes to the citizen.")
 
 
 class ParticipantIn(_Request):

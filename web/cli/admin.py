@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
 from engine import migrate
-from engine.models import Unit
+from engine.calendar import LOCAL_TZ
+from engine.errors import InvalidField
 from engine.services import directory
+from engine.services import units as unit_changes
+from engine.workflow.finality import final_states
 
 from ..container import Container
-from .main import cli, fail, pass_container
+from .main import cli, current_lang, pass_container
 
 
 @cli.group()
@@ -44,26 +49,90 @@ def units() -> None:
     """Đơn vị hành chính / the unit tree."""
 
 
+def _today(c: Container) -> date:
+    return c.clock.now().astimezone(LOCAL_TZ).date()
+
+
 @units.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--on", "on", default=None, help="Day the file's re-parentings take effect (YYYY-MM-DD, default today).")
 @pass_container
-def units_import(c: Container, csv_file: Path) -> None:
-    """Import units from CSV: code,name,level,parent_code[,valid_from,valid_to,successor_code]."""
+def units_import(c: Container, csv_file: Path, on: str | None) -> None:
+    """Import units from CSV: code,name,level,parent_code[,valid_from,valid_to,successor_code].
+    One transaction; successor links and end dates are checked, re-parented units
+    keep their former place for past reports."""
+    vi = current_lang() == "vi"
     with csv_file.open(encoding="utf-8-sig", newline="") as stream:
         rows = directory.read_units_csv(stream)
     with c.cases.uow() as uow:
-        created, updated = directory.import_units(uow.session, rows)
+        done = unit_changes.import_decision(uow.session, rows, _day_option(on) if on else _today(c),
+                                            final_states=final_states(c.workflows))
         uow.commit()
-    click.echo(f"{created} created, {updated} updated")
+    click.echo(f"{done.created} created, {done.updated} updated")
+    if done.successors:
+        click.echo(f"{'kế thừa' if vi else 'successor'}: " + ", ".join(f"{a} → {b}" for a, b in done.successors))
+        followed = "ý kiến đang mở nay do đơn vị kế thừa theo dõi" if vi else "open cases now followed by successors"
+        click.echo(f"{followed}: {done.open_cases}")
+    if done.moved:
+        click.echo(f"{'đổi đơn vị cấp trên' if vi else 're-parented'}: {', '.join(done.moved)}")
 
 
 @units.command("list")
 @pass_container
 def units_list(c: Container) -> None:
+    """The tree, with each unit's validity and successor; "hết hiệu lực" marks units
+    no longer in force today (themselves or through a unit above them)."""
+    vi = current_lang() == "vi"
     with c.sessions() as session:
-        for unit in session.scalars(select(Unit).order_by(Unit.path)):
-            depth = unit.path.count("/") - 2
-            click.echo(f"{'  ' * depth}{unit.code}\t{unit.level}\t{unit.name}")
+        lines = unit_changes.unit_lines(session, _today(c))
+    for line in lines:
+        valid = f"{_day(line.valid_from)}–{_day(line.valid_to)}"
+        extra = "" if line.in_force else ("\thết hiệu lực" if vi else "\tno longer in force")
+        if line.successor:
+            extra += f"\t→ {line.successor}"
+        click.echo(f"{'  ' * line.depth}{line.code}\t{line.level}\t{line.name}\t{valid}{extra}")
+
+
+def _day_option(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidField(field="on", problem_vi=f"ngày “{text[:20]}” không đúng dạng YYYY-MM-DD",
+                           problem_en=f"date “{text[:20]}” is not YYYY-MM-DD") from None
+
+
+def _day(day: date | None) -> str:
+    return f"{day:%d/%m/%Y}" if day else "…"
+
+
+@units.command("merge")
+@click.argument("old", nargs=-1, required=True)
+@click.option("--into", "into", required=True, help="Code of the new (successor) unit, already imported.")
+@click.option("--on", "on", required=True, help="Day the merger takes effect (YYYY-MM-DD).")
+@click.option("--move", "move", multiple=True, help="A unit below an old one to re-parent to the new one (repeat).")
+@pass_container
+def units_merge(c: Container, old: tuple[str, ...], into: str, on: str, move: tuple[str, ...]) -> None:
+    """Apply a merger decision in one transaction: OLD... end on --on and --into
+    succeeds them; the units named by --move are re-parented to it."""
+    vi = current_lang() == "vi"
+    moves = [code for item in move for code in item.split(",")]
+    with c.cases.uow() as uow:
+        done = unit_changes.merge_units(uow.session, old, into, _day_option(on), move=moves,
+                                        final_states=final_states(c.workflows))
+        uow.commit()
+    click.echo(f"{'hết hiệu lực' if vi else 'ended'} {done.on:%d/%m/%Y}: {', '.join(done.expired)}")
+    click.echo(f"{'kế thừa' if vi else 'successor'}: " + ", ".join(f"{a} → {b}" for a, b in done.successors))
+    click.echo(f"{'chuyển về' if vi else 're-parented to'} {done.into}: {', '.join(done.moved) or '—'}")
+    click.echo(f"{'hết hiệu lực theo đơn vị trên' if vi else 'ended with them'}: {', '.join(done.ended_below) or '—'}")
+    click.echo(f"{'ý kiến đang mở nay do' if vi else 'open cases now followed by'} {done.into}: {done.open_cases}")
+
+
+def operator() -> str:
+    """Who ran the command, as the record of access changes names them."""
+    try:
+        return f"cli:{getpass.getuser()}"[:80]
+    except (KeyError, OSError):  # no login name in a bare container
+        return "cli"
 
 
 @cli.group()
@@ -84,11 +153,8 @@ def users_add(c: Container, username: str, role: str, unit_code: str, password_s
               full_name: str, email: str | None, language: str) -> None:
     """Add a user with one role grant; the password comes on standard input, never argv."""
     password = sys.stdin.readline().rstrip("\r\n")
-    with c.cases.uow() as uow:
-        user = directory.add_user(uow.session, username, password, now=c.clock.now(), full_name=full_name,
-                                  email=email, language=language)
-        directory.grant_role(uow.session, user, role, unit_code)
-        uow.commit()
+    c.access.add_user(operator(), username, password, role, unit_code, full_name=full_name, email=email,
+                      language=language)
     click.echo(f"added {username} ({role} @ {unit_code})")
 
 
@@ -99,13 +165,7 @@ def users_add(c: Container, username: str, role: str, unit_code: str, password_s
 @pass_container
 def users_grant(c: Container, username: str, role: str, unit_code: str) -> None:
     """Give an existing user another role on a unit subtree."""
-    with c.cases.uow() as uow:
-        from engine.models import User
-        user = uow.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            fail(f"no user {username}")
-        directory.grant_role(uow.session, user, role, unit_code)
-        uow.commit()
+    c.access.grant(operator(), username, role, unit_code)
     click.echo(f"granted {role} @ {unit_code} to {username}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import backup as backups
+from ..backup.files import copy_in, copy_out, files_dir_of, missing_blobs
 from ..container import Container
 from .main import cli, current_lang, fail, pass_container
 
@@ -35,6 +36,12 @@ def backup_command(c: Container, dest: Path, force: bool) -> None:
         fail(f"{'lỗi' if vi else 'error'}: {err.message(current_lang())}")
         return
     click.echo(f"{'đã sao lưu' if vi else 'backed up'}: {_describe(snap, vi)}")
+    copied = copy_out(c.engine, c.files.store, dest)
+    if copied is None:
+        click.echo("tệp đính kèm nằm trong kho S3, sao lưu theo docs/deploy.md" if vi
+                   else "attached files are in the S3 bucket, backed up as docs/deploy.md says")
+    else:
+        click.echo(f"{'tệp đính kèm' if vi else 'attached files'}: {files_dir_of(dest)} (+{copied})")
 
 
 @cli.command("restore")
@@ -61,6 +68,7 @@ def restore_command(c: Container, src: Path, yes: bool) -> None:
                 if not click.confirm(question, default=False):
                     fail("đã hủy, không thay đổi gì" if vi else "cancelled, nothing changed")
             done = backups.restore(c.engine, snap)
+            put_back = copy_in(c.files.store, src) if not done.needs_upgrade else 0
     except backups.BackupError as err:
         fail(f"{'lỗi' if vi else 'error'}: {err.message(lang)}")
         return
@@ -75,6 +83,10 @@ def restore_command(c: Container, src: Path, yes: bool) -> None:
         return
     for line in done.broken or []:
         click.echo(f"BROKEN {line}", err=True)
-    if done.broken:
+    missing = missing_blobs(c.engine, c.files.store)
+    for key in missing:
+        click.echo(f"MISSING {'tệp' if vi else 'file'} sha256 {key}", err=True)
+    if done.broken or missing:
         raise SystemExit(1)
+    click.echo(f"{'tệp đính kèm' if vi else 'attached files'}: {'đủ' if vi else 'all present'} (+{put_back})")
     click.echo(f"OK: {done.cases} " + ("lịch sử ý kiến đã kiểm tra chuỗi băm" if vi else "case histories verified"))

@@ -35,7 +35,7 @@ def _due(instant: datetime | None, lang: str) -> str:
 
 def _actor(c: Container, username: str) -> Actor:
     with c.sessions() as session:
-        return actor_for(session, username)
+        return actor_for(session, username, on=c.clock.now().astimezone(LOCAL_TZ).date())
 
 
 def _print_case(c: Container, snap: CaseSnapshot, lang: str) -> None:

@@ -98,7 +98,9 @@ def cli(ctx: click.Context, lang: str, database_url: str | None) -> None:
 
 def _register() -> None:
     from . import admin, audit, backup, cases, deadlines, demo, tokens, notify, reports  # noqa: F401  (commands attach themselves)
+    from . import access  # noqa: F401
     from . import calendar  # noqa: F401  (the working calendar's commands)
+    from . import files  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

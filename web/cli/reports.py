@@ -40,7 +40,7 @@ def _actor(c: Container, username: str | None) -> Actor:
     if not username:
         return SYSTEM
     with c.sessions() as session:
-        return actor_for(session, username)
+        return actor_for(session, username, on=c.clock.now().astimezone(LOCAL_TZ).date())
 
 
 def _write_text(chunks: Iterable[str], output: str | None) -> None:
@@ -110,12 +110,15 @@ _chains_verify = audit.commands["verify"]
 @click.option("--all-breaks", is_flag=True, help="List every broken case, not only the first.")
 @click.option("--seal", "seal", nargs=2, metavar="DATE VALUE", default=None,
               help="Check that the database still produces the seal kept for DATE.")
+@click.option("--files", "with_files", is_flag=True, help="Also re-hash every attached file in the store.")
 @click.pass_context
-def audit_verify_command(ctx: click.Context, all_breaks: bool, seal: tuple[str, str] | None) -> None:
+def audit_verify_command(ctx: click.Context, all_breaks: bool, seal: tuple[str, str] | None,
+                         with_files: bool) -> None:
     """Check every case's chain (exit 1 at the first broken one), or with --seal DATE VALUE
-    that the histories as of DATE still match a seal kept outside (exit 1 if not)."""
+    that the histories as of DATE still match a seal kept outside (exit 1 if not). With
+    --files, every attached file too: missing, altered, or deleted by decision."""
     if seal is None:
-        ctx.invoke(_chains_verify, all_breaks=all_breaks)
+        ctx.invoke(_chains_verify, all_breaks=all_breaks, with_files=with_files)
         return
     ctx.invoke(_verify_seal, day=seal[0], value=seal[1])
 

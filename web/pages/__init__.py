@@ -16,9 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 
 from ..security import SecurityHeadersMiddleware
-from . import admin, auth, cases, inbox, meetings, minutes, receipts, track
-from .common import BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, get_ctx, login_url, redirect, render
+from . import (access, admin, auth, case_files, cases, consent, fund, inbox, meetings, minutes, programmes, receipts,
+               support, track)
+from .common import (BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, PasswordChangeRequired, get_ctx,
+                     login_url, redirect, render)
 from .failures import storage_failure_page
+from .uploads import UPLOAD_PATHS
 
 __all__ = ["install_pages", "STATIC"]
 
@@ -33,6 +36,10 @@ def _error(request: Request, status: int, title: str, message: str) -> Response:
 def _login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     return redirect(get_ctx(request), login_url(exc.next_path))
+
+
+def _change_password(request: Request, exc: Exception) -> Response:
+    return redirect(get_ctx(request), "/account/password?required=1")
 
 
 def _csrf(request: Request, exc: Exception) -> Response:
@@ -53,11 +60,14 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 
 def install_pages(app: FastAPI) -> None:
     settings = app.state.container.settings
-    for module in (auth, cases, meetings, track, admin, inbox, receipts, minutes):
+    for module in (auth, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent, programmes,
+                   receipts, minutes):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production")
+    app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production",
+                       upload_paths=UPLOAD_PATHS, upload_max_body=app.state.container.files.limits.max_step_bytes)
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(PasswordChangeRequired, _change_password)
     app.add_exception_handler(CsrfFailed, _csrf)
     app.add_exception_handler(BadForm, _bad_form)
     app.add_exception_handler(PageNotFound, _not_found)

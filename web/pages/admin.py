@@ -1,4 +1,5 @@
-"""A basic administration page: units, users, the working calendar (a year's built-in
+"""A basic administration page: units, users (with the changes of their access,
+web.pages.access), the working calendar (a year's built-in
 holidays and swaps, the overrides; removing one asks first, naming the deadlines it moves),
 and the deliveries given up (dead letters), whose count the board shows admins."""
 
@@ -19,10 +20,13 @@ from notifications.admin import dead_count, list_dead
 from .common import Ctx, Forbidden, Form, redirect, render, signed_in, signed_in_post
 from .data import unit_tree
 
+__all__ = ["router", "require_admin", "admin_page_response", "dead_letters"]
+
 router = APIRouter()
+ACCESS_LOG_SHOWN = 50
 
 
-def _admin(ctx: Ctx) -> None:
+def require_admin(ctx: Ctx) -> None:
     if not ctx.has_role("admin"):
         raise Forbidden()
 
@@ -35,9 +39,9 @@ def dead_letters(ctx: Ctx) -> int:
         return dead_count(session)
 
 
-def _admin_page(ctx: Ctx, *, status: int = 200, error: str | None = None, notice: str | None = None,
-                values: dict[str, str] | None = None, year: int | None = None,
-                removing: tuple[date, calendar_changes.Affected] | None = None) -> Response:
+def admin_page_response(ctx: Ctx, *, status: int = 200, error: str | None = None, notice: str | None = None,
+                        values: dict[str, str] | None = None, year: int | None = None,
+                        removing: tuple[date, calendar_changes.Affected] | None = None) -> Response:
     with ctx.c.sessions() as session:
         units = list(session.scalars(select(Unit)))
         today = ctx.c.clock.now().astimezone(LOCAL_TZ).date()
@@ -50,8 +54,10 @@ def _admin_page(ctx: Ctx, *, status: int = 200, error: str | None = None, notice
         overrides = [(o.day, o.kind, o.note, o.added_by, o.added_at) for o in session.scalars(
             select(CalendarOverride).order_by(CalendarOverride.day.desc()).limit(200))]
         dead = list_dead(session, 100)
+    me = ctx.user.username if ctx.user else ""
     return render(ctx, "admin.html", status=status, units=unit_rows, users=users, overrides=overrides, error=error,
-                  notice=notice, values=values or {}, listing=listing, removing=removing, dead=dead)
+                  notice=notice, values=values or {}, listing=listing, removing=removing, dead=dead, me=me,
+                  changes=ctx.c.access.log(limit=ACCESS_LOG_SHOWN))
 
 
 def _year(text: str) -> int | None:
@@ -61,9 +67,9 @@ def _year(text: str) -> int | None:
 
 @router.get("/admin")
 def admin_page(saved: str = "", moved: str = "", year: str = "", ctx: Ctx = Depends(signed_in)) -> Response:
-    _admin(ctx)
+    require_admin(ctx)
     notice = ctx.t("cal_moved", n=int(moved)) if moved.isdigit() else ctx.t("admin_saved") if saved else None
-    return _admin_page(ctx, notice=notice, year=_year(year))
+    return admin_page_response(ctx, notice=notice, year=_year(year))
 
 
 def _day(text: str) -> date:
@@ -76,14 +82,14 @@ def _day(text: str) -> date:
 @router.post("/admin/calendar")
 def admin_calendar(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     ctx, form = checked
-    _admin(ctx)
+    require_admin(ctx)
     values = {"day": form.get("day"), "kind": form.get("kind"), "note": form.get("note")}
     try:
         day = _day(values["day"])
         result = calendar_changes.change_override(ctx.c.cases, day, values["kind"], values["note"],
                                                   actor=_who(ctx))
     except DomainError as err:
-        return _admin_page(ctx, status=400, error=ctx.t.error(err), values=values)
+        return admin_page_response(ctx, status=400, error=ctx.t.error(err), values=values)
     return redirect(ctx, f"/admin?saved=1&moved={result.moved}")
 
 
@@ -95,13 +101,13 @@ def _who(ctx: Ctx) -> str:
 @router.post("/admin/calendar/remove")
 def admin_calendar_remove(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     ctx, form = checked
-    _admin(ctx)
+    require_admin(ctx)
     try:
         day = _day(form.get("day"))
         if form.get("confirm") != "1":
             # Ask first, saying which open deadlines the removal moves.
-            return _admin_page(ctx, year=day.year, removing=(day, calendar_changes.affected_cases(ctx.c.cases, day)))
+            return admin_page_response(ctx, year=day.year, removing=(day, calendar_changes.affected_cases(ctx.c.cases, day)))
         result = calendar_changes.drop_override(ctx.c.cases, day, actor=_who(ctx))
     except DomainError as err:
-        return _admin_page(ctx, status=400, error=ctx.t.error(err))
+        return admin_page_response(ctx, status=400, error=ctx.t.error(err))
     return redirect(ctx, f"/admin?saved=1&moved={result.moved}")

@@ -5,17 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from engine.passwords import hash_password
-from engine.services.directory import MAX_PASSWORD, authenticate
+from engine.errors import InvalidField
+from engine.services.directory import MAX_PASSWORD, MIN_PASSWORD, authenticate
 from engine.uow import UnitOfWork
 
-from ..security import (LANG_COOKIE, SESSION_COOKIE, cookie_options, end_session, end_user_sessions,
-                        set_session_language, start_session)
+from ..security import LANG_COOKIE, SESSION_COOKIE, cookie_options, end_session, set_session_language, start_session
 from .common import Ctx, Form, get_ctx, posted, redirect, render, safe_next, signed_in, signed_in_post
 from .i18n import LANGS
 
 router = APIRouter()
-MIN_PASSWORD = 8
 
 
 def _login_page(ctx: Ctx, *, next_path: str, username: str = "", error: str | None = None, status: int = 200,
@@ -38,17 +36,18 @@ def login(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
     username = form.get("username").strip()[:200]
     password = form.get("password")
     next_path = safe_next(form.get("next"))
-    wait = c.login_throttle.retry_after(c, username, ctx.ip)
-    if wait > 0:
+    # The attempt is counted (and committed) before its password is checked.
+    slot = c.login_throttle.take(c, username, ctx.ip)
+    if slot.wait > 0:
         return _login_page(ctx, next_path=next_path, username=username, status=429,
-                           error=t("login_throttled", minutes=max(1, (wait + 59) // 60)))
+                           error=t("login_throttled", minutes=max(1, (slot.wait + 59) // 60)))
     with UnitOfWork(c.sessions, write=True) as uow:
-        user = authenticate(uow.session, username, password) if username and password else None
+        user = authenticate(uow.session, username, password, now=c.clock.now()) if username and password else None
         found = (user.id, user.language) if user is not None else None
         uow.commit()  # a rehashed password is kept
-    c.login_throttle.record(c, username, ctx.ip, ok=found is not None)
     if found is None:
         return _login_page(ctx, next_path=next_path, username=username, status=401, error=t("login_failed"))
+    c.login_throttle.succeeded(c, username, ctx.ip, slot)
     user_id, language = found
     token = start_session(c, user_id, language=language if language in LANGS else "vi", ip=ctx.ip,
                           user_agent=ctx.request.headers.get("user-agent", ""))
@@ -68,8 +67,9 @@ def logout(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
 
 
 @router.get("/account/password")
-def password_form(done: str = "", ctx: Ctx = Depends(signed_in)) -> Response:
-    return render(ctx, "password.html", errors={}, notice=ctx.t("password_changed") if done else None)
+def password_form(done: str = "", required: str = "", ctx: Ctx = Depends(signed_in)) -> Response:
+    notice = ctx.t("password_changed") if done else ctx.t("access_must_change") if required else None
+    return render(ctx, "password.html", errors={}, notice=notice)
 
 
 @router.post("/account/password")
@@ -85,26 +85,19 @@ def change_password(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Resp
         errors["repeat"] = t("password_mismatch")
     elif new == current:
         errors["new"] = t("password_same")
-    wait = c.login_throttle.retry_after(c, me.username, ctx.ip)
-    if wait > 0:
-        errors = {"current": t("login_throttled", minutes=max(1, (wait + 59) // 60))}
-        return render(ctx, "password.html", status=429, errors=errors, notice=None)
-    token = None
-    with UnitOfWork(c.sessions, write=True) as uow:
-        user = authenticate(uow.session, me.username, current) if current else None
-        if user is None:
-            errors = {"current": t("password_wrong")}
-        elif not errors:
-            user.password_hash = hash_password(new)
-            # Every session of this user ends, here and in every other browser.
-            end_user_sessions(uow.session, user.id)
-            uow.session.flush()
-            uow.commit()
-            token = "new"
-    if user is None:
-        c.login_throttle.record(c, me.username, ctx.ip, ok=False)
-    if token is None:
+    if errors:
         return render(ctx, "password.html", status=400, errors=errors, notice=None)
+    slot = c.login_throttle.take(c, me.username, ctx.ip)
+    if slot.wait > 0:
+        errors = {"current": t("login_throttled", minutes=max(1, (slot.wait + 59) // 60))}
+        return render(ctx, "password.html", status=429, errors=errors, notice=None)
+    try:
+        # Ends every session of this user, here and in every other browser, and revokes their tokens.
+        c.access.change_password(me.user_id, current, new)
+    except InvalidField as err:
+        errors = {"current": t("password_wrong")} if err.params["field"] == "current" else {"new": t.error(err)}
+        return render(ctx, "password.html", status=400, errors=errors, notice=None)
+    c.login_throttle.succeeded(c, me.username, ctx.ip, slot)
     fresh = start_session(c, me.user_id, language=ctx.lang, ip=ctx.ip,
                           user_agent=ctx.request.headers.get("user-agent", ""))
     response = redirect(ctx, "/account/password?done=1")

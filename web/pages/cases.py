@@ -29,14 +29,18 @@ from engine.tabular import CSV_MEDIA_TYPE, CsvWriter
 from engine.vocab import SATISFACTION, TOPICS
 from engine.workflow import final_states
 
-from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
 from .admin import dead_letters
+from .case_files import files_by_step
+from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
 from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
+from .support import board_section
+from .uploads import UploadForm, signed_in_upload
 
 router = APIRouter()
 
 REMARK_KINDS = ("remark", "urge", "confirm")
+FILE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 ACTION_FIELDS = ("answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note")
 
 
@@ -54,7 +58,8 @@ def overdue_board(ctx: Ctx = Depends(signed_in)) -> Response:
     with c.sessions() as session:
         cal = _calendar(ctx, session)
         data = board_query(session, ctx.user.actor, c.workflows, ctx.t, cal, now)
-    return render(ctx, "board.html", board=data, now=now, dead_letters=dead_letters(ctx))
+    return render(ctx, "board.html", board=data, now=now, dead_letters=dead_letters(ctx),
+                  support=board_section(ctx))
 
 
 # -- the case list -----------------------------------------------------------------
@@ -245,6 +250,8 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         meeting=meeting_info, overdue=overdue, late=late, final=final,
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
         remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
+        files=files_by_step(ctx, snap.code), file_accept=FILE_ACCEPT, can_remove_files=actor.has_role("admin"),
+        consent=c.consents.status(actor, snap.code),
     )
 
 
@@ -257,8 +264,10 @@ def case_page(code: str, done: str = "", ctx: Ctx = Depends(signed_in)) -> Respo
 
 
 def _done_notice(ctx: Ctx, code: str, done: str) -> str | None:
-    if done == "remark":
-        return ctx.t("remark_done")
+    if done in ("remark", "file_removed"):
+        return ctx.t("remark_done" if done == "remark" else "file_removed_done")
+    if done == "consent":
+        return ctx.t("consent_withdrawn_done")
     for wf in ctx.c.workflows.values():
         for t in wf.spec.transitions:
             if t.trigger == done:
@@ -300,7 +309,7 @@ def _version(text: str) -> int | None:
 
 
 @router.post("/cases/{code}/act")
-def act(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+def act(code: str, checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> Response:
     ctx, form = checked
     assert ctx.user is not None
     code = code[:60]
@@ -321,7 +330,10 @@ def act(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Respo
             if name == "appointment" and value.strip():
                 value = _local_instant(ctx, value)
             data[name] = value
-        ctx.c.cases.fire(ctx.user.actor, code, trigger, data, expected_version=version)
+        too_many = form.refusal(ctx.c.files.limits.max_files_per_step)
+        if too_many is not None:
+            raise too_many
+        ctx.c.cases.fire(ctx.user.actor, code, trigger, data, expected_version=version, uploads=form.files_for())
     except (NotFound, OutOfScope):
         raise PageNotFound() from None
     except DomainError as err:
@@ -334,7 +346,7 @@ def _code_in_url(ctx: Ctx, code: str) -> str:
 
 
 @router.post("/cases/{code}/remark")
-def remark(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+def remark(code: str, checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> Response:
     ctx, form = checked
     assert ctx.user is not None
     code = code[:60]
@@ -350,7 +362,10 @@ def remark(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Re
         if version != snap.version:
             # A replayed or stale form: the case moved on since it was shown.
             raise StaleVersion(case=snap.code, expected=version, actual=snap.version)
-        ctx.c.cases.remark(ctx.user.actor, code, note, kind=kind)
+        too_many = form.refusal(ctx.c.files.limits.max_files_per_step)
+        if too_many is not None:
+            raise too_many
+        ctx.c.cases.remark(ctx.user.actor, code, note, kind=kind, expected_version=version, uploads=form.files_for())
     except (NotFound, OutOfScope):
         raise PageNotFound() from None
     except DomainError as err:

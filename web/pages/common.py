@@ -27,8 +27,9 @@ from ..security import (ANON_COOKIE, LANG_COOKIE, SESSION_COOKIE, SignedIn, clie
                         load_session, new_token, same_token)
 from .i18n import DEFAULT_LANG, LANGS, Translator, local_date, local_dt
 
-__all__ = ["Ctx", "get_ctx", "signed_in", "posted", "signed_in_post", "Form", "render", "redirect", "LoginRequired",
-           "CsrfFailed", "PageNotFound", "Forbidden", "BadForm", "safe_next", "unit_names", "TEMPLATES"]
+__all__ = ["Ctx", "get_ctx", "signed_in", "posted", "check_posted", "signed_in_post", "Form", "render", "redirect",
+           "LoginRequired", "CsrfFailed", "PasswordChangeRequired", "PageNotFound", "Forbidden", "BadForm", "safe_next",
+           "unit_names", "TEMPLATES"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -40,6 +41,10 @@ class LoginRequired(Exception):
 
 
 class CsrfFailed(Exception):
+    pass
+
+
+class PasswordChangeRequired(Exception):
     pass
 
 
@@ -104,7 +109,13 @@ def signed_in(request: Request, ctx: Ctx = Depends(get_ctx)) -> Ctx:
         if request.method == "GET":
             raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         raise LoginRequired(_page_of_post(request.url.path))
+    if ctx.user.must_change_password and request.url.path not in OPEN_BEFORE_CHANGE:
+        # A temporary password (a reset) opens only the page that replaces it.
+        raise PasswordChangeRequired()
     return ctx
+
+
+OPEN_BEFORE_CHANGE = frozenset({"/account/password", "/logout", "/lang"})
 
 
 def _page_of_post(path: str) -> str:
@@ -112,6 +123,8 @@ def _page_of_post(path: str) -> str:
     for suffix in ("/act", "/remark"):
         if path.endswith(suffix):
             return path[: -len(suffix)]
+    if path.endswith("/remove") and "/files/" in path:
+        return path.split("/files/")[0]
     if path.startswith("/admin"):
         return "/admin"
     if path.startswith("/inbox"):
@@ -151,10 +164,15 @@ def _origin_ok(request: Request) -> bool:
     return origin in (f"http://{host}", f"https://{host}")
 
 
-def posted(ctx: Ctx = Depends(get_ctx), form: Form = Depends(read_form)) -> tuple[Ctx, Form]:
-    """A form post with a valid CSRF token, from a page of this site."""
+def check_posted(ctx: Ctx, form: Form) -> None:
+    """Refuse a form post without a valid CSRF token or from another site."""
     if not _origin_ok(ctx.request) or not same_token(form.get("csrf", ""), ctx.expected_csrf):
         raise CsrfFailed()
+
+
+def posted(ctx: Ctx = Depends(get_ctx), form: Form = Depends(read_form)) -> tuple[Ctx, Form]:
+    """A form post with a valid CSRF token, from a page of this site."""
+    check_posted(ctx, form)
     return ctx, form
 
 

@@ -16,6 +16,7 @@ from engine.calendar import WorkingCalendar
 from engine.deadlines import lateness
 from engine.listing import CaseQuery, CaseRow, count_cases, page_cases
 from engine.models import Unit, path_under
+from engine.succession import in_force_among
 from engine.vocab import TOPICS
 from engine.workflow import Workflow, final_states, is_final
 
@@ -118,8 +119,9 @@ def unit_tree(units: Sequence[Unit]) -> list[UnitOption]:
     return out
 
 
-def _valid(units: Sequence[Unit], day: date) -> list[Unit]:
-    return [u for u in units if u.is_valid_on(day)]
+def _valid(session: Session, units: Sequence[Unit], day: date) -> list[Unit]:
+    # In force with every unit above it: nothing is offered under a commune that ended.
+    return in_force_among(session, units, day)
 
 
 def scope_units(session: Session, actor: Actor) -> list[UnitOption]:
@@ -136,10 +138,10 @@ def intake_units(session: Session, actor: Actor, day: date) -> list[UnitOption]:
     if not roots:
         return []
     units = list(session.scalars(select(Unit).where(or_(*[path_under(Unit.path, r) for r in roots]))))
-    return unit_tree(_valid(units, day))
+    return unit_tree(_valid(session, units, day))
 
 
 def escalation_units(session: Session, day: date, exclude: str | None = None) -> list[UnitOption]:
     """Where a case may be passed: every unit in force except villages."""
     units = list(session.scalars(select(Unit).where(Unit.level != "village")))
-    return [u for u in unit_tree(_valid(units, day)) if u.code != exclude]
+    return [u for u in unit_tree(_valid(session, units, day)) if u.code != exclude]

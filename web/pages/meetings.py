@@ -19,7 +19,9 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from engine.calendar import LOCAL_TZ
+from engine.consent import ConsentInput
 from engine.errors import DomainError, MissingField
+from engine.files import Upload
 from engine.listing import case_row
 from engine.models import Case, Meeting, Unit, path_under
 from engine.queries import scope_clause
@@ -31,7 +33,8 @@ from engine.services.meetings import (
 from engine.vocab import KINDS, TOPICS
 
 from ..security import new_token
-from .common import Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in, signed_in_post
+from .common import Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in
+from .uploads import UploadForm, signed_in_upload
 from .data import escalation_units, intake_units, to_row
 
 router = APIRouter()
@@ -39,9 +42,11 @@ router = APIRouter()
 DEFAULT_ROWS = 5
 MORE_ROWS = 5
 MAX_ROWS = MAX_OPINIONS
-ROW_FIELDS = ("topic", "kind", "content", "name", "phone", "village", "outcome", "answer", "target", "reason")
+ROW_FIELDS = ("topic", "kind", "content", "name", "phone", "village", "outcome", "answer", "target", "reason",
+              "files", "consent", "consent_address", "consent_author")
 # The engine's names for what this form calls otherwise.
-ROW_FIELD = {"citizen_name": "name", "citizen_phone": "phone", "unit": "village", "target_unit": "target"}
+ROW_FIELD = {"citizen_name": "name", "citizen_phone": "phone", "unit": "village", "target_unit": "target",
+             "consent_channel": "consent", "consent_author_requested": "consent_author"}
 MEETING_FIELDS = ("programme", "held_on", "unit", "place", "hosts", "attendees", "participants")
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -95,6 +100,7 @@ def _page(ctx: Ctx, intake: Intake, *, status: int = 200, alert: str | None = No
         kind_choices=[(k, t.pick(v)) for k, v in KINDS.items()],
         outcome_choices=[("record", t("outcome_record")), ("answer_on_site", t("outcome_answer")),
                          ("escalate", t("outcome_escalate"))],
+        consent_choices=[("sms", "SMS"), ("zalo", "Zalo"), ("email", "Email")],
     )
 
 
@@ -127,7 +133,7 @@ def _participants(text: str) -> tuple[Participant, ...] | None:
                  for line in lines)
 
 
-def _opinion(v: dict[str, str]) -> Opinion:
+def _opinion(v: dict[str, str], files: list[Upload]) -> Opinion:
     # The form shows the answer for one choice and the target and reason for the
     # other; what is typed in the hidden part is not sent.
     outcome = v.get("outcome") or "record"
@@ -136,7 +142,10 @@ def _opinion(v: dict[str, str]) -> Opinion:
                    outcome=None if outcome == "record" else outcome,
                    answer=v.get("answer") if outcome == "answer_on_site" else None,
                    target_unit=v.get("target") if outcome == "escalate" else None,
-                   reason=v.get("reason") if outcome == "escalate" else None)
+                   reason=v.get("reason") if outcome == "escalate" else None, files=tuple(files),
+                   consent=ConsentInput(channel=v.get("consent") or None, address=v.get("consent_address") or None,
+                                        author_requested=v.get("consent_author") == "1")
+                   if v.get("consent") or v.get("consent_address") else None)
 
 
 def _message(ctx: Ctx, err: DomainError) -> str:
@@ -165,7 +174,7 @@ def _mark(ctx: Ctx, intake: Intake, sent: list[int], err: InvalidIntake) -> list
 
 
 @router.post("/meetings/new")
-def intake_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+def intake_save(checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> Response:
     ctx, form = checked
     assert ctx.user is not None
     t = ctx.t
@@ -183,7 +192,7 @@ def intake_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response
         return _page(ctx, intake, status=400, alert=intake.errors["rows"])
     new = NewMeeting(programme=intake.programme, held_on=intake.held_on, unit=intake.unit, place=intake.place,
                      hosts=intake.hosts, attendees=intake.attendees,
-                     opinions=tuple(_opinion(intake.rows[i].values) for i in sent),
+                     opinions=tuple(_opinion(intake.rows[i].values, form.files_for(f"r{i}_files")) for i in sent),
                      participants=_participants(intake.participants))
     try:
         recorded = ctx.c.meetings.record(ctx.user.actor, new, key=intake.nonce)

@@ -8,6 +8,11 @@ citizen also sees their opinion and the answer, rates it and may ask for a re-ch
 An unknown code and a code that is not even well-formed get the very same 404 page;
 lookups are limited per address and PIN guesses per code and per address, and a
 wrong PIN says nothing about the case or whether a receipt was printed.
+
+A citizen who agreed to messages withdraws here (``/tra-cuu/rut-dong-y``): the code
+and the last four digits of the phone (or the email) the messages go to
+(``engine.consent``). Rate-limited with the lookups; the answer is the same whether
+anything matched, so it says nothing about the case.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ def track_page(ctx: Ctx, case: TrackedCase) -> TrackPage:
 
 def _page(ctx: Ctx, status: int = 200, **values: object) -> Response:
     values.setdefault("view", None)
-    for flag in ("not_found", "limited", "pin_wrong", "pin_limited", "done"):
+    for flag in ("not_found", "limited", "pin_wrong", "pin_limited", "done", "withdrawn"):
         values.setdefault(flag, False)
     values.setdefault("options", [])
     values.setdefault("pin", "")
@@ -73,6 +78,15 @@ def _lookup(ctx: Ctx, code: str, reader: str = PUBLIC) -> Response | TrackedCase
 @router.get("/tra-cuu")
 def track_form(ctx: Ctx = Depends(get_ctx)) -> Response:
     return _page(ctx)
+
+
+@router.post("/tra-cuu/rut-dong-y")
+def withdraw_consent(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
+    ctx, form = checked
+    if not ctx.c.track_throttle.allow(ctx.c, ctx.ip):
+        return _page(ctx, 429, limited=True)
+    ctx.c.consents.withdraw_by_citizen(form.get("code")[:60], form.get("proof")[:254])
+    return _page(ctx, withdrawn=True)
 
 
 @router.post("/track")

@@ -1,7 +1,7 @@
 """deliveries: a retry span instead of an attempt count; admins told of dead letters; requeues recorded
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 ``retry_until`` is when a failing delivery stops being retried (set at its first
 attempt from ``NGHEDAN_RETRY_SPAN_SECONDS``); rows in flight at the upgrade get theirs
@@ -19,7 +19,7 @@ from alembic import op
 import engine.models.base
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

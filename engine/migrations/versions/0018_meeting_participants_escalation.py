@@ -1,7 +1,7 @@
 """officials who took part in a meeting; escalations up a level or across
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 
 ``meeting_participants`` lists, per meeting, the users (or names of people without
 an account) who took part for the authorities, so a report counts "lượt cán bộ,
@@ -19,7 +19,7 @@ from alembic import op
 import engine.models.base
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

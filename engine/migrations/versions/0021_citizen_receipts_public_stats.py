@@ -1,11 +1,11 @@
 """the PIN printed on a case's receipt, hashed; the public statistics' monthly roll-up
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 
 ``receipt_pins`` holds, per case, the hash of the PIN printed on its latest receipt
 (phiếu tiếp nhận); with it the citizen rates the answer and asks for a re-check on
-the tracking page. Attempts are counted in ``web_attempts`` (kind ``pin``), which
+the tracking page. Guesses are counted in ``rate_counters`` (keys ``pin:…``), which
 exists already. ``public_stats`` is the monthly roll-up per origin unit the public
 statistics page reads, refreshed by the worker from ``case_facts`` up to the event
 in ``public_stats_watermark`` (empty after the upgrade: the first refresh fills it).
@@ -19,7 +19,7 @@ from alembic import op
 import engine.models.base
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
