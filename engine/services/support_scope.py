@@ -26,7 +26,7 @@ RECORD_ROLES = frozenset({"official", "leader"})
 
 
 def unit_for(session: Session, field: str, code: Any, day: date) -> Unit:
-    unit = session.scalar(select(Unit).where(Unit.code == code)) if isinstance(code, str) and len(code) <= 32 else None
+    unit = _by_code(session, code)
     if unit is None:
         raise InvalidField(field=field, problem_vi=f"không có đơn vị “{str(code)[:40]}”",
                            problem_en=f"no unit “{str(code)[:40]}”")
@@ -55,13 +55,20 @@ def may_correct(actor: Actor, commune: Unit) -> bool:
     return not actor.is_system and "leader" in actor.roles_over(commune.path)
 
 
+def _by_code(session: Session, code: Any) -> Unit | None:
+    # A code that cannot exist is not looked up: PostgreSQL refuses a NUL in text outright.
+    if not (isinstance(code, str) and 0 < len(code) <= 32 and code.isprintable()):
+        return None
+    return session.scalar(select(Unit).where(Unit.code == code))
+
+
 def may_read(actor: Actor, unit: Unit) -> bool:
     return actor.is_system or actor.covers(unit.path)
 
 
 def readable_unit(session: Session, actor: Actor, code: Any) -> Unit:
     """A unit the actor may read, or "not found" (codes cannot be probed)."""
-    unit = session.scalar(select(Unit).where(Unit.code == code)) if isinstance(code, str) and len(code) <= 32 else None
+    unit = _by_code(session, code)
     if unit is None or not may_read(actor, unit):
         raise NotFound(what="đơn vị / unit", key=str(code)[:32])
     return unit
