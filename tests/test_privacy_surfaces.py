@@ -218,3 +218,43 @@ def test_a_database_error_quotes_no_citizen_into_logs(engine):
             conn.execute(sql("INSERT INTO role_grants (user_id, role, unit_id) VALUES (:u, :r, 999)"),
                          {"u": 999, "r": DENOUNCER[1]})
     assert DENOUNCER[1] not in str(caught.value)
+
+
+# Who may print a receipt: officials and leaders over the case (origin or handling unit).
+PRINTS = {"off_a", "lead_a", "off_so", "lead_so"}
+
+
+def test_the_citizens_side_names_nobody_whoever_prints_or_reads_it(scene, browser, web_container, web_app):
+    """The receipt (printed by each role), the tracking page with the receipt's PIN,
+    the public statistics and Open311 without a key: no identity, for either case."""
+    from engine.actors import SYSTEM
+    from engine.services.receipts import issue_receipts
+    from web.worker import public_stats_job
+
+    for role in ROLES:
+        page = browser(role)
+        for kind in ("plain", "to_cao"):
+            r = page.post(f"/cases/{scene[kind]}/receipt", {"format": "html"}, token_from="/")
+            assert r.status_code == (200 if role in PRINTS else 404 if role == "off_b" else 403), (kind, role)
+            assert scene[kind] in r.text or role not in PRINTS  # a receipt was printed
+            assert seen(r.text, _who(kind)) == "none", (kind, role)
+            _never(r.text)
+    public = browser()
+    for kind in ("plain", "to_cao"):
+        pin = issue_receipts(web_container.cases, SYSTEM, [scene[kind]])[0].pin
+        r = public.post(f"/tra-cuu/{scene[kind]}/pin", {"pin": pin}, token_from=f"/tra-cuu/{scene[kind]}")
+        assert r.status_code == 200, kind
+        if kind == "to_cao":  # the PIN opened the citizen's view: their own opinion, no one's identity
+            assert "Tố cáo thu tiền sai quy định" in r.text
+        assert seen(r.text, _who(kind)) == "none", kind
+    public_stats_job(web_container)
+    for path in ("/thong-ke", "/thong-ke.json"):
+        r = public.get(path)
+        assert r.status_code == 200 and seen(r.text, PLAIN) == "none" and seen(r.text, DENOUNCER) == "none", path
+    with TestClient(web_app) as api:
+        for kind in ("plain", "to_cao"):
+            r = api.get(f"/open311/v2/requests/{scene[kind]}.json")
+            assert r.status_code == 200 and seen(r.text, _who(kind)) == "none", kind
+        listed = api.get("/open311/v2/requests.json")
+        assert listed.status_code == 200 and scene["to_cao"] not in listed.text
+        assert seen(listed.text, PLAIN) == "none" and seen(listed.text, DENOUNCER) == "none"
