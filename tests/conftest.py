@@ -8,6 +8,7 @@ and the API and page fixtures serve it."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from engine import migrate
 from engine.clock import FrozenClock
@@ -46,6 +47,27 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture(scope="session")
 def backend() -> str:
     return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path, backend: str) -> Iterator[str]:
+    """An empty database of the backend under test, of this test's own (a migration's
+    way up and down from a revision of its choosing); on PostgreSQL a new database on
+    the same server, dropped after."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    assert PG_URL is not None
+    name = f"nghedan_scratch_{secrets.token_hex(4)}"
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,11 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url, select, text
+from sqlalchemy import select, text
 
 from engine import migrate
 from engine.audit import GENESIS, chain_hash, verify_all
@@ -28,7 +26,6 @@ from engine.uow import UnitOfWork
 from workflows import load_builtin
 
 from .browser.web import browser, web_app, web_container  # noqa: F401
-from .conftest import PG_URL
 from .world import build_world
 
 PHONE = "0912888999"  # a phone-only denouncer
@@ -113,25 +110,6 @@ def _legacy(conn, code: str) -> tuple[str, int]:
         prev = h
     conn.execute(text("UPDATE cases SET head_hash = :h WHERE id = :i"), {"h": prev, "i": case.id})
     return prev, len(rows)
-
-
-@pytest.fixture
-def scratch_url(tmp_path, backend):
-    """An empty database of the backend under test, of this test's own."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'legacy.db'}"
-        return
-    server = make_url(PG_URL)
-    name = f"nghedan_mig_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_migration_0010_rekeys_old_chains_keeps_breaks_and_old_seals(scratch_url):

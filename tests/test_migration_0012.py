@@ -4,11 +4,8 @@ itself, and the way down and up again leaves the schema as the models say."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from engine import migrate
@@ -16,27 +13,7 @@ from engine.db import make_engine, make_session_factory
 from engine.models import User
 from engine.services.cases import CaseService
 
-from .conftest import PG_URL
 from .world import build_world
-
-
-@pytest.fixture
-def scratch_url(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A database of this test's own (on PostgreSQL, a new one on the same server)."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = "nghedan_m0012"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_users_survive_the_way_down_and_up(scratch_url, workflows, clock):

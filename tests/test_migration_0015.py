@@ -3,10 +3,7 @@ way down forgets those keys and keeps every meeting's, on both backends."""
 
 from __future__ import annotations
 
-import secrets
-
-import pytest
-from sqlalchemy import make_url, select, text
+from sqlalchemy import select, text
 
 from engine import migrate
 from engine.db import make_engine, make_session_factory
@@ -15,27 +12,8 @@ from engine.services.cases import CaseService
 from engine.services.idempotency import once
 from engine.services.meetings import MeetingService
 
-from .conftest import PG_URL
 from .intake_support import intake
 from .world import build_world
-
-
-@pytest.fixture
-def scratch_url(tmp_path, backend):  # type: ignore[no-untyped-def]
-    """An empty database of the backend under test, of this test's own."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    name = f"nghedan_m15_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_keys_of_other_writes_go_on_the_way_down_and_meetings_stay(scratch_url, workflows, clock):

@@ -3,34 +3,12 @@ them is unknown: empty), the calendar tables come and go; on both backends."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
-import pytest
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, text
 
 from engine import migrate
 from engine.db import make_engine
-
-from .conftest import PG_URL
-
-
-@pytest.fixture
-def scratch_url(tmp_path, backend):  # type: ignore[no-untyped-def]
-    """An empty database of the backend under test, of this test's own."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    name = f"nghedan_m16_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_overrides_survive_the_way_up_and_down(scratch_url):

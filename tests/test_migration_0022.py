@@ -3,35 +3,15 @@ come and go; deliveries written before it keep everything (no consent); both bac
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timezone
 
-import pytest
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, text
 
 from engine import migrate
 from engine.db import make_engine
 
-from .conftest import PG_URL
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def scratch_url(tmp_path, backend):  # type: ignore[no-untyped-def]
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    name = f"nghedan_m22_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_consent_tables_come_and_go_and_deliveries_survive(scratch_url):

@@ -3,36 +3,16 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, timezone
 
-import pytest
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, text
 
 from engine import migrate
 from engine.db import make_engine
 
-from .conftest import PG_URL
 
 TABLES = {"teams", "team_members", "reception_schedules", "reception_days", "dialogues", "public_documents",
           "document_items", "case_parties"}
-
-
-@pytest.fixture
-def scratch_url(tmp_path, backend):  # type: ignore[no-untyped-def]
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    name = f"nghedan_m23_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_the_programme_tables_come_and_go(scratch_url):
