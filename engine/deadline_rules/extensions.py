@@ -53,7 +53,7 @@ def extend(service: CaseService, actor: Actor, code: str, working_days: Any, rea
     state allows it, role, then the data."""
     with service.uow() as uow:
         session, now = uow.session, service.clock.now()
-        case = service._load(session, actor, code, for_update=True)
+        case = service.load(session, actor, code, for_update=True)
         if expected_version is not None and expected_version != case.version:
             raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
         wf = service.workflow(case.workflow_key)

@@ -74,7 +74,7 @@ def list_files(service: CaseService, actor: Actor, code: str) -> list[FileView]:
     """The case's files as ``actor`` may see them: none of a denunciation for whoever
     may not know who denounced."""
     with service.uow(write=False) as uow:
-        case = service._load(uow.session, actor, code)
+        case = service.load(uow.session, actor, code)
         if not _may_see(actor, case):
             return []
         rows = uow.session.execute(select(Attachment, CaseEvent.seq).join(CaseEvent, Attachment.event_id == CaseEvent.id)
@@ -87,7 +87,7 @@ def read_file(service: CaseService, actor: Actor, code: str, file_id: Any, *, th
     """The bytes of one file of the case (its thumbnail with ``thumb``). A file the
     reader may not see, removed, or of another case is ``NotFound``."""
     with service.uow(write=False) as uow:
-        case = service._load(uow.session, actor, code)
+        case = service.load(uow.session, actor, code)
         row = uow.session.get(Attachment, file_id) if isinstance(file_id, int) else None
         if row is None or row.case_id != case.id or not _may_see(actor, case) or row.deleted_at is not None:
             raise NotFound(what="tệp / file", key=str(file_id)[:20])
@@ -110,7 +110,7 @@ def remove_file(service: CaseService, actor: Actor, code: str, file_id: Any, rea
     when no other live file shares them; ``gc`` finishes the job after a crash."""
     with service.uow() as uow:
         session, now = uow.session, service.clock.now()
-        case = service._load(session, actor, code, for_update=True)
+        case = service.load(session, actor, code, for_update=True)
         if not (actor.is_system or _REMOVER_ROLE in actor.roles_over(case.origin_unit.path, case.handling_unit.path)):
             raise RoleNotAllowed(trigger=FILE_REMOVED, roles=[_REMOVER_ROLE])
         row = session.get(Attachment, file_id) if isinstance(file_id, int) else None

@@ -143,7 +143,10 @@ class CaseService:
             raise InvalidField(field="workflow", problem_vi=f"không có quy trình “{key}”",
                                problem_en=f"no workflow “{key}” (have {', '.join(self.workflows)})") from None
 
-    def _load(self, session: Session, actor: Actor, code: str, *, for_update: bool = False) -> Case:
+    def load(self, session: Session, actor: Actor, code: str, *, for_update: bool = False) -> Case:
+        """The case ``code`` (typed any way) in ``session``, if ``actor`` may read it;
+        else ``NotFound`` or the refusal. Every engine module that works on one case
+        inside the service's transaction starts here, so none asks the rule itself."""
         normal = normalise_code(code) if isinstance(code, str) else None
         stmt = select(Case).where(Case.code == normal)
         if for_update and session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -181,17 +184,17 @@ class CaseService:
 
     def get(self, actor: Actor, code: str) -> CaseSnapshot:
         with self.uow(write=False) as uow:
-            return snapshot(self._load(uow.session, actor, code), actor)
+            return snapshot(self.load(uow.session, actor, code), actor)
 
     def history(self, actor: Actor, code: str) -> list[EventView]:
         with self.uow(write=False) as uow:
-            case = self._load(uow.session, actor, code)
+            case = self.load(uow.session, actor, code)
             rows = uow.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
             return [event_view(e) for e in rows]
 
     def allowed_actions(self, actor: Actor, code: str) -> list[ActionOption]:
         with self.uow(write=False) as uow:
-            case = self._load(uow.session, actor, code)
+            case = self.load(uow.session, actor, code)
             return self._options(actor, case)
 
     def _options(self, actor: Actor, case: Case) -> list[ActionOption]:
@@ -315,7 +318,7 @@ class CaseService:
         lands with other rows (a meeting's on-site answers with the meeting) or not at
         all. Refusals come before any change, in the order of the module's contract."""
         session, now = uow.session, self.clock.now()
-        case = self._load(session, actor, code, for_update=True)
+        case = self.load(session, actor, code, for_update=True)
         if expected_version is not None and expected_version != case.version:
             raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)
         wf = self.workflow(case.workflow_key)
@@ -410,7 +413,7 @@ class CaseService:
             raise InvalidField(field="kind", problem_vi="phải là remark, urge hoặc confirm",
                                problem_en="must be remark, urge or confirm")
         now = self.clock.now()
-        case = self._load(uow.session, actor, code, for_update=True)
+        case = self.load(uow.session, actor, code, for_update=True)
         refusal = decide(actor, REMARK, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
                          case_code=case.code)
         if refusal is not None:  # a citizen reads their case but writes no remark
@@ -427,4 +430,4 @@ class CaseService:
 
     def options_within(self, uow: UnitOfWork, actor: Actor, code: str) -> list[ActionOption]:
         """``allowed_actions`` as the unit of work sees it (a case it just wrote)."""
-        return self._options(actor, self._load(uow.session, actor, code))
+        return self._options(actor, self.load(uow.session, actor, code))

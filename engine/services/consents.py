@@ -84,7 +84,7 @@ class ConsentService:
             session = uow.session
             try:
                 # Locked: two withdrawals (or one and an official's) queue on the case row.
-                case = self.cases._load(session, SYSTEM, str(code)[:60], for_update=True)
+                case = self.cases.load(session, SYSTEM, str(code)[:60], for_update=True)
             except (NotFound, OutOfScope):
                 return False
             latest = latest_consent(session, case.id)
@@ -101,7 +101,7 @@ class ConsentService:
         in person). True if a consent was in force."""
         def work(uow: Any) -> bool:
             session = uow.session
-            case = self.cases._load(session, actor, code, for_update=True)  # refuses whoever cannot see it
+            case = self.cases.load(session, actor, code, for_update=True)  # refuses whoever cannot see it
             if not actor.roles_over(case.origin_unit.path, case.handling_unit.path) & WITHDRAW_ROLES:
                 # The Front's auditors and administrators supervise; they do not speak for the citizen.
                 raise RoleNotAllowed(trigger="consent_withdraw", roles=list(WITHDRAW_ROLES))

@@ -14,10 +14,8 @@ from typing import Sequence
 from sqlalchemy import select
 
 from ..actors import Actor
-from ..authz import READ, decide
-from ..codes import normalise_code
 from ..disclosure import SHOW, Contact, contact_for, disclosure
-from ..errors import InvalidField, NotFound
+from ..errors import InvalidField
 from ..models import Case, CaseParty
 from ..uow import UnitOfWork
 from .cases import CaseService, NewCase
@@ -57,14 +55,7 @@ class DisputeService:
 
     def parties(self, actor: Actor, code: str, *, purpose: str = SHOW) -> list[Contact]:
         with self.cases.uow(write=False) as uow:
-            normal = normalise_code(code) if isinstance(code, str) else None
-            case = uow.session.scalar(select(Case).where(Case.code == normal)) if normal else None
-            if case is None:
-                raise NotFound(what="ý kiến / case", key=str(code)[:40])
-            refusal = decide(actor, READ, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
-                             case_code=case.code)
-            if refusal is not None:
-                raise refusal
+            case = self.cases.load(uow.session, actor, code)
             level = disclosure(actor, case.kind, case.origin_unit.path, case.handling_unit.path, purpose=purpose)
             rows = uow.session.scalars(select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.position))
             return [contact_for(level, p.name, p.phone, p.address) for p in rows]

@@ -105,7 +105,7 @@ def issue_receipts(service: CaseService, actor: Actor, codes: list[str]) -> list
 
 def _issue(service: CaseService, uow: UnitOfWork, actor: Actor, code: str) -> Receipt:
     session, now = uow.session, service.clock.now()
-    case = service._load(session, actor, code, for_update=True)
+    case = service.load(session, actor, code, for_update=True)
     if not actor.is_system and not actor.roles_over(case.origin_unit.path, case.handling_unit.path) & set(CREATE_ROLES):
         raise RoleNotAllowed(trigger=ISSUE_TRIGGER, roles=list(CREATE_ROLES))
     pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))

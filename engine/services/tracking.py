@@ -66,7 +66,7 @@ def track(service: CaseService, code: str, reader: str = PUBLIC) -> TrackedCase 
     now = service.clock.now()
     with service.uow(write=False) as uow:
         try:
-            case = service._load(uow.session, SYSTEM, code)
+            case = service.load(uow.session, SYSTEM, code)
         except (NotFound, OutOfScope):
             return None
         wf = service.workflow(case.workflow_key)
@@ -121,7 +121,7 @@ def citizen_step(service: CaseService, code: str, trigger: str, data: Mapping[st
     actor = citizen(normal, language)
 
     def work(uow: UnitOfWork) -> bool:
-        case = service._load(uow.session, actor, normal, for_update=True)
+        case = service.load(uow.session, actor, normal, for_update=True)
         last = uow.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
                                                           CaseEvent.seq == case.event_count))
         if last is not None and _same_step(last, trigger, data):
