@@ -1,12 +1,17 @@
-"""Typed refusals of the domain, each with a message in Vietnamese and English.
+"""Typed refusals of the domain, each a message of the catalogue with its parameters.
 
-The outer layers map them: the CLI prints ``message(lang)``, the API turns ``code``
-into a problem+json ``type``. ``code`` values are stable identifiers; never rename one.
+``key`` is the msgid (``engine.catalogue``) every surface renders: the CLI prints
+``message(lang)``, pages and the API too; the API turns ``code`` into a problem+json
+``type``. ``code`` values are stable identifiers; never rename one. A parameter given in
+both languages (``problem_vi``/``problem_en``) reaches the template as ``{problem}`` in
+the reader's language.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
+
+from .catalogue import language, text
 
 __all__ = [
     "DomainError",
@@ -24,22 +29,26 @@ __all__ = [
 
 class DomainError(Exception):
     code = "domain-error"
-    template_vi = "Yêu cầu không hợp lệ."
-    template_en = "Invalid request."
+    key = "error.domain-error"
 
     def __init__(self, **params: Any) -> None:
         self.params = params
         super().__init__(self.message("en"))
 
-    def message(self, lang: str = "vi") -> str:
-        template = self.template_vi if lang == "vi" else self.template_en
-        return template.format(**self.params)
+    def message(self, lang: str = "vi", **labels: Any) -> str:
+        """The text in ``lang``; ``labels`` replace parameters by what a person reads
+        (the pages give field and trigger labels)."""
+        params = {**self.params, **labels}
+        suffix = f"_{language(lang)}"
+        for name, value in list(params.items()):
+            if name.endswith(suffix):
+                params.setdefault(name[:-3], value)
+        return text(self.key, lang, **params)
 
 
 class NotFound(DomainError):
     code = "not-found"
-    template_vi = "Không tìm thấy {what} “{key}”."
-    template_en = "No {what} “{key}”."
+    key = "error.not-found"
 
 
 class OutOfScope(DomainError):
@@ -47,14 +56,12 @@ class OutOfScope(DomainError):
     exactly as for NotFound so that codes cannot be probed."""
 
     code = "out-of-scope"
-    template_vi = "Ý kiến {case} không thuộc đơn vị bạn được phân công."
-    template_en = "Case {case} is outside your units."
+    key = "error.out-of-scope"
 
 
 class InvalidTransition(DomainError):
     code = "invalid-transition"
-    template_vi = "Không thể “{trigger}” khi ý kiến đang ở trạng thái “{state}”. Thao tác được phép: {allowed_text}."
-    template_en = "Cannot “{trigger}” a case in state “{state}”. Allowed now: {allowed_text}."
+    key = "error.invalid-transition"
 
     def __init__(self, *, trigger: str, state: str, allowed: Sequence[str]) -> None:
         allowed = list(allowed)
@@ -66,8 +73,7 @@ class InvalidTransition(DomainError):
 
 class RoleNotAllowed(DomainError):
     code = "role-not-allowed"
-    template_vi = "Vai trò của bạn không được phép “{trigger}” (cần: {roles_text})."
-    template_en = "Your role may not “{trigger}” (needs: {roles_text})."
+    key = "error.role-not-allowed"
 
     def __init__(self, *, trigger: str, roles: Sequence[str]) -> None:
         super().__init__(trigger=trigger, roles=list(roles), roles_text=", ".join(roles))
@@ -75,14 +81,12 @@ class RoleNotAllowed(DomainError):
 
 class MissingField(DomainError):
     code = "missing-field"
-    template_vi = "Thiếu thông tin bắt buộc “{field}” cho thao tác “{trigger}”."
-    template_en = "“{trigger}” requires the field “{field}”."
+    key = "error.missing-field"
 
 
 class InvalidField(DomainError):
     code = "invalid-field"
-    template_vi = "Trường “{field}” không hợp lệ: {problem_vi}"
-    template_en = "Field “{field}” is invalid: {problem_en}"
+    key = "error.invalid-field"
 
     def __init__(self, *, field: str, problem_vi: str, problem_en: str | None = None) -> None:
         super().__init__(field=field, problem_vi=problem_vi, problem_en=problem_en or problem_vi)
@@ -101,11 +105,9 @@ class UnitNotAllowed(InvalidField):
 
 class StaleVersion(DomainError):
     code = "stale-version"
-    template_vi = "Ý kiến {case} vừa được người khác cập nhật (phiên bản {actual}, bạn gửi {expected}). Hãy tải lại và thử lại."
-    template_en = "Case {case} was changed by someone else (version {actual}, you sent {expected}). Reload and try again."
+    key = "error.stale-version"
 
 
 class Conflict(DomainError):
     code = "conflict"
-    template_vi = "Xung đột dữ liệu: {detail}"
-    template_en = "Conflict: {detail}"
+    key = "error.conflict"

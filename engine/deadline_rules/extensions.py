@@ -31,8 +31,7 @@ EXTEND_ROLES = ("leader",)
 
 class ExtensionRefused(DomainError):
     code = "extension-refused"
-    template_vi = "Không thể gia hạn ý kiến {case}: {why_vi}"
-    template_en = "Case {case} cannot be extended: {why_en}"
+    key = "error.extension-refused"
 
 
 def _working_days(value: Any, left: int) -> int:

@@ -49,8 +49,7 @@ EARLIEST_DAY = date(2000, 1, 1)
 
 class StaleLedger(DomainError):
     code = "stale-version"
-    template_vi = "Sổ quỹ {commune} vừa có bút toán mới (đang có {actual}, bạn xem {expected}). Hãy tải lại và thử lại."
-    template_en = "The fund of {commune} has new entries ({actual}, you saw {expected}). Reload and try again."
+    key = "error.stale-ledger"
 
 
 def parse_day(field: str, value: Any, today: date) -> date:

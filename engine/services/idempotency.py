@@ -50,10 +50,7 @@ Answer = dict[str, Any]
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency-key-reused"
-    template_vi = ("Yêu cầu này đã được gửi trước đó với nội dung khác{where_vi}; không lưu thêm. "
-                   "Hãy dùng khóa mới cho một yêu cầu mới.")
-    template_en = ("This request was sent before with different content{where_en}; nothing more was saved. "
-                   "Use a new key for a new request.")
+    key = "error.idempotency-key-reused"
 
     def __init__(self, *, meeting_id: int | None = None) -> None:
         super().__init__(meeting_id=meeting_id,

@@ -100,8 +100,7 @@ class InvalidIntake(DomainError):
     """Every problem of an intake at once, so a form can mark each field."""
 
     code = "invalid-intake"
-    template_vi = "Chưa lưu: có {count} lỗi trong buổi tiếp xúc và các ý kiến."
-    template_en = "Nothing saved: {count} problem(s) in the meeting or its opinions."
+    key = "error.invalid-intake"
 
     def __init__(self, problems: Sequence[IntakeProblem]) -> None:
         self.problems = tuple(sorted(problems, key=lambda p: -1 if p.row is None else p.row))

@@ -265,7 +265,7 @@ def case_page(code: str, done: str = "", ctx: Ctx = Depends(signed_in)) -> Respo
 
 def _done_notice(ctx: Ctx, code: str, done: str) -> str | None:
     if done in ("remark", "file_removed"):
-        return ctx.t("remark_done" if done == "remark" else "file_removed_done")
+        return ctx.t("remark_done") if done == "remark" else ctx.t("file_removed_done")
     if done == "consent":
         return ctx.t("consent_withdrawn_done")
     for wf in ctx.c.workflows.values():

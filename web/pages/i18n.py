@@ -2,7 +2,8 @@
 
 Labels of the domain come from where they are defined (workflow YAML for states and
 actions, ``engine.vocab`` for topics, kinds, channels); everything the templates
-write themselves is in ``MESSAGES`` (``web.pages.messages``). Also here: dates in local time, and the
+write themselves is a message of the gettext catalogue, looked up by
+``engine.catalogue.text`` (the one lookup, with the one fallback). Also here: dates in local time, and the
 Vietnamese alphabetical order. Folding for search is ``engine.search.fold``
 (re-exported here for templates and helpers of the pages).
 """
@@ -14,16 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from engine.calendar import LOCAL_TZ, deadline_parts
+from engine.catalogue import DEFAULT_LANG, LANGS, has, pick, text
 from engine.errors import DomainError
 from engine.search import fold
 
-from .messages import FIELD_LABELS, MESSAGES, TRIGGER_LABELS
-
-__all__ = ["LANGS", "DEFAULT_LANG", "MESSAGES", "Translator", "fold", "vi_sort_key", "local_date", "local_dt",
-           "FIELD_LABELS"]
-
-LANGS = ("vi", "en")
-DEFAULT_LANG = "vi"
+__all__ = ["LANGS", "DEFAULT_LANG", "Translator", "fold", "vi_sort_key", "local_date", "local_dt"]
 
 
 def local_dt(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
@@ -47,25 +43,24 @@ class Translator:
         self.lang = lang if lang in LANGS else DEFAULT_LANG
 
     def __call__(self, key: str, **params: Any) -> str:
-        vi, en = MESSAGES[key]
-        text = en if self.lang == "en" else vi
-        return text.format(**params) if params else text
+        return text(key, self.lang, **params)
 
-    def pick(self, pair: tuple[str, str] | None, fallback: str = "") -> str:
-        if pair is None:
-            return fallback
-        return pair[1] if self.lang == "en" else pair[0]
+    def pick(self, pair: Any, fallback: str = "") -> str:
+        return pick(pair, self.lang, fallback)
 
     def field(self, name: str) -> str:
-        return self.pick(FIELD_LABELS.get(name), name)
+        """A field of the workflow format (``field.<name>``); one the catalogue lacks keeps its name."""
+        return text(f"field.{name}", self.lang) if has(f"field.{name}") else name
 
     def trigger(self, name: str, workflow: Any = None) -> str:
-        if name in TRIGGER_LABELS:
-            return self.pick(TRIGGER_LABELS[name])
+        """A history entry: the catalogue's ``trigger.<name>`` for entries that are not
+        transitions, else the workflow's label."""
+        if has(f"trigger.{name}"):
+            return text(f"trigger.{name}", self.lang)
         if workflow is not None:
             for t in workflow.spec.transitions:
                 if t.trigger == name:
-                    return t.label.get(self.lang)
+                    return pick(t.label, self.lang)
         return name
 
     def due(self, value: datetime | None) -> str:
@@ -80,13 +75,9 @@ class Translator:
         params = dict(err.params)
         if isinstance(params.get("field"), str):
             params["field"] = self.field(params["field"])
-        if isinstance(params.get("trigger"), str) and params["trigger"] in TRIGGER_LABELS:
+        if isinstance(params.get("trigger"), str) and has(f"trigger.{params['trigger']}"):
             params["trigger"] = self.trigger(params["trigger"])
-        template = err.template_en if self.lang == "en" else err.template_vi
-        try:
-            return template.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return err.message(self.lang)
+        return err.message(self.lang, **params)
 
 
 # -- Vietnamese text -------------------------------------------------------------

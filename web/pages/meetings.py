@@ -152,7 +152,7 @@ def _message(ctx: Ctx, err: DomainError) -> str:
     """A refusal as shown next to its field: an outcome's missing field in the
     form's own words (the form asks for it under another label)."""
     if isinstance(err, MissingField) and err.params.get("field") in ("answer", "target_unit"):
-        return ctx.t("intake_no_answer" if err.params["field"] == "answer" else "intake_no_target")
+        return ctx.t("intake_no_answer") if err.params["field"] == "answer" else ctx.t("intake_no_target")
     return ctx.t.error(err)
 
 

@@ -31,7 +31,7 @@ from engine.seals import latest_seals, short_code, verify_seal
 from ..pages.common import Ctx, Forbidden, PageNotFound, redirect, render, signed_in
 from .charts import bar_chart, line_chart, stacked_bars
 from .common import default_period, history_response, make_report, presets, query_string, report_response
-from .i18n import Words
+from ..pages.i18n import Translator as Words
 
 __all__ = ["router"]
 
