@@ -5,6 +5,8 @@ Codes are ASCII slugs stored in the database; labels are for people.
 
 from __future__ import annotations
 
+from .catalogue import pick
+
 __all__ = ["KINDS", "TOPICS", "CHANNELS", "UNIT_LEVELS", "ROLES", "SATISFACTION", "label"]
 
 # Loại đơn: the kind decides legal limits and confidentiality (tố cáo hides the denouncer).
@@ -67,5 +69,5 @@ SATISFACTION: dict[str, tuple[str, str]] = {
 
 
 def label(vocabulary: dict[str, tuple[str, str]], code: str, lang: str = "vi") -> str:
-    vi, en = vocabulary.get(code, (code, code))
-    return en if lang == "en" else vi
+    """The code's label, with the catalogue's fallback (``engine.catalogue.pick``)."""
+    return pick(vocabulary.get(code), lang, code)

@@ -14,10 +14,11 @@ from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
 
+from engine.catalogue import text as _
 from engine.models import NotificationDelivery
 
 from .citizen_send import prepare_citizen
-from .citizen_text import STATUS_WORDS, citizen_sentence
+from .citizen_text import LANG, citizen_sentence, status_word
 from .config import NotifySettings
 from .mail import assemble
 from .render import render_pair
@@ -52,7 +53,7 @@ class CitizenEmailChannel:
         n = message.notice
         sentence = citizen_sentence(n)
         prefix = f"{self.settings.mail_subject_prefix} " if self.settings.mail_subject_prefix else ""
-        subject = f"{prefix}Ý kiến {n.code}: {STATUS_WORDS[n.notice].lower()}"
+        subject = prefix + _("citizen.subject", LANG, code=n.code, status=status_word(n.notice).lower())
         text, html = render_pair("citizen", "vi", subject=subject, sentence=sentence, code=n.code,
                                  tracking_url=n.tracking_url)
         email = assemble(subject=subject, text=text, html=html, to=message.address, settings=self.settings, now=now,

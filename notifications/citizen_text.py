@@ -12,21 +12,20 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from engine.calendar import LOCAL_TZ
+from engine.catalogue import text as _
 
 from .content import parse_instant
 
-__all__ = ["CitizenNotice", "STATUS_WORDS", "build_notice", "citizen_sentence", "citizen_text", "local_day"]
+__all__ = ["CitizenNotice", "LANG", "status_word", "build_notice", "citizen_sentence", "citizen_text", "local_day"]
 
-_SENTENCES = {
-    "received": "Ý kiến của Ông/Bà đã được tiếp nhận, mã {code}{due}.",
-    "answered": "Ý kiến mã {code} đã có kết quả trả lời.",
-    "escalated": "Ý kiến mã {code} đã được chuyển đến {unit} để giải quyết{appointment}.",
-    "extended": "Ý kiến mã {code} được gia hạn giải quyết{due}.",
-    "resolved": "Ý kiến mã {code} đã được giải quyết xong.",
-}
-# What each step is called in a Zalo template's status parameter (at most 30 characters).
-STATUS_WORDS = {"received": "Đã tiếp nhận", "answered": "Đã có kết quả trả lời", "escalated": "Đã chuyển xử lý",
-                "extended": "Được gia hạn", "resolved": "Đã giải quyết xong"}
+# The texts are messages of the catalogue: ``citizen.sentence.<notice>`` and, for a Zalo
+# template's status parameter (at most 30 characters), ``citizen.status.<notice>``. Messages
+# to citizens are in Vietnamese (the language they registered in is not recorded).
+LANG = "vi"
+
+
+def status_word(notice: str) -> str:
+    return _(f"citizen.status.{notice}", LANG)
 
 
 @dataclass(frozen=True)
@@ -51,11 +50,11 @@ def build_notice(notice: str, facts: Mapping[str, Any], unit_name: str | None, t
 
 
 def citizen_sentence(n: CitizenNotice) -> str:
-    return _SENTENCES[n.notice].format(
-        code=n.code, unit=n.unit_name or "cơ quan có thẩm quyền",
-        due=f", hạn giải quyết {n.due}" if n.due else "",
-        appointment=f", hẹn trả lời ngày {n.appointment}" if n.appointment else "")
+    return _(f"citizen.sentence.{n.notice}", LANG,
+             code=n.code, unit=n.unit_name or _("citizen.competent_body", LANG),
+             due=_("citizen.due", LANG, day=n.due) if n.due else "",
+             appointment=_("citizen.appointment", LANG, day=n.appointment) if n.appointment else "")
 
 
 def citizen_text(n: CitizenNotice) -> str:
-    return f"{citizen_sentence(n)} Tra cứu: {n.tracking_url}"
+    return _("citizen.sms", LANG, sentence=citizen_sentence(n), url=n.tracking_url)

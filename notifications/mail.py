@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.calendar import LOCAL_TZ, deadline_parts
+from engine.catalogue import text as _
 from engine.message_facts import message_facts, unit_for_message
 from engine.models import Case, EmailItem, NotificationDelivery, OutboxMessage, Unit, User
 from engine.services.calendars import load_calendar
@@ -33,21 +34,16 @@ from .preferences import get_preference
 from .render import render_pair
 from .text import StateLabel, default_state_label, event_phrase, kind_label, section_of, topic_label
 
-__all__ = ["CaseLine", "Section", "EmailView", "build_view", "build_message", "message_id", "SECTIONS"]
+__all__ = ["CaseLine", "Section", "EmailView", "build_view", "build_message", "message_id", "SECTIONS",
+           "section_title"]
 
-SECTIONS: dict[str, tuple[str, str]] = {
-    "overdue": ("Ý kiến quá hạn", "Overdue"),
-    "due_soon": ("Sắp đến hạn", "Due soon"),
-    "informed": ("Để biết", "For your information"),
-    "updates": ("Cập nhật", "Updates"),
-}
-_COUNT_WORDS: dict[str, tuple[str, str, str]] = {
-    # section: (vi, en singular, en plural)
-    "overdue": ("ý kiến quá hạn", "overdue opinion", "overdue opinions"),
-    "due_soon": ("ý kiến sắp đến hạn", "opinion due soon", "opinions due soon"),
-    "informed": ("thông báo để biết", "notice", "notices"),
-    "updates": ("cập nhật", "update", "updates"),
-}
+# The parts of an email, in the order shown; titles are ``mail.section.<key>`` and counts
+# ``mail.count.<key>`` (``mail.count_one.<key>`` for one) in the catalogue.
+SECTIONS = ("overdue", "due_soon", "informed", "updates")
+
+
+def section_title(key: str, lang: str) -> str:
+    return _(f"mail.section.{key}", lang)
 
 
 @dataclass
@@ -177,14 +173,14 @@ def build_view(session: Session, delivery: NotificationDelivery, lang: str, sett
         if phrase not in line.events:
             line.events.append(phrase)
     sections = []
-    for key, titles in SECTIONS.items():
+    for key in SECTIONS:
         chosen = [line for (sec, _), line in lines.items() if sec == key]
         if key == "overdue":
             chosen.sort(key=lambda l: (-(l.days_late or 0), l.code))
         else:
             chosen.sort(key=lambda l: l.code)
         if chosen:
-            sections.append(Section(key=key, title=titles[1] if lang == "en" else titles[0], lines=chosen,
+            sections.append(Section(key=key, title=section_title(key, lang), lines=chosen,
                                     total=len(chosen)))
     digest = delivery.kind == "digest"
     day = as_of.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
@@ -197,15 +193,14 @@ def _counts(view: EmailView) -> str:
     parts = []
     for section in view.sections:
         n = section.total
-        vi, one, many = _COUNT_WORDS[section.key]
-        parts.append(f"{n} {many if n != 1 else one}" if view.lang == "en" else f"{n} {vi}")
+        parts.append(_(f"mail.count{'_one' if n == 1 else ''}.{section.key}", view.lang, n=n))
     return ", ".join(parts)
 
 
 def _subject(view: EmailView, prefix: str) -> str:
     prefix = f"{prefix} " if prefix else ""
     if view.digest:
-        head = f"Daily summary {view.day}" if view.lang == "en" else f"Tổng hợp ngày {view.day}"
+        head = _("mail.digest_subject", view.lang, day=view.day)
         return f"{prefix}{head}: {_counts(view)}"
     if view.count == 1:
         section = view.sections[0]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from engine.catalogue import has, pick
+from engine.catalogue import text as _
 from engine.vocab import KINDS, TOPICS, label
 
 __all__ = ["StateLabel", "default_state_label", "workflow_state_label", "event_phrase", "topic_label",
@@ -15,29 +17,12 @@ __all__ = ["StateLabel", "default_state_label", "workflow_state_label", "event_p
 
 StateLabel = Callable[[str | None, str, str], str]  # (workflow key, state, lang) -> label
 
-_STATES: dict[str, tuple[str, str]] = {
-    "received": ("Đã tiếp nhận", "Received"),
-    "answered_on_site": ("Đã trả lời tại chỗ", "Answered on the spot"),
-    "escalated": ("Đã chuyển xử lý", "Escalated"),
-    "answered": ("Đã có kết quả trả lời", "Answered"),
-    "verified": ("Đã kiểm tra kết quả", "Verified"),
-    "resolved": ("Đã giải quyết xong", "Resolved"),
-    "merged": ("Đã gộp", "Merged"),
-    "withdrawn": ("Đã rút", "Withdrawn"),
-}
-
-_REMARKS = {
-    "remark": ("Có nhận xét giám sát", "Supervision remark added"),
-    "urge": ("Được đôn đốc xử lý", "Urged to act"),
-    "confirm": ("Được xác nhận kết quả", "Result confirmed"),
-    "issue_receipt": ("Đã in phiếu tiếp nhận (mã PIN mới)", "Receipt printed (new PIN)"),
-}
-
-# The citizen's own steps on the tracking page (the leaders are told; never what they wrote).
-_CITIZEN_STEPS = {
-    "citizen_rate": ("Người dân đã đánh giá kết quả trả lời", "The citizen rated the answer"),
-    "citizen_recheck": ("Người dân đề nghị xem xét lại kết quả trả lời", "The citizen asked for a re-check"),
-}
+# Messages of the catalogue (engine.catalogue): ``notice.state.<state>`` for a state whose
+# workflow is unknown, ``notice.remark.<trigger>`` for an auditor's step, and
+# ``notice.step.<trigger>`` for the citizen's own steps on the tracking page (the
+# leaders are told; never what they wrote).
+_REMARK_TRIGGERS = ("remark", "urge", "confirm", "issue_receipt")
+_CITIZEN_STEPS = ("citizen_rate", "citizen_recheck")
 
 # Which part of an email a message goes in; the order of SECTIONS is the order shown.
 SECTION_OF = {
@@ -54,7 +39,7 @@ def section_of(kind: str) -> str:
 
 
 def default_state_label(workflow: str | None, state: str, lang: str) -> str:
-    return label(_STATES, state, lang)
+    return _(f"notice.state.{state}", lang) if has(f"notice.state.{state}") else state
 
 
 def workflow_state_label(workflows: Mapping[str, Any]) -> StateLabel:
@@ -81,42 +66,36 @@ def kind_label(code: str | None, lang: str) -> str:
 def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: StateLabel = default_state_label,
                  days_late: int | None = None, due_text: str | None = None, unit_name: str | None = None) -> str:
     """One line saying what happened, without any personal data."""
-    vi = lang != "en"
     wf = data.get("workflow")
     if kind == "deadline.overdue":
         if days_late:
-            return f"Quá hạn {days_late} ngày làm việc" if vi else f"Overdue by {days_late} working day{'s' * (days_late != 1)}"
-        return (f"Quá hạn xử lý (hạn {due_text})" if vi else f"Past its deadline ({due_text})") if due_text \
-            else ("Quá hạn xử lý" if vi else "Past its deadline")
+            if days_late == 1:
+                return _("notice.overdue_one_day", lang, n=days_late)
+            return _("notice.overdue_days", lang, n=days_late)
+        return _("notice.overdue_due", lang, due=due_text) if due_text else _("notice.overdue", lang)
     if kind == "deadline.reminder":
-        return (f"Sắp đến hạn xử lý: {due_text}" if vi else f"Due soon: {due_text}") if due_text \
-            else ("Sắp đến hạn xử lý" if vi else "Due soon")
+        return _("notice.due_soon_at", lang, due=due_text) if due_text else _("notice.due_soon", lang)
     if kind == "deadline.escalated":
-        where = unit_name or ("cấp trên" if vi else "the higher level")
-        return f"Quá hạn, đã tự động chuyển lên {where}" if vi else f"Overdue, escalated automatically to {where}"
+        return _("notice.auto_escalated", lang, where=unit_name or _("notice.higher_level", lang))
     if kind == "deadline.informed":
-        where = f" ({unit_name})" if unit_name else ""
-        return f"Để biết: ý kiến quá hạn đã được chuyển cấp{where}" if vi \
-            else f"For your information: an overdue opinion was escalated{where}"
+        return _("notice.informed", lang, where=f" ({unit_name})" if unit_name else "")
     if kind == "case.created":
-        return "Ý kiến mới được tiếp nhận" if vi else "New opinion received"
+        return _("notice.case_created", lang)
     if kind == "deliveries.dead":  # to admins: some email or webhook deliveries were given up
         n = data.get("count") if isinstance(data.get("count"), int) else 0
-        return (f"{n} thông báo không gửi được (email/webhook), cần kiểm tra và gửi lại" if vi
-                else f"{n} notification{'s' * (n != 1)} could not be delivered (email/webhook): check and retry")
+        return _("notice.dead_one", lang, n=n) if n == 1 else _("notice.dead", lang, n=n)
     if kind == "reception.missing":  # engine.services.schedules: a month ending short of reception days
-        text = data.get("text")
-        if isinstance(text, Mapping) and isinstance(text.get("vi" if vi else "en"), str):
-            return str(text["vi" if vi else "en"])
-        return "Chưa đủ ngày tiếp công dân định kỳ trong tháng" if vi else "Regular reception days missing this month"
+        written = data.get("text")
+        if isinstance(written, Mapping) and isinstance(written.get("vi"), str):
+            return pick((written["vi"], written.get("en") if isinstance(written.get("en"), str) else ""), lang)
+        return _("notice.reception_missing", lang)
     if kind == "case.remark":
-        vi_text, en_text = _REMARKS.get(str(data.get("trigger")), _REMARKS["remark"])
-        return vi_text if vi else en_text
+        trigger = str(data.get("trigger"))
+        return _(f"notice.remark.{trigger if trigger in _REMARK_TRIGGERS else 'remark'}", lang)
     if kind == "case.transitioned" and str(data.get("trigger")) in _CITIZEN_STEPS:
-        vi_text, en_text = _CITIZEN_STEPS[str(data.get("trigger"))]
-        return vi_text if vi else en_text
+        return _(f"notice.step.{data.get('trigger')}", lang)
     if kind == "case.transitioned" and data.get("trigger") == "recompute_due":
-        return "Hạn xử lý được tính lại theo lịch làm việc mới" if vi else "Deadline recomputed on the corrected calendar"
+        return _("notice.recompute_due", lang)
     if kind == "case.transitioned":
         source, dest = data.get("from"), data.get("to")
         dest_label = state_label(wf, str(dest), lang) if dest else "?"
@@ -124,11 +103,9 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
             return f"{state_label(wf, str(source), lang)} → {dest_label}"
         return dest_label
     if kind == "support.gift_target":
-        gifts, target = data.get("gifts"), data.get("target")
-        return (f"Tháng {data.get('month')}: mới {gifts}/{target} phần quà" if vi else
-                f"{data.get('month')}: only {gifts} of {target} gifts so far")
+        return _("notice.gift_target", lang, month=data.get("month"), gifts=data.get("gifts"),
+                 target=data.get("target"))
     if kind == "support.coverage":
         villages = ", ".join(str(v) for v in data.get("villages") or [])
-        return (f"Tuần {data.get('week')}: chưa thăm đủ {data.get('minimum')} hộ ở {villages}" if vi else
-                f"Week of {data.get('week')}: fewer than {data.get('minimum')} households visited in {villages}")
-    return kind
+        return _("notice.coverage", lang, week=data.get("week"), minimum=data.get("minimum"), villages=villages)
+    return _(f"notice.kind.{kind}", lang) if has(f"notice.kind.{kind}") else _("notice.other", lang)

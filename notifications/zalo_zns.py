@@ -5,7 +5,7 @@ Request: ``POST {NGHEDAN_ZALO_API_URL}/message/template``, header ``access_token
 template, ``NGHEDAN_ZALO_TEMPLATE_ID``), ``template_data`` and ``tracking_id`` (the
 delivery's key, hashed: the same on every retry). The template's parameters, which
 the template registered with Zalo must declare: ``ma_y_kien`` (the code),
-``trang_thai`` (the step, ``citizen_text.STATUS_WORDS``), ``ngay`` (deadline or
+``trang_thai`` (the step, ``citizen_text.status_word``), ``ngay`` (deadline or
 appointment, dd/mm/yyyy, may be empty), ``don_vi`` (the unit now handling it).
 Answer: JSON ``error`` (0 = accepted), ``message``, ``data.msg_id``.
 
@@ -34,7 +34,7 @@ from engine.models import NotificationDelivery
 
 from .channels import SendError
 from .citizen_send import prepare_citizen
-from .citizen_text import STATUS_WORDS
+from .citizen_text import status_word
 from .config import NotifySettings
 from .outcome import PERMANENT, SENT, http_outcome
 from .provider_http import post
@@ -85,7 +85,7 @@ class ZaloChannel:
     def prepare(self, session: Session, delivery: NotificationDelivery, now: datetime) -> PreparedZalo:
         message = prepare_citizen(session, delivery, self.settings, "zalo")
         n = message.notice
-        data = {"ma_y_kien": n.code, "trang_thai": STATUS_WORDS[n.notice], "ngay": n.appointment or n.due or "",
+        data = {"ma_y_kien": n.code, "trang_thai": status_word(n.notice), "ngay": n.appointment or n.due or "",
                 "don_vi": n.unit_name or ""}
         if any(len(v) > PARAM_LIMIT for k, v in data.items() if k != "don_vi"):
             raise SendError("a template parameter is longer than Zalo allows", permanent=True)

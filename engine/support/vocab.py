@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..catalogue import pick
+
 __all__ = ["ACTIVITY_KINDS", "GIFT", "NEW_HOUSE", "HOUSE_REPAIR", "SANITATION", "LABOUR_KINDS", "CATEGORIES",
            "SOURCES", "FUND", "ENTRY_KINDS", "label"]
 
@@ -44,5 +46,5 @@ ENTRY_KINDS: dict[str, tuple[str, str]] = {
 
 
 def label(vocabulary: dict[str, tuple[str, str]], code: str, lang: str = "vi") -> str:
-    vi, en = vocabulary.get(code, (code, code))
-    return en if lang == "en" else vi
+    """The code's label, with the catalogue's fallback (``engine.catalogue.pick``)."""
+    return pick(vocabulary.get(code), lang, code)

@@ -19,6 +19,8 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..catalogue import pick
+
 __all__ = [
     "ROLES",
     "FIELDS",
@@ -88,8 +90,7 @@ class Label(_Frozen):
     en: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
     def get(self, lang: str = "vi") -> str:
-        # "vi", "vi-VN", "vi_VN" all mean Vietnamese; anything else gets English.
-        return self.vi if lang.lower().startswith("vi") else self.en
+        return pick(self, lang)  # the catalogue's fallback, as every label
 
 
 class DeadlineSpec(_Frozen):
