@@ -22,12 +22,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from engine.catalogue import has, pick
+from engine.catalogue import text as _
 from engine.errors import DomainError, InvalidTransition, NotFound, OutOfScope, RoleNotAllowed, StaleVersion
 
 __all__ = [
     "PROBLEM_BASE", "PROBLEM_MEDIA_TYPE", "Problem", "FieldProblem", "ApiProblem", "problem_json",
     "from_domain", "from_validation", "from_http", "from_api_problem", "validation_items", "retry_after",
-    "TITLES", "STATUS_OF",
+    "title", "STATUS_OF",
 ]
 
 PROBLEM_BASE = "https://nghedan.vn/problems/"
@@ -58,27 +60,8 @@ STATUS_OF: dict[str, int] = {
     "server-error": 500,
 }
 
-TITLES: dict[str, tuple[str, str]] = {
-    "not-found": ("Không tìm thấy", "Not found"),
-    "invalid-transition": ("Thao tác không hợp lệ ở trạng thái hiện tại", "Action not possible in the current state"),
-    "role-not-allowed": ("Vai trò không được phép", "Role not allowed"),
-    "missing-field": ("Thiếu thông tin bắt buộc", "Required field missing"),
-    "invalid-field": ("Thông tin không hợp lệ", "Invalid field"),
-    "stale-version": ("Phiên bản đã cũ", "Stale version"),
-    "conflict": ("Xung đột dữ liệu", "Conflict"),
-    "idempotency-key-reused": ("Khóa Idempotency-Key đã dùng cho yêu cầu khác", "Idempotency-Key used for another request"),
-    "domain-error": ("Yêu cầu không hợp lệ", "Invalid request"),
-    "unauthenticated": ("Chưa xác thực", "Not authenticated"),
-    "unit-out-of-scope": ("Đơn vị ngoài phạm vi được phân công", "Unit outside your assignment"),
-    "invalid-input": ("Dữ liệu gửi lên không hợp lệ", "Invalid input"),
-    "malformed-body": ("Nội dung yêu cầu không đọc được", "Malformed request body"),
-    "unknown-trigger": ("Thao tác không tồn tại", "Unknown action"),
-    "body-too-large": ("Nội dung yêu cầu quá lớn", "Request body too large"),
-    "rate-limited": ("Quá nhiều yêu cầu", "Too many requests"),
-    "method-not-allowed": ("Phương thức không được hỗ trợ", "Method not allowed"),
-    "unavailable": ("Dịch vụ tạm thời không sẵn sàng", "Service temporarily unavailable"),
-    "server-error": ("Lỗi máy chủ", "Server error"),
-}
+# The title of each code is ``problem.<code>`` in the catalogue (engine.catalogue); a code
+# without one has the title of ``domain-error``.
 
 
 class FieldProblem(BaseModel):
@@ -115,14 +98,17 @@ class ApiProblem(Exception):
         self.extra = extra
 
     def detail(self, lang: str) -> str:
-        return self.detail_vi if lang == "vi" else self.detail_en
+        return pick((self.detail_vi, self.detail_en), lang)
+
+
+def title(code: str, lang: str) -> str:
+    return _(f"problem.{code}" if has(f"problem.{code}") else "problem.domain-error", lang)
 
 
 def problem_json(code: str, detail: str, lang: str, *, status: int | None = None,
                  headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    vi, en = TITLES.get(code, TITLES["domain-error"])
     status = status or STATUS_OF.get(code, 422)
-    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": vi if lang == "vi" else en,
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title(code, lang),
                             "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
     return _response(body, status, headers, lang)
@@ -165,41 +151,9 @@ def from_domain(err: DomainError, lang: str, *, not_found_key: str | None = None
     return problem_json(code, err.message(lang), lang, status=STATUS_OF.get(err.code, 422), **extra)
 
 
-_VI_MESSAGES: dict[str, str] = {
-    "missing": "thiếu trường bắt buộc",
-    "extra_forbidden": "trường này không được chấp nhận",
-    "string_too_long": "dài quá {max_length} ký tự",
-    "string_too_short": "ngắn hơn {min_length} ký tự",
-    "string_type": "phải là chuỗi văn bản",
-    "string_pattern_mismatch": "không đúng định dạng",
-    "int_type": "phải là số nguyên",
-    "int_parsing": "phải là số nguyên",
-    "int_from_float": "phải là số nguyên",
-    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
-    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
-    "greater_than": "phải lớn hơn {gt}",
-    "less_than": "phải nhỏ hơn {lt}",
-    "literal_error": "phải là một trong: {expected}",
-    "enum": "phải là một trong: {expected}",
-    "bool_type": "phải là true hoặc false",
-    "bool_parsing": "phải là true hoặc false",
-    "datetime_type": "phải là thời điểm ISO 8601",
-    "datetime_parsing": "phải là thời điểm ISO 8601",
-    "datetime_from_date_parsing": "phải là thời điểm ISO 8601",
-    "timezone_aware": "thiếu múi giờ (ví dụ +07:00)",
-    "date_type": "phải là ngày YYYY-MM-DD",
-    "date_parsing": "phải là ngày YYYY-MM-DD",
-    "date_from_datetime_parsing": "phải là ngày YYYY-MM-DD",
-    "model_type": "phải là một đối tượng JSON",
-    "model_attributes_type": "phải là một đối tượng JSON",
-    "dict_type": "phải là một đối tượng JSON",
-    "list_type": "phải là một danh sách",
-    "json_invalid": "JSON không hợp lệ",
-    "float_type": "phải là số",
-    "float_parsing": "phải là số",
-    "finite_number": "phải là số hữu hạn",
-    "value_error": "giá trị không hợp lệ",
-}
+# What each pydantic error type says, ``validation.<type>`` in the catalogue, with the
+# error's context ({max_length}, {expected} ...) as parameters; pydantic's own English
+# message only for a type the catalogue does not know.
 
 
 def _safe_ctx(ctx: Any) -> dict[str, str]:
@@ -218,11 +172,11 @@ def validation_items(errors: Sequence[Any], lang: str) -> list[dict[str, str]]:
         field = ".".join(loc[1:] if loc and loc[0] == location else loc)[:200] or location
         kind = str(err.get("type", "invalid"))[:64]
         message = str(err.get("msg", "invalid"))[:300]
-        if lang == "vi" and kind in _VI_MESSAGES:
+        if has(f"validation.{kind}"):
             try:
-                message = _VI_MESSAGES[kind].format(**_safe_ctx(err.get("ctx")))
+                message = _(f"validation.{kind}", lang, **_safe_ctx(err.get("ctx")))
             except (KeyError, IndexError, ValueError):
-                message = _VI_MESSAGES[kind].split(" {")[0]
+                message = _(f"validation.{kind}", lang).split(" {")[0]
         items.append({"field": field, "location": location, "type": kind, "message": message})
     return items
 
@@ -230,10 +184,10 @@ def validation_items(errors: Sequence[Any], lang: str) -> list[dict[str, str]]:
 def from_validation(exc: RequestValidationError, lang: str) -> JSONResponse:
     items = validation_items(exc.errors(), lang)
     if items and all(i["type"] == "json_invalid" for i in items):
-        detail = "Nội dung không phải JSON hợp lệ." if lang == "vi" else "The body is not valid JSON."
+        detail = _("api.not_json", lang)
         return problem_json("malformed-body", detail, lang, errors=items)
     fields = ", ".join(sorted({i["field"] for i in items}))[:300]
-    detail = (f"Dữ liệu không hợp lệ: {fields}." if lang == "vi" else f"Invalid input: {fields}.")
+    detail = _("api.invalid_input", lang, fields=fields)
     return problem_json("invalid-input", detail, lang, errors=items)
 
 
@@ -241,19 +195,18 @@ def from_http(exc: HTTPException, lang: str) -> JSONResponse:
     status = exc.status_code
     headers = dict(exc.headers or {})
     if status == 404:
-        detail = "Không có địa chỉ này." if lang == "vi" else "No such resource."
+        detail = _("api.no_such_resource", lang)
         return problem_json("not-found", detail, lang, headers=headers)
     if status == 405:
-        detail = "Phương thức này không dùng được ở địa chỉ này." if lang == "vi" \
-            else "This method is not supported here."
+        detail = _("api.method_not_allowed", lang)
         return problem_json("method-not-allowed", detail, lang, headers=headers)
     if status == 413:
-        detail = "Nội dung yêu cầu vượt quá giới hạn." if lang == "vi" else "The request body exceeds the limit."
+        detail = _("api.body_too_large", lang)
         return problem_json("body-too-large", detail, lang, headers=headers)
     if status == 400:
         # FastAPI's "There was an error parsing the body": invalid UTF-8, nesting
         # too deep for the JSON parser, a broken form encoding.
-        detail = "Nội dung yêu cầu không đọc được." if lang == "vi" else "The request body could not be read."
+        detail = _("api.unreadable_body", lang)
         return problem_json("malformed-body", detail, lang, headers=headers)
     if status == 401:
         return problem_json("unauthenticated", str(exc.detail)[:200], lang, headers=headers)
