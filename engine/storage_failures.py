@@ -23,23 +23,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from .catalogue import text
+
 __all__ = ["StorageFailure", "storage_failure", "FULL", "READ_ONLY", "IO", "UNREACHABLE", "UNAVAILABLE"]
 
 FULL, READ_ONLY, IO, UNREACHABLE, UNAVAILABLE = "full", "read_only", "io", "unreachable", "unavailable"
 
-_MESSAGES: dict[str, tuple[str, str]] = {
-    FULL: ("Không lưu được: ổ đĩa của cơ sở dữ liệu đã đầy. Chưa có gì thay đổi; hãy thử lại sau hoặc báo quản trị "
-           "viên.", "Nothing was saved: the database's disk is full. Try again later or tell the administrator."),
-    READ_ONLY: ("Không lưu được: cơ sở dữ liệu đang ở chế độ chỉ đọc. Chưa có gì thay đổi; hãy thử lại sau hoặc báo "
-                "quản trị viên.", "Nothing was saved: the database is read-only for now. Try again later or tell "
-                                  "the administrator."),
-    IO: ("Không lưu được: lỗi đọc ghi ổ đĩa của cơ sở dữ liệu. Chưa có gì thay đổi; hãy báo quản trị viên.",
-         "Nothing was saved: the database's disk failed to read or write. Tell the administrator."),
-    UNREACHABLE: ("Không kết nối được cơ sở dữ liệu. Hãy thử lại sau ít phút.",
-                  "The database cannot be reached. Try again in a few minutes."),
-    UNAVAILABLE: ("Cơ sở dữ liệu tạm thời không sẵn sàng. Hãy thử lại sau ít phút.",
-                  "The database is temporarily unavailable. Try again in a few minutes."),
-}
+# What a person is told is ``storage.<kind>`` in the catalogue (engine.catalogue).
 
 _SQLITE = (("database or disk is full", FULL), ("disk i/o error", IO), ("readonly database", READ_ONLY),
            ("read-only", READ_ONLY), ("disk image is malformed", IO), ("unable to open database", UNREACHABLE))
@@ -54,8 +44,7 @@ class StorageFailure:
     source: str  # the driver's exception class, e.g. "sqlite3.OperationalError"
 
     def message(self, lang: str = "vi") -> str:
-        vi, en = _MESSAGES[self.kind]
-        return vi if lang == "vi" else en
+        return text(f"storage.{self.kind}", lang)
 
     def log_line(self) -> str:
         return f"storage unavailable: {self.kind} ({self.source})"

@@ -10,11 +10,12 @@ import click
 
 from engine.actors import Actor
 from engine.calendar import LOCAL_TZ, deadline_parts
+from engine.catalogue import text as _
 from engine.listing import CaseQuery, page_cases
 from engine.services.cases import NewCase
 from engine.services.directory import actor_for
 from engine.services.views import CaseSnapshot
-from engine.vocab import TOPICS
+from engine.vocab import TOPICS, label
 from engine.workflow import final_states
 
 from ..container import Container
@@ -30,7 +31,7 @@ def _due(instant: datetime | None, lang: str) -> str:
     if instant is None:
         return "—"
     clock, day = deadline_parts(instant)
-    return f"{clock} {'ngày' if lang == 'vi' else 'on'} {day:%d/%m/%Y}"
+    return _("due_instant", lang, time=clock, date=f"{day:%d/%m/%Y}")
 
 
 def _actor(c: Container, username: str) -> Actor:
@@ -41,10 +42,10 @@ def _actor(c: Container, username: str) -> Actor:
 def _print_case(c: Container, snap: CaseSnapshot, lang: str) -> None:
     wf = c.workflows[snap.workflow]
     click.echo(f"{snap.code}  [{wf.label(snap.state, lang)}]  v{snap.version}")
-    click.echo(f"  {TOPICS[snap.topic][0 if lang == 'vi' else 1]} · {snap.origin_unit} → {snap.handling_unit}")
-    click.echo(f"  {'Hạn xử lý' if lang == 'vi' else 'Due'}: {_due(snap.due_at, lang)}")
+    click.echo(f"  {label(TOPICS, snap.topic, lang)} · {snap.origin_unit} → {snap.handling_unit}")
+    click.echo(f"  {_('cli.due', lang)}: {_due(snap.due_at, lang)}")
     if snap.answer:
-        click.echo(f"  {'Trả lời' if lang == 'vi' else 'Answer'}: {snap.answer}")
+        click.echo(f"  {_('cli.answer', lang)}: {snap.answer}")
 
 
 @cli.group()

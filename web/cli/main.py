@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from engine.catalogue import text as _
 from engine.errors import DomainError
 from engine.storage_failures import StorageFailure, storage_failure
 from engine.workflow import WorkflowDefinitionError
@@ -54,7 +55,7 @@ def pass_container(func: Any) -> Any:
         try:
             return ctx.invoke(func, state.container, *args, **kwargs)
         except DomainError as err:
-            fail(f"{'error' if state.lang == 'en' else 'lỗi'}: {err.message(state.lang)}")
+            fail(_("cli.error", state.lang, message=err.message(state.lang)))
         except WorkflowDefinitionError as err:
             fail(str(err))
         except Exception as err:
@@ -76,7 +77,7 @@ def current_lang() -> str:
 def storage_failed(failure: StorageFailure, lang: str) -> None:
     if log.hasHandlers():  # a deployment's log; without one, stderr keeps its single line
         log.error("%s", failure.log_line())
-    fail(f"{'error' if lang == 'en' else 'lỗi'}: {failure.message(lang)}")
+    fail(_("cli.error", lang, message=failure.message(lang)))
 
 
 def fail(message: str, code: int = 2) -> None:
