@@ -167,7 +167,8 @@ def safe_rows(raw: bytes) -> list[list[str]]:
     return rows
 
 
-def assert_history(raw: bytes, texts: tuple[str, ...], *, note: int, seq: int, name: int | None = None) -> None:
+def assert_history(raw: bytes, texts: tuple[str, ...], *, note: int, seq: int, name: int | None = None,
+                   answer_label: str | None = None) -> None:
     """The remark is a note cell of its own, the answer sits inside the event's data, the
     citizen's name and phone in their columns — masked, as every export is
     (engine.disclosure), and the initials of a formula are neutralised too."""
@@ -175,7 +176,8 @@ def assert_history(raw: bytes, texts: tuple[str, ...], *, note: int, seq: int, n
     body = rows[1:]
     for text in texts:
         assert any(row[note] == "'" + typed(text) for row in body), text
-        answer = '"answer": ' + json.dumps(typed(text), ensure_ascii=False)
+        answer = ('"answer": ' + json.dumps(typed(text), ensure_ascii=False) if answer_label is None
+                  else f"{answer_label}: {typed(text)}")  # the page's CSV is for a person: labels, no JSON
         assert any(answer in cell for row in body for cell in row), text
         if name is not None:
             initials = mask_name(typed(text))
@@ -218,7 +220,7 @@ def test_case_history_page_csv(hostile, browser):
         for code, text in zip(hostile, PAYLOADS):
             r = page.get(f"/cases/{code}/history.csv")
             assert r.status_code == 200, (who, r.text)
-            assert_history(r.content, (text,), note=8, seq=1)
+            assert_history(r.content, (text,), note=8, seq=1, answer_label="Trả lời")
 
 
 def test_audit_exports_on_the_pages(hostile, browser):

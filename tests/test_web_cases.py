@@ -255,9 +255,11 @@ def test_history_export_json_and_csv_with_hashes_and_verification(browser, world
     r = page.get(f"/cases/{case.code}/history.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["case", "seq", "at_utc"] and len(rows) == 5
+    # A person's spreadsheet: Vietnamese headers and labels, local times (history.json keeps the codes).
+    assert rows[0][:3] == ["Mã ý kiến", "STT sự kiện", "Thời điểm (giờ UTC)"] and len(rows) == 5
     assert [row[11] for row in rows[1:4]] == [e.hash for e in stored]
-    assert rows[-1][5] == "verification" and rows[-1][8] == "OK"
+    assert rows[1][5] == "Tiếp nhận ý kiến" and "receive" not in rows[1] and re.fullmatch(r"\d\d/\d\d/\d{4} [\d:]{8}", rows[1][3])
+    assert rows[-1][5] == "Kiểm tra chuỗi băm" and rows[-1][8] == "Toàn vẹn"
     assert all(not cell.startswith("=") for row in rows for cell in row)
     # Someone edits the history behind the application's back: the export says so.
     with sessions() as s:
@@ -267,7 +269,7 @@ def test_history_export_json_and_csv_with_hashes_and_verification(browser, world
     assert r.headers["x-chain-verified"] == "broken"
     assert r.json()["verification"]["ok"] is False and "#2" in r.json()["verification"]["problem"]
     rows = list(csv.reader(io.StringIO(page.get(f"/cases/{case.code}/history.csv").content.decode("utf-8-sig"))))
-    assert rows[-1][8].startswith("BROKEN")
+    assert rows[-1][8].startswith("Bị sửa: ")
 
 
 def test_export_needs_scope_and_names_no_citizen(browser, world):

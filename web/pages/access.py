@@ -15,6 +15,7 @@ from engine.calendar import LOCAL_TZ
 from engine.errors import DomainError
 from engine.models import User
 from engine.services.access import TEMPORARY_VALID, AccessResult
+from engine.vocab import ROLES, label
 
 from ..security import new_token
 from .admin import admin_page_response, require_admin
@@ -46,7 +47,7 @@ def confirm(action: str = "", username: str = "", role: str = "", unit: str = ""
         known = session.scalar(select(User.id).where(User.username == wanted["username"])) is not None
     if not known:
         return admin_page_response(ctx, status=404, error=ctx.t("access_no_user", user=wanted["username"]))
-    grant = f"{wanted.get('role', '')} @ {wanted.get('unit', '')}"
+    grant = f"{label(ROLES, wanted.get('role', ''), ctx.lang)} @ {wanted.get('unit', '')}"
     return render(ctx, "admin_access.html", wanted=wanted, nonce=new_token(), result=None,
                   explain=ctx.t(f"access_explain_{wanted['action']}", user=wanted["username"], grant=grant,
                                 days=TEMPORARY_VALID.days))

@@ -25,7 +25,7 @@ from engine.pagination import MAX_CURSOR
 from engine.models import Case, Meeting, User
 from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
-from engine.tabular import CSV_MEDIA_TYPE, CsvWriter
+from engine.tabular import CSV_MEDIA_TYPE
 from engine.vocab import SATISFACTION, TOPICS
 from engine.workflow import final_states
 
@@ -33,6 +33,7 @@ from .admin import dead_letters
 from .case_files import files_by_step
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
 from .data import board as board_query, escalation_units, scope_units, to_row
+from .history_csv import history_csv
 from .i18n import Translator, local_dt
 from .support import board_section
 from .uploads import UploadForm, signed_in_upload
@@ -413,16 +414,13 @@ def export_json(code: str, ctx: Ctx = Depends(signed_in)) -> Response:
 @router.get("/cases/{code}/history.csv")
 def export_csv(code: str, ctx: Ctx = Depends(signed_in)) -> Response:
     snap, events, broken = _export(ctx, code)
-    out = CsvWriter()
-    out.row(["case", "seq", "at_utc", "at_local", "actor", "trigger", "from_state", "to_state", "note", "data",
-             "prev_hash", "hash"])
-    for e in events:
-        out.row([snap.code, e.seq, e.at.isoformat(), local_dt(e.at), e.actor, e.trigger, e.from_state or "",
-                 e.to_state, e.note, json.dumps(e.data, ensure_ascii=False, sort_keys=True), e.prev_hash, e.hash])
-    out.row([snap.code, "", ctx.c.clock.now().isoformat(), "", "", "verification", "", "",
-             "OK" if broken is None else f"BROKEN: {broken}", "", "", ""])
-    return Response(out.take(), media_type=CSV_MEDIA_TYPE,
-                    headers=_download_headers(ctx, f"{snap.code}-history.csv", broken))
+    with ctx.c.sessions() as session:
+        names = unit_names(session, {str(e.data["target_unit"]) for e in events if e.data.get("target_unit")})
+        people = dict(session.execute(select(User.username, User.full_name)
+                                      .where(User.username.in_({e.actor for e in events}))).tuples().all())
+    entries = _timeline(ctx, ctx.c.workflows[snap.workflow], events, names, {u: n or u for u, n in people.items()})
+    return Response(history_csv(ctx.t, snap.code, events, entries, broken, ctx.c.clock.now()),
+                    media_type=CSV_MEDIA_TYPE, headers=_download_headers(ctx, f"{snap.code}-history.csv", broken))
 
 
 def _download_headers(ctx: Ctx, filename: str, broken: str | None) -> dict[str, str]:
