@@ -49,11 +49,12 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["BOM", "CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "is_formula_like", "neutralise", "CsvWriter", "csv_text",
-           "put_cell"]
+           "put_cell", "DATE_FORMAT", "DATETIME_FORMAT"]
 
 # Without the byte order mark Excel reads UTF-8 as the Windows code page ("Đất" → "Ä\x90áº¥t").
 BOM = "\ufeff"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+DATE_FORMAT, DATETIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _TRIGGERS = frozenset("=+-@")
@@ -135,6 +136,8 @@ def put_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
             # Excel has no time zones: write the wall time its readers live in.
             value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
         cell.value = value
+        # Day first, as Vietnamese readers write it (openpyxl's default shows 2026-11-03).
+        cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
         return cell
     text = value if isinstance(value, str) else str(value)
     cell.value = _NOT_XML.sub("\ufffd", text)

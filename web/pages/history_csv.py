@@ -5,6 +5,7 @@ keeps the codes and ISO instants the hashes are made of."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence
 
@@ -22,6 +23,7 @@ HEADER_KEYS = ("hist_case", "hist_seq", "hist_at_utc", "hist_at", "hist_actor", 
 # Details the timeline already tells (answer, reason, target unit, appointment ...).
 _SHOWN = frozenset({"answer", "reason", "target_unit", "appointment", "satisfaction", "duplicate_of", "due_at"})
 _VOCAB = {"topic": TOPICS, "kind": KINDS, "channel": CHANNELS}
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Entry(Protocol):
@@ -36,12 +38,23 @@ def _when(at: datetime, tz: Any) -> str:
     return at.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S")
 
 
+def _local(value: Any) -> Any:
+    """An instant kept in the data (ISO 8601, as hashed) as a person reads it."""
+    if isinstance(value, str) and _ISO.match(value):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return _when(instant, LOCAL_TZ)[:16] if instant.tzinfo else instant.strftime("%d/%m/%Y")
+    return value
+
+
 def _details(t: Translator, event: EventView, entry: Entry) -> str:
     parts = [f"{name}: {value}" for name, value in entry.details]
     for key, value in sorted(event.data.items()):
         if key in _SHOWN or value in (None, "", [], {}):
             continue
-        shown = label(_VOCAB[key], value, t.lang) if key in _VOCAB and isinstance(value, str) else value
+        shown = label(_VOCAB[key], value, t.lang) if key in _VOCAB and isinstance(value, str) else _local(value)
         parts.append(f"{t.field(key)}: {shown}")
     return "; ".join(parts)
 
