@@ -79,7 +79,11 @@ def fold(entries: Pairs, *, replace: bool = False) -> tuple[list[str], list[str]
             if not replace:
                 continue
         for lang in LANGS:
-            catalogs[lang].add(key, texts[lang])
+            existing = catalogs[lang].get(key)
+            if existing is None:
+                catalogs[lang].add(key, texts[lang])
+            else:  # Catalog.add would keep the old translation
+                existing.string = texts[lang]
         if template.get(key) is None:
             template.add(key, "")
     for lang in LANGS:

@@ -102,16 +102,21 @@ def test_every_surface_falls_back_the_same_way(partial_catalogue):
     assert Translator("en")("no.such.key") == "⟦no.such.key⟧"
 
 
-def _copy_catalogue(tmp_path, monkeypatch):
-    shutil.copytree(catalogue.LOCALE_DIR, tmp_path / "locale")
-    monkeypatch.setattr(catalogue, "LOCALE_DIR", tmp_path / "locale")
+@pytest.fixture()
+def scratch_catalogue(tmp_path):
+    """A copy of the catalogue the import may write to; the real one is read again after."""
+    real = catalogue.LOCALE_DIR
+    shutil.copytree(real, tmp_path / "locale")
+    catalogue.LOCALE_DIR = tmp_path / "locale"
+    catalogue.messages.cache_clear()
+    yield
+    catalogue.LOCALE_DIR = real
     catalogue.messages.cache_clear()
 
 
-def test_the_import_folds_a_dict_module_into_both_languages(tmp_path, monkeypatch, capsys):
+def test_the_import_folds_a_dict_module_into_both_languages(scratch_catalogue, tmp_path, monkeypatch, capsys):
     from scripts import catalogue_import
 
-    _copy_catalogue(tmp_path, monkeypatch)
     pkg = tmp_path / "pending"
     pkg.mkdir()
     (pkg / "messages_assign.py").write_text(
@@ -120,28 +125,28 @@ def test_the_import_folds_a_dict_module_into_both_languages(tmp_path, monkeypatc
         '                   "assign_to": ("Giao cho {name}", "Assign to {name}")}\n', encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    try:
-        assert catalogue_import.main(["pending/messages_assign.py"]) == 0
-        out = capsys.readouterr().out
-        assert "2 new" in out and "delete pending/messages_assign.py" in out and "**ASSIGN_MESSAGES," in out
-        catalogue.messages.cache_clear()
-        assert text("assign_to", "vi", name="An") == "Giao cho An"
-        assert text("assign_take", "en") == "Take it" and "assign_take" in _ids(pot_path())
-        before = {lang: po_path(lang).read_bytes() for lang in LANGS}
-        assert catalogue_import.main(["pending/messages_assign.py"]) == 0  # again: nothing changes
-        assert {lang: po_path(lang).read_bytes() for lang in LANGS} == before
-        # A key already there with other text is kept and named; half a pair is refused.
-        (pkg / "messages_bad.py").write_text('BAD_MESSAGES = {"nav_cases": ("Hồ sơ", "Files")}\n', encoding="utf-8")
-        assert catalogue_import.main(["pending/messages_bad.py"]) == 0
-        assert "nav_cases" in capsys.readouterr().out
-        catalogue.messages.cache_clear()
-        assert text("nav_cases", "vi") == "Ý kiến"
-        (pkg / "messages_half.py").write_text('HALF_MESSAGES = {"x_only": ("Chỉ tiếng Việt", "")}\n', encoding="utf-8")
-        assert catalogue_import.main(["pending/messages_half.py"]) == 2
-        assert "x_only" in capsys.readouterr().err
-        assert {lang: po_path(lang).read_bytes() for lang in LANGS} == before
-    finally:
-        catalogue.messages.cache_clear()
+    assert catalogue_import.main(["pending/messages_assign.py"]) == 0
+    out = capsys.readouterr().out
+    assert "2 new" in out and "delete pending/messages_assign.py" in out and "**ASSIGN_MESSAGES," in out
+    catalogue.messages.cache_clear()
+    assert text("assign_to", "vi", name="An") == "Giao cho An"
+    assert text("assign_take", "en") == "Take it" and "assign_take" in _ids(pot_path())
+    before = {lang: po_path(lang).read_bytes() for lang in LANGS}
+    assert catalogue_import.main(["pending/messages_assign.py"]) == 0  # again: nothing changes
+    assert {lang: po_path(lang).read_bytes() for lang in LANGS} == before
+    # A key already there with other text is kept and named; half a pair is refused.
+    (pkg / "messages_bad.py").write_text('BAD_MESSAGES = {"nav_cases": ("Hồ sơ", "Files")}\n', encoding="utf-8")
+    assert catalogue_import.main(["pending/messages_bad.py"]) == 0
+    assert "nav_cases" in capsys.readouterr().out
+    catalogue.messages.cache_clear()
+    assert text("nav_cases", "vi") == "Ý kiến"
+    (pkg / "messages_half.py").write_text('HALF_MESSAGES = {"x_only": ("Chỉ tiếng Việt", "")}\n', encoding="utf-8")
+    assert catalogue_import.main(["pending/messages_half.py"]) == 2
+    assert "x_only" in capsys.readouterr().err
+    assert {lang: po_path(lang).read_bytes() for lang in LANGS} == before
+    assert catalogue_import.main(["pending/messages_bad.py", "--replace"]) == 0  # the module's text wins
+    catalogue.messages.cache_clear()
+    assert (text("nav_cases", "vi"), text("nav_cases", "en")) == ("Hồ sơ", "Files")
 
 
 def test_the_import_runs_as_a_command():
