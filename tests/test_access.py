@@ -283,7 +283,7 @@ def test_the_pages_speak_english_too(browser, sessions):
     fields = _confirm(admin, action="revoke_grant", username="off_b", role="official", unit="B")
     page = admin.get("/admin/access", params={"action": "revoke_grant", "username": "off_b", "role": "official",
                                                "unit": "B"}).text
-    assert "off_b loses official @ B from their next request" in page
+    assert "off_b loses Official @ B from their next request" in page  # the role by its label, not its code
     done = admin.post("/admin/access", fields, csrf=fields["csrf"])
     assert "Done “Remove grant” for off_b: 0 session(s) ended; API tokens keep the other grants." in done.text
     listing = admin.get("/admin").text
