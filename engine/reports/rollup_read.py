@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Sequence
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from ..calendar import LOCAL_TZ
@@ -169,9 +169,10 @@ def resolved_by_month(session: Session, p: RollupPlan, programme: str | None, pe
     buckets = [and_(t.grain == "m", t.bucket.in_(full))] if full else []
     if not last_whole:
         buckets.append(and_(t.grain == "d", t.bucket >= f"{months[-1]}-01", t.bucket <= end))
-    stmt = (select(func.substr(t.bucket, 1, 7), func.sum(t.resolved))
-            .where(t.unit_id.in_(p.roots), t.received_month.in_(p.months), or_(*buckets))
-            .group_by(func.substr(t.bucket, 1, 7)))
+    # The month of a bucket, written inline: PostgreSQL matches the GROUP BY by its text.
+    month = func.substr(t.bucket, literal_column("1"), literal_column("7"))
+    stmt = (select(month, func.sum(t.resolved))
+            .where(t.unit_id.in_(p.roots), t.received_month.in_(p.months), or_(*buckets)).group_by(month))
     if programme:
         stmt = stmt.where(t.workflow_key == programme)
     got = {m: int(n or 0) for m, n in session.execute(stmt)}
