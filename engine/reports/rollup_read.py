@@ -113,18 +113,17 @@ def figures_of(v: Sequence[int]) -> Figures:
 def _per_row(p: RollupPlan, sums: dict[tuple[Any, ...], list[int]]) -> dict[tuple[Any, ...], list[int]]:
     """(row, *rest) -> counters: each row's own units, the rows below it taken away."""
     out: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
-    sub = dict(p.rows)
-    for (uid, *rest), values in sums.items():
-        if uid in sub:
-            acc = out[(uid, *rest)]
-            for i, n in enumerate(values):
-                acc[i] += n
+    # unit -> [(row, +1 / -1)]: a row adds its own subtree and takes away its largest rows below.
+    signs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for uid, below in p.rows:
-        for (vid, *rest), values in sums.items():
-            if vid in below:
-                acc = out[(uid, *rest)]
-                for i, n in enumerate(values):
-                    acc[i] -= n
+        signs[uid].append((uid, 1))
+        for b in below:
+            signs[b].append((uid, -1))
+    for (uid, *rest), values in sums.items():
+        for row, sign in signs.get(uid, ()):
+            acc = out[(row, *rest)]
+            for i, n in enumerate(values):
+                acc[i] += sign * n
     return out
 
 
