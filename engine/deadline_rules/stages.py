@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 
+from ..batched_rows import add_row, pending_rows
 from ..calendar import WorkingCalendar
 from ..models import Case, CaseEvent, Timer
 from ..workflow import Workflow
@@ -36,6 +37,7 @@ OUTCOMES = ("met", "met_after_extension", "missed")
 # replaces the one the stage's first event recorded.
 RECOMPUTE_TRIGGER = "recompute_due"
 LIVE = ("pending", "paused")
+TIMERS = Timer.__table__
 
 
 @dataclass(frozen=True)
@@ -202,10 +204,33 @@ def _live(session: Session, case: Case, stage_seq: int) -> list[Timer]:
 
 
 def cancel_timers(session: Session, case: Case, stage_seq: int, why: str) -> int:
+    waiting = pending_rows(session, TIMERS, case, lambda row: row["stage_seq"] == stage_seq and row["status"] in LIVE)
+    for row in waiting:
+        row["status"], row["result"] = "cancelled", why
+    if case.id is not None and not _timers_in_session(session, case.id):
+        # Nothing of this case's timers is held as objects (a person's step): one
+        # UPDATE on the (case_id, rule, stage_seq) index, no rows read back.
+        cancelled = session.connection().execute(_CANCEL, {"cid": case.id, "stage": stage_seq, "why": why}).rowcount
+        return len(waiting) + int(cancelled)
     timers = _live(session, case, stage_seq)
     for timer in timers:
         timer.status, timer.result = "cancelled", why
-    return len(timers)
+    return len(waiting) + len(timers)
+
+
+_CANCEL = (update(TIMERS).where(TIMERS.c.case_id == bindparam("cid"), TIMERS.c.stage_seq == bindparam("stage"),
+                                TIMERS.c.status.in_(LIVE)).values(status="cancelled", result=bindparam("why")))
+
+
+def _timers_in_session(session: Session, case_id: int) -> bool:
+    """Whether the session holds timer objects that may be this case's (the sweep's
+    claimed batch): their in-memory status, not yet flushed, is what counts then."""
+    for obj in session.identity_map.values():
+        if isinstance(obj, Timer):
+            held = inspect(obj).dict.get("case_id")
+            if held is None or held == case_id:
+                return True
+    return any(isinstance(obj, Timer) for obj in session.new)
 
 
 def fire_time(calendar: WorkingCalendar, due: datetime, rule: RemindRule | OverdueRule | AutoEscalateRule) -> datetime:
@@ -238,6 +263,9 @@ def schedule(session: Session, wf: Workflow, case: Case, calendar: WorkingCalend
                           created_at=now, fired_at=None, result="")
             if rows is not None and case.id is not None:
                 rows.append({"case_id": case.id, **values})
+            elif fresh:
+                # A new stage's timers are only written here (engine.batched_rows).
+                add_row(session, TIMERS, values, case=case)
             else:
                 session.add(Timer(case=case, **values))
         elif timer.status in LIVE:

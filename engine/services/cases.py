@@ -41,6 +41,7 @@ from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
 from ..workflow.finality import is_final
 from .calendars import load_calendar
+from .case_writes import Batch
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
 from .transition_input import TransitionInput, read_transition_input
@@ -77,27 +78,6 @@ def _choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
         raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
                            problem_en=f"must be one of: {', '.join(vocabulary)}")
     return value
-
-
-class _Batch:
-    """What one batch of new opinions shares: the units already looked up (a
-    meeting's opinions mostly name the same village), the code prefix of each root
-    unit and the codes already given."""
-
-    def __init__(self) -> None:
-        self.units: dict[tuple[str, str, date], Unit] = {}
-        self.prefixes: dict[int, str] = {}
-        self.codes: set[str] = set()
-
-    def unit(self, lookup: Callable[[Session, str, Any, datetime], Unit], session: Session, field: str, code: Any,
-             on: datetime) -> Unit:
-        if not isinstance(code, str):
-            return lookup(session, field, code, on)  # refused there, in the user's words
-        # A unit's validity depends on the day the opinion was received.
-        key = (field, code, on.astimezone(LOCAL_TZ).date())
-        if key not in self.units:
-            self.units[key] = lookup(session, field, code, on)
-        return self.units[key]
 
 
 class CaseService:
@@ -229,7 +209,7 @@ class CaseService:
         they land together with other rows (the meeting they were heard at, a form's
         one-time nonce) or not at all."""
         calendar = self.calendar(uow.session)
-        batch = _Batch()
+        batch = Batch(len(items))
         # No flush between opinions: the batch's rows go out together in one flush
         # (multi-row INSERTs) instead of one round of statements per opinion.
         with uow.session.no_autoflush:
@@ -237,7 +217,7 @@ class CaseService:
         uow.session.flush()
         return [snapshot(c, actor) for c in cases]
 
-    def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: _Batch) -> Case:
+    def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: Batch) -> Case:
         session, now = uow.session, self.clock.now()
         wf = self.workflow(new.workflow)
         received_at = now if new.received_at is None else parse_instant("received_at", new.received_at)
@@ -290,18 +270,12 @@ class CaseService:
                                        case.citizen_address),
         }
 
-    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, batch: _Batch) -> str:
+    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, batch: Batch) -> str:
         root_id = int(origin.path.strip("/").split("/")[0])
         if root_id not in batch.prefixes:
             root = session.get(Unit, root_id)
             batch.prefixes[root_id] = code_prefix(root.code if root else origin.code)
-        prefix, year = batch.prefixes[root_id], self.calendar_day(received_at).year
-        while True:
-            code = new_code(prefix, year)
-            # The batch's own codes are not flushed yet, so the query cannot see them.
-            if code not in batch.codes and session.scalar(select(Case.id).where(Case.code == code)) is None:
-                batch.codes.add(code)
-                return code
+        return batch.code(session, batch.prefixes[root_id], self.calendar_day(received_at).year, new_code)
 
     def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
              *, expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> CaseSnapshot:
