@@ -149,9 +149,15 @@ def test_ingest_baselines_and_service_use_the_case_indexes(seeded: tuple[Any, ..
         with captured(engine) as sent:
             work()
         for statement, parameters in sent:
-            if statement.lstrip().upper().startswith("SELECT") and _table(statement) == "cases":
+            if not statement.lstrip().upper().startswith("SELECT") or _table(statement) not in ("cases", "case_events"):
+                continue
+            text = plan(engine, statement, parameters)
+            if "max(" in statement:
+                # The next ids on SQLite (engine.services.case_writes): one end of the rowid tree.
+                assert text.startswith("SEARCH") and "SCAN" not in text, (name, statement, text)
+            else:
                 # The codes' uniqueness check: on the code's unique index, never a scan.
-                assert CASE_BY_CODE[engine.dialect.name] in plan(engine, statement, parameters), (name, statement)
+                assert CASE_BY_CODE[engine.dialect.name] in text, (name, statement, text)
 
 
 def test_the_sweep_claims_on_the_due_timer_index(seeded: tuple[Any, ...]) -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..calendar import LOCAL_TZ
-from ..models import Case, Unit
+from ..models import Case, CaseEvent, Unit
 
-__all__ = ["Batch"]
+__all__ = ["Batch", "assign_ids"]
 
+_MAX_ID = {model: select(func.max(model.id)) for model in (Case, CaseEvent)}
 _TAKEN = select(Case.code).where(Case.code.in_(bindparam("codes", expanding=True)))
 
 
@@ -55,3 +56,21 @@ class Batch:
         self.codes.add(code)
         self._left = max(1, self._left - 1)
         return code
+
+
+def assign_ids(session: Session) -> None:
+    """On SQLite, give the batch's new cases and events their ids before the flush,
+    so the unit of work writes each table with one executemany. Without ids it must
+    send one ``INSERT … RETURNING`` per row: SQLite cannot say which returned id
+    belongs to which row of a multi-row INSERT. Safe because a write transaction
+    on SQLite holds the database's only write lock (``BEGIN IMMEDIATE``, engine.db):
+    nobody else can take the next ids before this commits. PostgreSQL's sequences
+    and its ordered multi-row ``RETURNING`` need none of this."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    for model in (Case, CaseEvent):
+        new = [obj for obj in session.new if type(obj) is model and obj.id is None]
+        if new:
+            first = (session.scalar(_MAX_ID[model]) or 0) + 1
+            for offset, obj in enumerate(new):
+                obj.id = first + offset

@@ -41,7 +41,7 @@ from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
 from ..workflow.finality import is_final
 from .calendars import load_calendar
-from .case_writes import Batch
+from .case_writes import Batch, assign_ids
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
 from .transition_input import TransitionInput, read_transition_input
@@ -214,6 +214,7 @@ class CaseService:
         # (multi-row INSERTs) instead of one round of statements per opinion.
         with uow.session.no_autoflush:
             cases = [self._create(uow, calendar, actor, item, batch) for item in items]
+            assign_ids(uow.session)
         uow.session.flush()
         return [snapshot(c, actor) for c in cases]
 
