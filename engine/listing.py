@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy import Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .actors import Actor
 from .codes import normalise_code
@@ -59,6 +59,10 @@ class CaseQuery:
     received_before: datetime | None = None
     text: str | None = None
     order: str = "received"
+    assignee_id: int | None = None  # assigned to this person (engine.assignment)
+    # Handled in the actor's units after a stage that ended late elsewhere: missed
+    # at another unit, then escalated or transferred here ("Đã quá hạn ở cấp dưới").
+    late_below: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,11 @@ class CaseRow:
     updated_at: datetime
     answer: str | None
     version: int
+    assignee: str | None = None
+    assignee_name: str | None = None
+    last_stage_outcome: str | None = None
+    last_stage_ended_at: datetime | None = None
+    last_stage_unit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,10 @@ def case_row(c: Case) -> CaseRow:
         channel=c.channel, content=c.content, origin_unit=c.origin_unit.code, origin_unit_name=c.origin_unit.name,
         handling_unit=c.handling_unit.code, handling_unit_name=c.handling_unit.name, received_at=c.received_at,
         due_at=c.due_at, updated_at=c.updated_at, answer=c.answer, version=c.version,
+        assignee=c.assignee.username if c.assignee_id and c.assignee else None,
+        assignee_name=(c.assignee.full_name or c.assignee.username) if c.assignee_id and c.assignee else None,
+        last_stage_outcome=c.last_stage_outcome, last_stage_ended_at=c.last_stage_ended_at,
+        last_stage_unit_id=c.last_stage_unit_id,
     )
 
 
@@ -135,6 +148,16 @@ def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[
         stmt = stmt.where(Case.due_at >= query.due_from)
     if query.due_until is not None:
         stmt = stmt.where(Case.due_at <= query.due_until)
+    if query.assignee_id is not None:
+        stmt = stmt.where(Case.assignee_id == query.assignee_id)
+    if query.late_below:
+        held = aliased(Unit)
+        mine = [path_under(held.path, p) for p in actor.scope_paths()]
+        stmt = stmt.where(Case.last_stage_outcome == "missed", Case.last_stage_unit_id.is_not(None),
+                          Case.last_stage_unit_id != Case.handling_unit_id,
+                          in_units(Case.handling_unit_id, select(held.id).where(or_(*mine) if mine else false())))
+        if finals:
+            stmt = stmt.where(Case.state.not_in(finals))
     if query.received_from is not None:
         stmt = stmt.where(Case.received_at >= query.received_from)
     if query.received_before is not None:

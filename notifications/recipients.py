@@ -35,8 +35,9 @@ from engine.succession import in_force_successor
 __all__ = ["recipients_for", "nearest_role_holders", "QUIET_TRIGGERS"]
 
 # In the history, told to nobody: a receipt printed (a meeting's 300 would flood the
-# leaders' inboxes, and it changes nothing they act on).
-QUIET_TRIGGERS = frozenset({"issue_receipt"})
+# leaders' inboxes, and it changes nothing they act on); a change of assignee, whose
+# own outbox row goes to the person assigned (engine.services.assignments).
+QUIET_TRIGGERS = frozenset({"issue_receipt", "assign"})
 
 
 def nearest_role_holders(session: Session, unit: Unit, roles: Iterable[str]) -> set[int]:

@@ -129,6 +129,9 @@ class StagePlan:
     due: datetime | None
     ending: StageFacts | None = None
     outcome: str | None = None
+    # The unit that held the ending stage, read before the case moves: whose stage
+    # was late when an escalation or a transfer ends it.
+    unit_id: int | None = None
 
     def event_data(self, calendar: WorkingCalendar, now: datetime) -> dict[str, Any]:
         """What the event records about the deadline, so the chain tells it too."""
@@ -157,7 +160,7 @@ def plan_transition(session: Session, wf: Workflow, case: Case, dest: str, now: 
     else:
         kind, due = "begin", fresh_due
     outcome = facts.outcome(calendar, now) if facts is not None and kind in ("close", "begin") else None
-    return StagePlan(kind, due, ending=facts, outcome=outcome)
+    return StagePlan(kind, due, ending=facts, outcome=outcome, unit_id=case.handling_unit_id)
 
 
 def apply_plan(session: Session, wf: Workflow, case: Case, plan: StagePlan, event: CaseEvent,
@@ -180,6 +183,7 @@ def _apply(session: Session, wf: Workflow, case: Case, plan: StagePlan, event: C
             case.last_stage_outcome = plan.outcome
             case.last_stage_state = plan.ending.state
             case.last_stage_ended_at = now
+            case.last_stage_unit_id = plan.unit_id
         case.stage_seq = event.seq if plan.kind == "begin" else None
         if plan.kind == "begin":
             schedule(session, wf, case, calendar, now, stage_start=now, fresh=True, rows=new_timers)

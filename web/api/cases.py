@@ -83,7 +83,7 @@ def case_out(container: Container, actor: Actor, snap: CaseSnapshot, lang: str,
         satisfaction=snap.satisfaction, duplicate_of=snap.duplicate_of, meeting_id=snap.meeting_id,
         citizen_name=citizen.name, citizen_phone=citizen.phone, citizen_address=citizen.address,
         citizen_disclosure=citizen.disclosure, citizen_withheld=citizen.withheld, event_count=snap.event_count,
-        allowed_actions=[_action(o, lang) for o in options],
+        allowed_actions=[_action(o, lang) for o in options], assignee=snap.assignee, assignee_name=snap.assignee_name,
     )
 
 
@@ -145,6 +145,7 @@ def list_cases(
     order: Annotated[Literal["received", "due"], Query(description="received: newest first; due: most "
                                                                    "urgent first.")] = "received",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    assignee: Annotated[Literal["me"] | None, Query(description="me: only the cases assigned to you.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     actor: Actor = Depends(current_actor),
     container: Container = Depends(get_container),
@@ -159,7 +160,8 @@ def list_cases(
     finals = final_states(container.workflows)
     query = CaseQuery(states=tuple(state or ()), unit=unit or None, topics=tuple(topic or ()), workflow=workflow,
                       overdue_at=container.clock.now() if overdue else None, open_only=status == "open",
-                      closed_only=status == "closed", final_states=finals, text=q, order=order)
+                      closed_only=status == "closed", final_states=finals, text=q, order=order,
+                      assignee_id=(actor.user_id or -1) if assignee == "me" else None)
     with UnitOfWork(container.sessions, write=False) as uow:
         page = page_cases(uow.session, actor, query, limit=limit, cursor=cursor or None)
     lang = request_lang(request)

@@ -24,7 +24,7 @@ __all__ = [
     "CaseCreate", "FireRequest", "TransitionData", "RemarkRequest", "MeetingCreate", "OpinionCreate",
     "ActionOut", "CaseOut", "CaseSummary", "CaseList", "EventOut", "ChainOut", "EventsOut",
     "MeetingOut", "ParticipantIn", "ParticipantOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary",
-    "WorkflowOut", "INT32",
+    "WorkflowOut", "INT32", "ExtensionRequest", "AssignmentRequest",
 ]
 
 INT32 = 2**31 - 1
@@ -228,6 +228,25 @@ class CaseOut(CaseSummary):
     citizen_withheld: bool = Field(description="True when the citizen's identity is withheld from this caller.")
     event_count: int
     allowed_actions: list[ActionOut]
+    assignee: str | None = Field(default=None, description="Username of the person who must act now, if assigned.")
+    assignee_name: str | None = Field(default=None, description="Their name as the pages show it.")
+
+
+class ExtensionRequest(_Request):
+    """Gia hạn: move the current stage's deadline by whole working days, within the workflow's limit."""
+
+    working_days: Annotated[int, Field(strict=True, ge=1, le=366)]
+    reason: text(LIMITS["reason"], min_length=1)  # type: ignore[valid-type]
+    expected_version: Annotated[int, Field(strict=True, ge=1, le=INT32)] | None = None
+
+
+class AssignmentRequest(_Request):
+    """assign: a leader names the person (``assignee``, a username); take: you take it yourself;
+    release: nobody is assigned any more."""
+
+    action: Literal["assign", "take", "release"]
+    assignee: text(64, min_length=1) | None = None  # type: ignore[valid-type]
+    expected_version: Annotated[int, Field(strict=True, ge=1, le=INT32)] | None = None
 
 
 class CaseList(BaseModel):

@@ -31,6 +31,8 @@ from engine.workflow import final_states
 
 from .admin import dead_letters
 from .case_files import files_by_step
+from .casework_panel import DONE_NOTICES, FORMS, case_panel
+from .casework_rows import annotate, step_details, step_people
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
 from .data import board as board_query, escalation_units, scope_units, to_row
 from .i18n import Translator, local_dt
@@ -133,7 +135,8 @@ def case_list(state: str = "", unit: str = "", topic: str = "", programme: str =
     with c.sessions() as session:
         cal = _calendar(ctx, session)
         page = _list_page(session, ctx, form, now)
-        rows = [to_row(x, c.workflows, ctx.t, cal, now) for x in page.items]
+        rows = annotate(session, ctx.t, page.items, [to_row(x, c.workflows, ctx.t, cal, now) for x in page.items],
+                        cal.local_date(now), c.workflows)
         units = scope_units(session, ctx.user.actor)
     next_url = "/cases?" + urlencode(form.params(after=page.next_cursor)) if page.next_cursor else None
     first_url = "/cases?" + urlencode(form.params(after="")) if form.after else None
@@ -190,6 +193,7 @@ def _timeline(ctx: Ctx, wf: Any, events: list[EventView], names: dict[str, str],
             details.append((t("duplicate_of"), d["duplicate_of"]))
         if d.get("due_at") and isinstance(d["due_at"], str):
             details.append((t("due_was_set"), _iso_local(d["due_at"])))
+        details += step_details(t, d, people)
         out.append(TimelineEntry(
             seq=e.seq, at=e.at, who=people.get(e.actor) or (t("who_citizen") if e.actor == CITIZEN_ROLE else e.actor),
             label=t.trigger(e.trigger, wf),
@@ -232,7 +236,8 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
                                                             if isinstance(e.data.get("target_unit"), str)}
         names = unit_names(session, codes)
         people = dict(session.execute(select(User.username, User.full_name)
-                                      .where(User.username.in_({e.actor for e in events}))).tuples().all())
+                                      .where(User.username.in_({e.actor for e in events}.union(
+                                          *(step_people(e.data) for e in events))))).tuples().all())
         people = {u: (f"{n} ({u})" if n else u) for u, n in people.items()}
         meeting = session.get(Meeting, snap.meeting_id) if snap.meeting_id else None
         meeting_info = (meeting.id, meeting.held_on, meeting.place) if meeting else None
@@ -241,7 +246,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
     overdue = snap.due_at is not None and not final and snap.due_at < now
     late = lateness(cal, snap.due_at, now) if overdue and snap.due_at else 0
     auditor_only = actor.has_role("auditor") and not options
-    if form_state is not None and (form_state.trigger == "__remark__"
+    if form_state is not None and (form_state.trigger in ("__remark__", *FORMS)
                                    or form_state.trigger in {o.trigger for o in options}):
         alert = None  # the message is shown next to its form
     return render(
@@ -251,7 +256,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
         remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
         files=files_by_step(ctx, snap.code), file_accept=FILE_ACCEPT, can_remove_files=actor.has_role("admin"),
-        consent=c.consents.status(actor, snap.code),
+        consent=c.consents.status(actor, snap.code), panel=case_panel(ctx, snap),
     )
 
 
@@ -268,6 +273,8 @@ def _done_notice(ctx: Ctx, code: str, done: str) -> str | None:
         return ctx.t("remark_done" if done == "remark" else "file_removed_done")
     if done == "consent":
         return ctx.t("consent_withdrawn_done")
+    if done in DONE_NOTICES:
+        return ctx.t(DONE_NOTICES[done])
     for wf in ctx.c.workflows.values():
         for t in wf.spec.transitions:
             if t.trigger == done:

@@ -62,6 +62,8 @@ class Translator:
     def trigger(self, name: str, workflow: Any = None) -> str:
         if name in TRIGGER_LABELS:
             return self.pick(TRIGGER_LABELS[name])
+        if f"trigger_{name}" in MESSAGES:  # the engine's own steps (extend, assign, ...)
+            return self(f"trigger_{name}")
         if workflow is not None:
             for t in workflow.spec.transitions:
                 if t.trigger == name:
