@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..calendar import WorkingCalendar
+from ..escalation_direction import level_unit
 from ..models import Case, CaseEvent, Timer
 from ..workflow import Workflow
 from ..workflow.spec import AutoEscalateRule, OverdueRule, RemindRule
@@ -130,14 +131,19 @@ class StagePlan:
     ending: StageFacts | None = None
     outcome: str | None = None
     # The unit that held the ending stage, read before the case moves: whose stage
-    # was late when an escalation or a transfer ends it.
+    # was late when an escalation or a transfer ends it; and its administrative level
+    # (engine.escalation_direction.level_unit), recorded with the outcome so a report
+    # judges each level's own stages (engine.reports.levels) as the tree stood then.
     unit_id: int | None = None
+    level: str | None = None
 
     def event_data(self, calendar: WorkingCalendar, now: datetime) -> dict[str, Any]:
         """What the event records about the deadline, so the chain tells it too."""
         data: dict[str, Any] = {}
         if self.outcome is not None:
             data["stage_outcome"] = self.outcome
+            if self.level is not None:
+                data["stage_level"] = self.level
         if self.kind == "resume" and self.ending is not None:
             data["resumed_stage"] = self.ending.start_seq
             start, _ = self.ending.pauses[-1]
@@ -160,7 +166,8 @@ def plan_transition(session: Session, wf: Workflow, case: Case, dest: str, now: 
     else:
         kind, due = "begin", fresh_due
     outcome = facts.outcome(calendar, now) if facts is not None and kind in ("close", "begin") else None
-    return StagePlan(kind, due, ending=facts, outcome=outcome, unit_id=case.handling_unit_id)
+    return StagePlan(kind, due, ending=facts, outcome=outcome, unit_id=case.handling_unit_id,
+                     level=level_unit(case.handling_unit).code if outcome is not None else None)
 
 
 def apply_plan(session: Session, wf: Workflow, case: Case, plan: StagePlan, event: CaseEvent,

@@ -60,5 +60,12 @@ caseflow_MESSAGES: dict[str, tuple[str, str]] = {
                             "Opinions that went overdue at the previous unit before reaching yours; they stay "
                             "here until answered."),
     "cf_late_below_since": ("Quá hạn ở {unit}, chuyển ngày {at}", "Overdue at {unit}, passed on {at}"),
+    # reports: timeliness at the level that held each stage (engine.reports.levels)
+    "cf_level_title": ("Đúng hạn theo cấp xử lý: các bước do {unit} đảm nhận", "Timeliness of the stages {unit} held"),
+    "cf_level_figure": ("Chỉ tiêu", "Figure"),
+    "cf_level_count": ("Số ý kiến", "Opinions"),
+    "cf_level_on_time": ("Đúng hạn", "On time"),
+    "cf_level_extended": ("Đúng hạn sau gia hạn", "On time after an extension"),
+    "cf_level_late": ("Trễ hạn tại cấp này", "Late at this level"),
     "cf_late_below_none": ("Không có ý kiến nào quá hạn ở cấp dưới.", "No opinion went overdue at a lower level."),
 }

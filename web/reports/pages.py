@@ -25,6 +25,7 @@ from engine.reports.audit_export import iter_case_exports, select_case, select_u
 from engine.numbers import format_number
 from engine.reports.export import column_headers, row_cells, summary_lines
 from engine.reports.labels import AS_OF, AT_END, CASE_COLUMNS, DIMENSIONS, TITLE
+from engine.reports.levels import RULE as LEVEL_RULE
 from engine.reports.timeliness import RULE
 from engine.seals import latest_seals, short_code, verify_seal
 
@@ -125,7 +126,7 @@ def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str, as_of: s
         title_text=pick(TITLE), figure_rows=summary_lines(report, lang),
         headers=column_headers(report, lang), cells=row_cells, num=lambda v: format_number(v, lang),
         at_end=pick(AT_END), as_of_label=pick(AS_OF).format(day=report.as_of.strftime("%d/%m/%Y")),
-        rule=pick(RULE),
+        rule=pick(RULE), level_rule=pick(LEVEL_RULE),
         dimensions=[(attr, pick((vi, en)), pick((c_vi, c_en))) for attr, vi, en, c_vi, c_en in DIMENSIONS],
         unit_choices=_unit_choices(ctx, actor, REPORT_ROLES),
         programme_choices=[(k, wf.name.get(lang)) for k, wf in ctx.c.workflows.items()],
