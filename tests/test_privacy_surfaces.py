@@ -139,6 +139,33 @@ def test_the_case_page_and_its_downloads(scene, browser):
                 _never(dl.text)
 
 
+def test_my_cases_the_board_and_assignee_me_name_no_citizen(scene, browser, service, web_app):
+    """The case work's lists (issue 15): "Việc của tôi", the board's who-must-act and
+    late-below rows, the API's ``assignee=me``, read by every role."""
+    assert service.get(_actor("lead_so", service), scene["plain"]).handling_unit == "P-SO"
+    for kind in ("plain", "to_cao"):
+        service.assign(_actor("lead_so", service), scene[kind], "assign", "off_so")
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            page = browser(role)
+            for path in ("/my-cases", "/"):
+                html = page.get(path).text
+                for kind in ("plain", "to_cao"):
+                    assert seen(html, _who(kind)) == "none", (role, path, kind)
+                _never(html)
+            mine = page.get("/my-cases").text
+            assert (scene["plain"] in mine and scene["to_cao"] in mine) is (role == "off_so"), role
+            r = api.get("/api/v1/cases", params={"assignee": "me"},
+                        headers={"Authorization": f"Bearer {scene['tokens'][role]}"})
+            assert r.status_code == 200 and all(seen(r.text, _who(k)) == "none" for k in ("plain", "to_cao"))
+            assert len(r.json()["items"]) == (2 if role == "off_so" else 0), role
+
+
+def _actor(username: str, service):  # type: ignore[no-untyped-def]
+    with service.uow(write=False) as uow:
+        return directory.actor_for(uow.session, username)
+
+
 def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
     for role in ROLES:
         page = browser(role)
