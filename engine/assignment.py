@@ -110,9 +110,8 @@ def _why(vi: str, en: str) -> dict[str, str]:
     return {"why_vi": vi, "why_en": en}
 
 
-def refusal(session: Session, actor: Actor, case: Case, action: Action, target: User | None,
-            day: date) -> AssignmentRefused | None:
-    """Why ``actor`` may not do ``action`` (to ``target``, for assign), or None."""
+def _role_refusal(actor: Actor, case: Case, action: Action) -> AssignmentRefused | None:
+    """Whether the actor's roles over the handling unit allow ``action`` at all."""
     roles = set() if actor.is_system else actor.roles_over(case.handling_unit.path)
     leader, official = "leader" in roles, "official" in roles
     current = case.assignee_id
@@ -133,14 +132,24 @@ def refusal(session: Session, actor: Actor, case: Case, action: Action, target: 
             return AssignmentRefused(case=case.code, **_why(
                 "ý kiến đã giao cho người khác; lãnh đạo đơn vị mới giao lại được",
                 "it is assigned to someone else; a leader of the unit may reassign it"))
-    elif not leader:
+        return None
+    if not leader:
         return AssignmentNotAllowed(case=case.code, **_why("chỉ lãnh đạo của đơn vị đang xử lý mới giao xử lý",
                                                         "only a leader of the handling unit may assign it"))
+    return None
+
+
+def refusal(session: Session, actor: Actor, case: Case, action: Action, target: User | None,
+            day: date) -> AssignmentRefused | None:
+    """Why ``actor`` may not do ``action`` (to ``target``, for assign and take), or None."""
+    refused = _role_refusal(actor, case, action)
+    if refused is not None or action == "release":
+        return refused
     if target is None or not works_in(session, target, case.handling_unit, day):
         return AssignmentRefused(case=case.code, **_why(
             "người được giao phải là cán bộ, lãnh đạo đang làm việc tại đơn vị xử lý ý kiến",
             "the assignee must be an official or leader working in the unit handling the case"))
-    if target.id == current:
+    if target.id == case.assignee_id:
         return AssignmentRefused(case=case.code, **_why("ý kiến đã giao cho người này", "it is already theirs"))
     return None
 
@@ -158,11 +167,10 @@ def acting_roles(wf: Workflow, state: str, kind: str) -> tuple[str, ...]:
 
 def options(session: Session, actor: Actor, case: Case, day: date) -> tuple[Action, ...]:
     """What ``actor`` may do with the case's assignment now, for a page's buttons:
-    the rule above, asked for each action (assign with nobody named yet counts as
-    allowed when only the name is missing)."""
+    the rule above, asked for each action."""
     found: list[Action] = []
-    if refusal(session, actor, case, "assign", None, day).__class__ is AssignmentRefused:
-        found.append("assign")  # refused only for want of a person: the form asks for one
+    if _role_refusal(actor, case, "assign") is None:
+        found.append("assign")  # the form asks for the person
     me = session.get(User, actor.user_id) if actor.user_id is not None else None
     if me is not None and case.assignee_id != me.id and refusal(session, actor, case, "take", me, day) is None:
         found.append("take")

@@ -25,6 +25,7 @@ from engine.workflow import final_states
 from notifications.fanout import fan_out
 
 from .conftest import HCM
+from .reform_support import apply_reform, build_reform, local as reform_local
 
 
 def add_person(service, username: str, role: str, unit: str, full_name: str = "", active: bool = True) -> None:
@@ -291,3 +292,19 @@ def test_a_stage_met_at_the_commune_is_on_time_there(world, service, clock):
                            now=clock.now())
     assert (rep.at_level.late, rep.at_level.extended, rep.at_level.on_time) == (0, 1, 0)
     assert rep.as_dict()["at_level"] == {"unit": "A", "on_time": 0, "extended": 1, "late": 0}
+
+
+def test_a_successors_people_work_their_predecessors_cases(service, clock):
+    """Commune A merged into C: C's people are assigned A's open case (a grant on the
+    in-force successor); another commune's official is not."""
+    r = build_reform(service, clock)
+    apply_reform(r)
+    clock.set(reform_local(2025, 7, 10))
+    code = r.codes["a_open"]
+    snap = service.assign(r.actor("lead_c"), code, "assign", "off_c")
+    assert (snap.assignee, snap.handling_unit) == ("off_c", "A")  # the case keeps its unit
+    with pytest.raises(AssignmentRefused):
+        service.assign(r.actor("lead_c"), code, "assign", "off_b")
+    assert service.assign(r.actor("off_c"), code, "release").assignee is None
+    assert service.assign(r.actor("off_c"), code, "take").assignee == "off_c"
+    assert chain_ok(service, code)

@@ -33,7 +33,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-def _checked_form(ctx: Ctx, form: Form, state: FormState) -> int:
+def _checked_form(form: Form) -> int:
     """The version the form was shown at, with a nonce of ours; else the refusal."""
     version = _version(form.get("version"))
     if version is None or not NONCE.match(form.get("nonce")):
@@ -46,7 +46,7 @@ def _post(ctx: Ctx, code: str, form: Form, state: FormState, operation: str, pay
           work: Any) -> Response:
     assert ctx.user is not None
     try:
-        version = _checked_form(ctx, form, state)
+        version = _checked_form(form)
         key = {"code": normalise_code(code) or code, "version": version, **payload}
         url = once_then(ctx, form.get("nonce"), operation, key, lambda uow: work(uow, version))
     except (NotFound, OutOfScope):
