@@ -70,7 +70,9 @@ def _checked(service: CaseService, session: Session, actor: Actor, case: Case, n
     """The rule, the stage and the days left, or the first refusal (state, role,
     times, deadline passed) in the order of ``CaseService.fire``."""
     wf = service.workflow(case.workflow_key)
-    rules = wf.state(case.state).rules
+    # A state the loaded file no longer declares has no rules (it stays open, engine.workflow.finality).
+    state = wf.spec.states.get(case.state)
+    rules = state.rules if state is not None else None
     rule = rules.extension if rules is not None else None
     facts = read_stage(session, wf, case) if rule is not None else None
     if rule is None or case.due_at is None or facts is None:
