@@ -18,7 +18,7 @@ from engine.deadline_rules import sweep
 from engine.deadline_rules.extensions import room
 from engine.errors import InvalidField, OutOfScope, StaleVersion
 from engine.listing import CaseQuery, page_cases
-from engine.models import Case, CaseEvent, InboxItem, OutboxMessage, User
+from engine.models import Case, CaseEvent, InboxItem, User
 from engine.reports import Period, ReportRequest, build_report
 from engine.services import directory
 from engine.workflow import final_states
