@@ -308,3 +308,47 @@ def test_a_successors_people_work_their_predecessors_cases(service, clock):
     assert service.assign(r.actor("off_c"), code, "release").assignee is None
     assert service.assign(r.actor("off_c"), code, "take").assignee == "off_c"
     assert chain_ok(service, code)
+
+
+# ------------------------------------------------------------------ the workflow key
+
+
+def _tiep_cong_dan(replace_from: str, replace_to: str) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "workflows" / "tiep-cong-dan.yaml").read_text(encoding="utf-8")
+    assert replace_from in text
+    return text.replace(replace_from, replace_to, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("    requires_assignee: true\n", "    requires_assignee: \"yes\"\n", "requires_assignee"),
+        ("    roles: [official, leader]\n    scope: handling\n    requires: [answer]\n    requires_assignee: true\n",
+         "    roles: [citizen]\n    scope: handling\n    requires: [answer]\n    requires_assignee: true\n",
+         "only the citizen"),
+    ],
+)
+def test_the_loader_checks_requires_assignee(old, new, says):
+    from engine.workflow import WorkflowDefinitionError, parse_workflow
+
+    with pytest.raises(WorkflowDefinitionError) as info:
+        parse_workflow(_tiep_cong_dan(old, new), "tiep-cong-dan.yaml")
+    assert says in str(info.value)
+
+
+def test_the_sweep_may_not_fire_a_step_that_needs_an_assignee():
+    from pathlib import Path
+
+    from engine.workflow import WorkflowDefinitionError, parse_workflow
+
+    text = (Path(__file__).resolve().parent.parent / "workflows" / "nghe-dan-noi.yaml").read_text(encoding="utf-8")
+    marker = "  - trigger: escalate\n"
+    assert marker in text
+    start = text.index(marker)
+    end = text.index("\n\n", start)
+    block = text[start:end]
+    with pytest.raises(WorkflowDefinitionError) as info:
+        parse_workflow(text.replace(block, block + "\n    requires_assignee: true", 1), "nghe-dan-noi.yaml")
+    assert "the system is nobody's assignee" in str(info.value)
