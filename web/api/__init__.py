@@ -1,8 +1,7 @@
 """The JSON API (``/api/v1``) and the Open311 adapter (``/open311/v2``).
 
 ``install_api(app, container)`` is the one call the application factory makes: it
-adds the routers, the request-body limit, the problem+json rendering of unmatched
-API paths and the OpenAPI components the problems refer to. The limits and the rate
+adds the routers, the request-body limit and the OpenAPI components the problems refer to. The limits and the rate
 limiter come from the container (``web.container``).
 """
 
@@ -10,14 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.types import Scope
 
 from .lang import negotiate
-from .problems import from_http, problem_json
+from .problems import problem_json
 
 if TYPE_CHECKING:  # the container builds this package's settings and rate limiter
     from ..container import Container
@@ -42,7 +39,6 @@ def _too_large(scope: Scope, limit: int) -> Response:
 
 def install_api(app: FastAPI, container: Container) -> None:
     from ..open311 import router as open311_router
-    from ..open311.routing import open311_error_for_http
     from ..open311.schemas import OPEN311_MODELS
     from .bodylimit import BodyLimitMiddleware
     from .cases import router as cases_router
@@ -60,16 +56,5 @@ def install_api(app: FastAPI, container: Container) -> None:
                        respond=_too_large, upload_paths=UPLOAD_PATHS,
                        upload_max_bytes=container.files.limits.max_step_bytes)
 
-    async def unmatched(request: Request, exc: Exception) -> Response:
-        # 404 for an unknown path, 405 for a wrong method: raised by the router
-        # before any API route runs, so they are rendered here, for API paths only.
-        assert isinstance(exc, HTTPException)
-        path = request.url.path
-        if path.startswith("/open311/"):
-            return open311_error_for_http(request, exc)
-        if path.startswith("/api/"):
-            return from_http(exc, negotiate(request.headers.get("accept-language")))
-        return await http_exception_handler(request, exc)
-
-    app.add_exception_handler(HTTPException, unmatched)
+    # Unmatched paths (404, 405) are answered by web.errors, by path prefix.
     install_problem_schema(app, extra_models=OPEN311_MODELS)

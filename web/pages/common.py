@@ -194,9 +194,16 @@ def _env() -> jinja2.Environment:
     env.filters["dmy"] = local_date
     env.filters["dmyhm"] = local_dt
     env.globals["unit_choices"] = unit_choices
+    env.globals["menu"] = _menu
     env.globals.update(TOPICS=TOPICS, KINDS=KINDS, CHANNELS=CHANNELS, SATISFACTION=SATISFACTION, ROLES=ROLES,
                        UNIT_LEVELS=UNIT_LEVELS)
     return env
+
+
+def _menu(ctx: Ctx) -> list[Any]:
+    from .navigation import menu  # the menu reads the engine's sections; it renders through this module
+
+    return menu(ctx)
 
 
 def unit_choices(units: Iterable[Any]) -> list[tuple[str, str]]:
