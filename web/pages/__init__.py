@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from ..security import SecurityHeadersMiddleware
 from . import (access, admin, auth, case_files, cases, consent, fund, inbox, meetings, minutes, programmes, receipts,
                support, track)
+from . import admin_calendar, admin_units, admin_users, admin_webhooks
 from .uploads import UPLOAD_PATHS
 
 __all__ = ["install_pages", "STATIC"]
@@ -27,7 +28,7 @@ def install_pages(app: FastAPI) -> None:
 
     settings = app.state.container.settings
     for module in (auth, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent, programmes,
-                   receipts, minutes):
+                   receipts, minutes, admin_users, admin_units, admin_calendar, admin_webhooks):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production",

@@ -145,6 +145,10 @@ class Form:
     def __contains__(self, name: str) -> bool:
         return name in self._data
 
+    def getall(self, name: str, limit: int = 100) -> list[str]:
+        """Every value of a repeated field (checkboxes), text only, at most ``limit``."""
+        return [v for v in self._data.getlist(name)[:limit] if isinstance(v, str)]
+
 
 async def read_form(request: Request) -> Form:
     try:
