@@ -107,6 +107,13 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
             parent = place(row.parent_code, trail + (code,)) if row.parent_code in pending \
                 else unit_by_code(session, row.parent_code)
         unit = existing.get(code)
+        # A known unit put under one of its own descendants (in the tree, not only in
+        # the file) would make every path below it endless.
+        ancestor = parent
+        while unit is not None and ancestor is not None:
+            if ancestor is unit:
+                raise Conflict(detail=f"cây đơn vị bị vòng lặp / the unit tree has a cycle: {code} → {row.parent_code}")
+            ancestor = ancestor.parent
         if unit is None:
             unit = Unit(code=code, path="")
             session.add(unit)

@@ -70,8 +70,11 @@ async def _read_upload(request: Request) -> tuple[Form, bytes]:
         raise BadForm() from None
     upload = data.get("file")
     body = b""
-    if upload is not None and not isinstance(upload, str):
-        body = await upload.read(MAX_FILE + 1)
+    try:
+        if upload is not None and not isinstance(upload, str):
+            body = await upload.read(MAX_FILE + 1)
+    finally:
+        await data.close()  # the spooled file: the text fields stay readable
     pasted = data.get("text")
     if not body and isinstance(pasted, str):
         body = pasted.encode("utf-8", "surrogatepass")
