@@ -312,7 +312,12 @@ def test_the_calendar_page_opens_by_get_and_asks_before_adding(browser, sessions
     assert done.status_code == 303
     assert f"Đã lưu điều chỉnh ngày {day:%d/%m/%Y}; đã tính lại hạn của 1 ý kiến đang mở." in admin.get(
         done.headers["location"]).text
-    assert service.get(world["lead_a"], case.code).due_at > case.due_at
+    moved = service.get(world["lead_a"], case.code).due_at
+    assert moved > case.due_at
+    # The same confirmation again: the day already is a day off, so nothing moves again.
+    replay = admin.post("/admin/calendar", values, csrf=values["csrf"])
+    assert replay.status_code == 303 and "moved=0" in replay.headers["location"]
+    assert service.get(world["lead_a"], case.code).due_at == moved
     hidden = admin.post("/admin/calendar", {"day": "2026-12-30", "kind": "day_off", "note": "a\u202eb",
                                             "confirm": "1"}, token_from="/admin/calendar")
     assert hidden.status_code == 400 and "điều khiển hướng chữ" in hidden.text
@@ -356,3 +361,20 @@ def test_webhooks_are_added_with_the_address_policys_message_and_removed_after_a
     assert admin.post("/admin/webhooks/1/remove", values, csrf=values["csrf"]).status_code == 303  # replay: no error
     assert admin.post("/admin/webhooks/1/remove", {}, token_from="/admin/webhooks").status_code == 404
     assert admin.post("/admin/webhooks/x/remove", {}, token_from="/admin/webhooks").status_code == 404
+
+
+def test_the_admin_pages_show_no_citizen_data(browser, world):
+    """They are not in the cross-surface privacy test because they show none: the
+    calendar's confirmation names cases by code only."""
+    case = world.new_case(citizen_name="Nguyễn Thị Bí Mật", citizen_phone="0912345678")
+    admin = browser("admin")
+    day = (case.due_at - timedelta(days=1)).astimezone(HCM).date()
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    asked = admin.post("/admin/calendar", {"day": day.isoformat(), "kind": "day_off"}, token_from="/admin/calendar")
+    pages = [asked.text] + [admin.get(p).text for p in ("/admin", "/admin/users", "/admin/users/off_a",
+                                                        "/admin/units", "/admin/units/A1", "/admin/calendar",
+                                                        "/admin/webhooks")]
+    assert case.code in asked.text
+    for html in pages:
+        assert "Bí Mật" not in html and "0912345678" not in html and "345678" not in html
