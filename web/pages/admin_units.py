@@ -88,8 +88,9 @@ def _preview(ctx: Ctx, data: bytes, on: date) -> ImportPreview:
 
 
 @router.post("/admin/units/import")
-async def import_preview(request: Request, ctx: Ctx = Depends(signed_in)) -> Response:
-    form, data = await _read_upload(request)
+def import_preview(upload: tuple[Form, bytes] = Depends(_read_upload), ctx: Ctx = Depends(signed_in)) -> Response:
+    # Sync: the preview's transaction runs in the thread pool, not on the event loop.
+    form, data = upload
     check_posted(ctx, form)
     admin_actor(ctx)
     try:
