@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from engine.models import CalendarOverride, RoleGrant, Unit, UnitPlacement, User, WebhookSubscription
+from engine.models import CalendarOverride, Unit, UnitPlacement, User, WebhookSubscription
 from engine.models.access import AccessChange
 from engine.services.unit_import import MAX_LINES
 
@@ -264,7 +264,7 @@ def test_editing_a_unit_and_setting_a_successor_ask_and_say_what_they_did(browse
     done = admin.post("/admin/units/A2", fields, csrf=fields["csrf"])
     assert done.status_code == 303 and "Đã lưu đơn vị A2." in admin.get(done.headers["location"]).text
     for bad, said in (({"name": "=cmd|' /C calc'!A0"}, "công thức"), ({"level": "xóm"}, "cấp “xóm” không có"),
-                      ({"parent_code": "A2"}, "vòng lặp"), ({"valid_from": "2026-02-30"}, "YYYY-MM-DD")):
+                      ({"parent_code": "A2"}, "Trường “Đơn vị cấp trên” không hợp lệ: cây đơn vị bị vòng lặp"), ({"valid_from": "2026-02-30"}, "YYYY-MM-DD")):
         r = admin.post("/admin/units/A2", {**fields, **bad, "nonce": "q" * 40}, csrf=fields["csrf"])
         assert r.status_code == 400 and said in r.text, (bad, r.text[-1500:])
     assert _units(sessions)["A2"][0] == "Ấp A2 Mới"
@@ -335,6 +335,7 @@ def test_webhooks_are_added_with_the_address_policys_message_and_removed_after_a
     refused = admin.post("/admin/webhooks", [*base.items(), ("url", "http://127.0.0.1:8080/x"),
                                              ("events", "case.created")], csrf=None, token_from=None)
     assert refused.status_code == 400 and "127.0.0.1" in refused.text
+    assert "Trường “Địa chỉ nhận” không hợp lệ" in refused.text  # the field's label, not its code
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(WebhookSubscription)) == 0
     no_event = admin.post("/admin/webhooks", [*base.items(), ("url", "https://hooks.example.org/n")], token_from=None)

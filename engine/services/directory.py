@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from ..actors import Actor, Grant
-from ..errors import Conflict, InvalidField, NotFound
+from ..errors import InvalidField, NotFound
 from ..models import RoleGrant, Unit, User
 from ..passwords import hash_password, verify_password
 from ..succession import inherited_grants
@@ -87,6 +87,11 @@ def unit_by_code(session: Session, code: str) -> Unit:
     return unit
 
 
+def _cycle(chain: str) -> InvalidField:
+    return InvalidField(field="parent_code", problem_vi=f"cây đơn vị bị vòng lặp: {chain}",
+                        problem_en=f"the unit tree has a cycle: {chain}")
+
+
 def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
     """Insert or update units by code; parents may come after children in the file.
     Returns (created, updated). Does not commit."""
@@ -100,7 +105,7 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
         if code in placed:
             return existing[code]
         if code in trail:
-            raise Conflict(detail=f"cây đơn vị bị vòng lặp / the unit tree has a cycle: {' → '.join(trail + (code,))}")
+            raise _cycle(" → ".join(trail + (code,)))
         row = pending[code]
         parent = None
         if row.parent_code:
@@ -112,7 +117,7 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
         ancestor = parent
         while unit is not None and ancestor is not None:
             if ancestor is unit:
-                raise Conflict(detail=f"cây đơn vị bị vòng lặp / the unit tree has a cycle: {code} → {row.parent_code}")
+                raise _cycle(f"{code} → {row.parent_code}")
             ancestor = ancestor.parent
         if unit is None:
             unit = Unit(code=code, path="")

@@ -1,7 +1,8 @@
 """The JSON API (``/api/v1``) and the Open311 adapter (``/open311/v2``).
 
 ``install_api(app, container)`` is the one call the application factory makes: it
-adds the routers, the request-body limit and the OpenAPI components the problems refer to. The limits and the rate
+adds the routers, the request-body limit and the OpenAPI components the problems
+refer to (unmatched paths are answered by ``web.errors``). The limits and the rate
 limiter come from the container (``web.container``).
 """
 

@@ -4,7 +4,7 @@ a form's one-time nonce (a form sent twice does its work once)."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 from fastapi.responses import Response
 
@@ -48,7 +48,3 @@ def done_page(ctx: Ctx, *, title: str, message: str, links: Sequence[tuple[str, 
     """Says what a change did (a secret, shown this once, is never stored for a replay)."""
     return render(ctx, "admin_done.html", title=title, message=message, links=list(links), secret=secret,
                   secret_label=secret_label, details=list(details), sections=ADMIN_SECTIONS)
-
-
-def section_values(**values: Any) -> dict[str, Any]:
-    return {"sections": ADMIN_SECTIONS, **values}

@@ -5,7 +5,7 @@ languages are there for every key)."""
 
 from __future__ import annotations
 
-from .messages_admin import admin_MESSAGES
+from .messages_admin import admin_FIELD_LABELS, admin_MESSAGES
 from .messages_citizen import CITIZEN_MESSAGES
 
 __all__ = ["FIELD_LABELS", "TRIGGER_LABELS", "MESSAGES"]
@@ -45,6 +45,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "consent_channel": ("Kênh nhận tin", "Message channel"),
     "consent_address": ("Địa chỉ nhận tin", "Message address"),
     "consent_author_requested": ("Người tố cáo yêu cầu nhận tin", "Author asked for messages"),
+    **admin_FIELD_LABELS,
 }
 
 # Triggers that are not workflow transitions.

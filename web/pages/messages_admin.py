@@ -3,7 +3,24 @@ Vietnamese and English (merged into ``web.pages.messages.MESSAGES``)."""
 
 from __future__ import annotations
 
-__all__ = ["admin_MESSAGES"]
+__all__ = ["admin_MESSAGES", "admin_FIELD_LABELS"]
+
+# The fields the administration's refusals name (engine errors carry the code).
+admin_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "parent_code": ("Đơn vị cấp trên", "Parent unit"),
+    "email": ("Email", "Email"),
+    "language": ("Ngôn ngữ", "Language"),
+    "role": ("Vai trò", "Role"),
+    "url": ("Địa chỉ nhận", "Receiving address"),
+    "events": ("Loại sự kiện", "Event types"),
+    "on": ("Ngày áp dụng", "Day"),
+    "into": ("Đơn vị kế thừa", "Successor unit"),
+    "successor": ("Đơn vị kế thừa", "Successor"),
+    "valid_from": ("Hiệu lực từ", "Valid from"),
+    "valid_to": ("Hiệu lực đến", "Valid to"),
+    "units": ("Đơn vị", "Units"),
+    "move": ("Đơn vị chuyển theo", "Units moved"),
+}
 
 admin_MESSAGES: dict[str, tuple[str, str]] = {
     # the menu
