@@ -264,7 +264,7 @@ def test_editing_a_unit_and_setting_a_successor_ask_and_say_what_they_did(browse
     done = admin.post("/admin/units/A2", fields, csrf=fields["csrf"])
     assert done.status_code == 303 and "Đã lưu đơn vị A2." in admin.get(done.headers["location"]).text
     for bad, said in (({"name": "=cmd|' /C calc'!A0"}, "công thức"), ({"level": "xóm"}, "cấp “xóm” không có"),
-                      ({"parent_code": "A2"}, "Trường “Đơn vị cấp trên” không hợp lệ: cây đơn vị bị vòng lặp"), ({"valid_from": "2026-02-30"}, "YYYY-MM-DD")):
+                      ({"parent_code": "A2"}, "Đơn vị cấp trên: cây đơn vị bị vòng lặp"), ({"valid_from": "2026-02-30"}, "YYYY-MM-DD")):
         r = admin.post("/admin/units/A2", {**fields, **bad, "nonce": "q" * 40}, csrf=fields["csrf"])
         assert r.status_code == 400 and said in r.text, (bad, r.text[-1500:])
     assert _units(sessions)["A2"][0] == "Ấp A2 Mới"

@@ -196,6 +196,11 @@ def preview(session: Session, data: bytes, on: date, *, final_states: Sequence[s
         out.changes.append(UnitChange(read.lines[row.code], row.code, row.name, status, changed))
     try:
         out.report = import_decision(session, read.rows, on, final_states=final_states)
+    except InvalidField as err:
+        # What only the whole tree shows: named by its column when it is one of the file's.
+        column = str(err.params.get("field", ""))
+        out.problems.append(_problem(None, column if column in COLUMNS else None,
+                                     str(err.params.get("problem_vi", "")), str(err.params.get("problem_en", ""))))
     except DomainError as err:
         out.problems.append(_problem(None, None, err.message("vi"), err.message("en")))
     return out
