@@ -12,8 +12,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from .models import Base
+from .search_index import SEARCH_OBJECTS
 
-__all__ = ["alembic_config", "upgrade", "downgrade", "current_revision", "head_revision", "pending_diff"]
+__all__ = ["alembic_config", "upgrade", "downgrade", "current_revision", "head_revision", "pending_diff",
+           "include_object"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -53,5 +55,11 @@ def head_revision(engine: Engine) -> str | None:
 def pending_diff(engine: Engine) -> list[object]:
     """What autogenerate would still write: empty when models and migrations agree."""
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         return list(compare_metadata(ctx, Base.metadata))
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave the search index out of the comparison: it is the migration's alone
+    (``engine.search_index``), with no portable declaration in the models."""
+    return name not in SEARCH_OBJECTS

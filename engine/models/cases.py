@@ -53,6 +53,9 @@ class Case(Base):
     topic: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
+    # The content folded for search (engine.search_index): written with the case, in
+    # its transaction; indexed by pg_trgm on PostgreSQL, an FTS5 table on SQLite.
+    content_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     citizen_address: Mapped[str | None] = mapped_column(String(300))

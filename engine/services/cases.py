@@ -36,6 +36,7 @@ from ..succession import in_force
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..models.reports import FINALITY_KEY
+from ..search_index import folded_content, index_cases
 from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
@@ -235,6 +236,7 @@ class CaseService:
         with uow.session.no_autoflush:
             cases = [self._create(uow, calendar, actor, item, batch) for item in items]
         uow.session.flush()
+        index_cases(uow.session, cases)
         return [snapshot(c, actor) for c in cases]
 
     def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: _Batch) -> Case:
@@ -256,10 +258,11 @@ class CaseService:
                 raise InvalidField(field="meeting_id", problem_vi="không có buổi tiếp xúc này", problem_en="no such meeting")
             meeting_id = meeting.id
         state = wf.initial
+        content = clean_text("content", new.content)
         case = Case(
             code=self._fresh_code(session, origin, received_at, batch), workflow_key=wf.key, state=state,
             kind=_choice("kind", new.kind, KINDS), topic=_choice("topic", new.topic, TOPICS),
-            channel=_choice("channel", new.channel, CHANNELS), content=clean_text("content", new.content),
+            channel=_choice("channel", new.channel, CHANNELS), content=content, content_folded=folded_content(content),
             citizen_name=optional_text("citizen_name", new.citizen_name), citizen_phone=clean_phone(new.citizen_phone),
             citizen_address=optional_text("citizen_address", new.citizen_address), identity_salt=new_salt(),
             origin_unit=origin, handling_unit=handling, meeting_id=meeting_id, received_at=received_at,
