@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 
 from ..security import SecurityHeadersMiddleware
-from . import (access, admin, auth, case_files, cases, consent, fund, inbox, meetings, minutes, programmes, receipts,
+from . import (access, admin, auth, case_files, case_lists, cases, consent, fund, inbox, meetings, minutes, programmes, receipts,
                support, track)
 from .common import (BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, PasswordChangeRequired, get_ctx,
                      login_url, redirect, render)
@@ -60,7 +60,8 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 
 def install_pages(app: FastAPI) -> None:
     settings = app.state.container.settings
-    for module in (auth, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent, programmes,
+    # case_lists first: its /cases/export.csv is not a case's code.
+    for module in (auth, case_lists, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent, programmes,
                    receipts, minutes):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

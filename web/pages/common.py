@@ -145,6 +145,10 @@ class Form:
     def __contains__(self, name: str) -> bool:
         return name in self._data
 
+    def getlist(self, name: str) -> list[str]:
+        """Every text value of a repeated field (checkboxes)."""
+        return [v for v in self._data.getlist(name) if isinstance(v, str)]
+
 
 async def read_form(request: Request) -> Form:
     try:
