@@ -45,6 +45,7 @@ def install_api(app: FastAPI, container: Container) -> None:
     from ..open311.routing import open311_error_for_http
     from ..open311.schemas import OPEN311_MODELS
     from .bodylimit import BodyLimitMiddleware
+    from .bulk import router as bulk_router
     from .cases import router as cases_router
     from .files import router as files_router
     from ..uploads import UPLOAD_PATHS
@@ -54,7 +55,7 @@ def install_api(app: FastAPI, container: Container) -> None:
     from .support import router as support_router
 
     settings = container.api_settings
-    for router in (cases_router, files_router, meetings_router, catalog_router, open311_router, support_router):
+    for router in (bulk_router, cases_router, files_router, meetings_router, catalog_router, open311_router, support_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,
                        respond=_too_large, upload_paths=UPLOAD_PATHS,

@@ -233,6 +233,8 @@ class CaseOut(CaseSummary):
 class CaseList(BaseModel):
     items: list[CaseSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    count: int | None = Field(default=None, description="With `count=true`: how many cases the filters find, "
+                                                        "counted up to 1001 (more than 1000 reads as 1001).")
 
 
 class EventOut(BaseModel):

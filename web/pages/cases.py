@@ -29,6 +29,7 @@ from .admin import dead_letters
 from .case_files import files_by_step
 from .common import Ctx, PageNotFound, redirect, render, signed_in, unit_names
 from .data import board as board_query, escalation_units
+from .duplicates import case_duplicates
 from .i18n import Translator, local_dt
 from .support import board_section
 from .uploads import UploadForm, signed_in_upload
@@ -152,6 +153,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         meeting = session.get(Meeting, snap.meeting_id) if snap.meeting_id else None
         meeting_info = (meeting.id, meeting.held_on, meeting.place) if meeting else None
         targets = escalation_units(session, cal.local_date(now), exclude=snap.handling_unit) if needs_units else []
+        duplicates, merged = case_duplicates(session, actor, snap.code)
     final = wf.is_final(snap.state)
     overdue = snap.due_at is not None and not final and snap.due_at < now
     late = lateness(cal, snap.due_at, now) if overdue and snap.due_at else 0
@@ -166,7 +168,7 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
         remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
         files=files_by_step(ctx, snap.code), file_accept=FILE_ACCEPT, can_remove_files=actor.has_role("admin"),
-        consent=c.consents.status(actor, snap.code),
+        consent=c.consents.status(actor, snap.code), duplicates=duplicates, merged=merged,
     )
 
 

@@ -33,6 +33,7 @@ from engine.services.meetings import (
 from engine.vocab import KINDS, TOPICS
 
 from ..security import new_token
+from .duplicates import intake_notices
 from .common import Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in
 from .uploads import UploadForm, signed_in_upload
 from .data import escalation_units, intake_units, to_row
@@ -250,6 +251,7 @@ def meeting_page(meeting_id: str, saved: str = "", replayed: str = "",
         cases = list(session.scalars(select(Case).where(Case.meeting_id == meeting.id, scope_clause(actor))
                                      .order_by(Case.id)))
         rows = [to_row(case_row(x), ctx.c.workflows, ctx.t, cal, now) for x in cases]
+        duplicates = intake_notices(session, actor, ctx.t, cases) if saved.isdigit() else []
         info = {"id": meeting.id, "held_on": meeting.held_on, "place": meeting.place, "hosts": meeting.hosts,
                 "attendees": meeting.attendees, "unit": meeting.unit.name,
                 "programme": (ctx.c.workflows[meeting.programme].name.get(ctx.lang)
@@ -261,7 +263,7 @@ def meeting_page(meeting_id: str, saved: str = "", replayed: str = "",
         notices.append(ctx.t("intake_saved", n=int(saved)))
     if replayed:
         notices.append(ctx.t("intake_replayed"))
-    return render(ctx, "meeting.html", meeting=info, rows=rows, notices=notices)
+    return render(ctx, "meeting.html", meeting=info, rows=rows, notices=notices, duplicates=duplicates)
 
 
 __all__ = ["router"]
