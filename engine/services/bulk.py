@@ -68,7 +68,7 @@ def case_key(key: str, code: str) -> str:
 
 def _selection(items: Sequence[Selected]) -> list[Selected]:
     if not items:
-        raise MissingField(field="codes")
+        raise MissingField(field="codes", trigger="bulk")
     if len(items) > MAX_SELECTION:
         raise InvalidField(field="codes", problem_vi=f"chọn tối đa {MAX_SELECTION} ý kiến một lần",
                            problem_en=f"select at most {MAX_SELECTION} cases at a time")
@@ -89,7 +89,7 @@ def bulk_fire(cases: CaseService, actor: Actor, items: Sequence[Selected], trigg
     transaction; never raises for one case's refusal (it is in the result)."""
     check_key(actor, key)
     if not isinstance(trigger, str) or not trigger:
-        raise MissingField(field="trigger")
+        raise MissingField(field="trigger", trigger="bulk")
     payload_data = dict(data)
     outcomes = []
     for item in _selection(items):
