@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import zipfile
+from urllib.parse import quote_plus
 
 import pytest
 from fastapi.testclient import TestClient
@@ -258,3 +259,52 @@ def test_the_citizens_side_names_nobody_whoever_prints_or_reads_it(scene, browse
         listed = api.get("/open311/v2/requests.json")
         assert listed.status_code == 200 and scene["to_cao"] not in listed.text
         assert seen(listed.text, PLAIN) == "none" and seen(listed.text, DENOUNCER) == "none"
+
+
+def test_the_case_list_its_export_and_the_search_by_citizen(scene, browser, web_app):
+    """The list page names nobody; its CSV/XLSX export carries the citizen as every
+    export does (masked at most, a denouncer never); a search by name or phone finds
+    a case exactly when the reader sees that citizen in full (IN_APP), on the page
+    and through the API; the Front and administrators may not search by citizen."""
+    for role in ROLES:
+        page = browser(role)
+        listed = page.get("/cases")
+        assert listed.status_code == 200
+        assert seen(listed.text, PLAIN) == "none" and seen(listed.text, DENOUNCER) == "none", role
+        for fmt in ("csv", "xlsx"):
+            r = page.get(f"/cases/export.{fmt}")
+            assert r.status_code == 200, (role, fmt)
+            blob = xlsx_text(r.content) if fmt == "xlsx" else r.text
+            for kind in ("plain", "to_cao"):
+                if IN_APP[kind][role] is None:
+                    assert scene[kind] not in blob, (role, fmt, kind)
+                    continue
+                assert scene[kind] in blob, (role, fmt, kind)
+                assert seen(blob, _who(kind)) == EXPORTED[kind], (role, fmt, kind)
+            _never(blob)
+        for kind in ("plain", "to_cao"):
+            name, phone, _ = _who(kind)
+            for typed in (name, phone):
+                r = page.get("/cases", params={"citizen": typed})
+                assert r.status_code == 200
+                found = scene[kind] in r.text
+                if role in ("aud_p", "admin"):
+                    # No citizen search for them: the box is not there and a typed one is dropped.
+                    assert 'name="citizen"' not in r.text and "Chỉ tìm thấy ý kiến" in r.text
+                    continue
+                assert found is (IN_APP[kind][role] == "full"), (role, kind, typed)
+                # The reader's own typing is echoed (the box, the address): what the
+                # results must not add is anything else of either citizen.
+                shown = r.text.replace(typed, "").replace(quote_plus(typed), "")
+                assert seen(shown, PLAIN) == "none" and seen(shown, DENOUNCER) == "none", (role, kind, typed)
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            auth = {"Authorization": f"Bearer {scene['tokens'][role]}"}
+            for kind in ("plain", "to_cao"):
+                r = api.get("/api/v1/cases", params={"citizen": _who(kind)[0]}, headers=auth)
+                if role in ("aud_p", "admin"):
+                    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+                    continue
+                assert r.status_code == 200
+                assert (scene[kind] in r.text) is (IN_APP[kind][role] == "full"), (role, kind)
+                assert seen(r.text, _who(kind)) == "none"  # a list names nobody, whoever asks
