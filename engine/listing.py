@@ -183,7 +183,12 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
             at, last = decode_cursor(cursor, "received", (datetime, int))
             stmt = stmt.where(Case.received_at <= at,
                               or_(Case.received_at < at, and_(Case.received_at == at, Case.id < last)))
-        cases = _newest_first(session, stmt, limit, at)
+        if query.text:
+            # The search index is the selective part: its hits are read once, not
+            # once per window.
+            cases = list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit + 1)))
+        else:
+            cases = _newest_first(session, stmt, limit, at)
     else:
         due, last = decode_cursor(cursor, "due", ((datetime, None), int)) if cursor is not None else (None, 0)
         cases = []
