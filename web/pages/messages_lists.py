@@ -20,7 +20,6 @@ lists_MESSAGES: dict[str, tuple[str, str]] = {
     "lists_count": ("Tìm thấy {n} ý kiến", "{n} cases found"),
     "lists_count_many": ("Tìm thấy hơn {n} ý kiến", "More than {n} cases found"),
     "lists_page_n": ("Trang {n}", "Page {n}"),
-    "lists_prev_page": ("← Trang trước", "← Previous page"),
     "lists_export": ("Tải danh sách này", "Download this list"),
     "lists_export_note": ("Tệp tải về chỉ có thông tin người dân đã che (chữ cái đầu, 3 số cuối); không có "
                           "người tố cáo.", "Downloads carry citizens masked (initials, last 3 digits), never "
@@ -57,7 +56,7 @@ lists_MESSAGES: dict[str, tuple[str, str]] = {
     "lists_dup_received": ("tiếp nhận {day}", "received {day}"),
     "lists_dup_intake": ("Ý kiến {code} có thể trùng với {others}.", "Case {code} may be the same as {others}."),
     "lists_merged_title": ("Các ý kiến trùng được gộp vào đây", "Duplicates merged into this case"),
-    "lists_board_all": ("Xem tất cả ý kiến quá hạn trong danh sách", "See every overdue case in the list"),
+    # The export's column headers, read as "lists_h_" + engine.list_export.COLUMNS.
     "lists_h_code": ("Mã ý kiến", "Case code"),
     "lists_h_received": ("Ngày tiếp nhận", "Received"),
     "lists_h_programme": ("Chương trình", "Programme"),
