@@ -121,6 +121,7 @@ def _batches(session: Session, sel: CaseSelection
 class CaseCheck:
     code: str
     unit: str
+    workflow: str
     state: str
     event_count: int
     ok: bool
@@ -132,7 +133,7 @@ def verify_cases(session: Session, sel: CaseSelection) -> Iterator[CaseCheck]:
     """The chain verification of every selected case, one line each."""
     for case, events, _ in _batches(session, sel):
         brk = check_chain(case, events)
-        yield CaseCheck(case.code, case.origin_unit.code, case.state, case.event_count, brk is None,
+        yield CaseCheck(case.code, case.origin_unit.code, case.workflow_key, case.state, case.event_count, brk is None,
                         brk.problem if brk else None, brk.seq if brk else None)
 
 
