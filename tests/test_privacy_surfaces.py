@@ -144,7 +144,8 @@ def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
         page = browser(role)
         for kind in ("plain", "to_cao"):
             code, who = scene[kind], _who(kind)
-            for path in (f"/audit/cases/{code}/export.json", f"/audit/cases/{code}/export.csv"):
+            for path in (f"/audit/cases/{code}/export.json", f"/audit/cases/{code}/export.csv",
+                         f"/audit/cases/{code}/export.xlsx", f"/audit/cases/{code}"):
                 r = page.get(path)
                 if role.startswith("off_"):
                     # Officials read reports, not histories (whichever commune: the refusal
@@ -152,14 +153,16 @@ def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
                     assert r.status_code == 403, (path, role)
                     continue
                 assert r.status_code == 200, (path, role)
-                assert seen(r.text, who) == EXPORTED[kind], (path, role)
-                _never(r.text)
+                blob = xlsx_text(r.content) if path.endswith(".xlsx") else r.text
+                assert seen(blob, who) == EXPORTED[kind], (path, role)
+                _never(blob)
         if role in ("lead_a", "aud_p", "admin"):
-            for fmt in ("json", "csv"):
+            for fmt in ("json", "csv", "xlsx"):
                 r = page.get(f"/audit/units/export.{fmt}?unit=A")
-                assert r.status_code == 200 and scene["to_cao"] in r.text
-                assert seen(r.text, PLAIN) == "masked" and seen(r.text, DENOUNCER) == "none", (role, fmt)
-                _never(r.text)
+                blob = xlsx_text(r.content) if fmt == "xlsx" else r.text
+                assert r.status_code == 200 and scene["to_cao"] in blob
+                assert seen(blob, PLAIN) == "masked" and seen(blob, DENOUNCER) == "none", (role, fmt)
+                _never(blob)
         for fmt in ("csv", "json", "xlsx"):
             r = page.get(f"/reports/export.{fmt}")
             if r.status_code != 200:
@@ -168,10 +171,12 @@ def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
             assert seen(blob, PLAIN) == "none" and seen(blob, DENOUNCER) == "none", (role, fmt)
     with TestClient(browser("aud_p").http.app) as api:
         for kind in ("plain", "to_cao"):
-            r = api.get(f"/api/v1/audit/cases/{scene[kind]}/history",
-                        headers={"Authorization": f"Bearer {scene['tokens']['aud_p']}"})
-            assert r.status_code == 200 and seen(r.text, _who(kind)) == EXPORTED[kind]
-            _never(r.text)
+            for fmt in ("json", "csv", "xlsx"):
+                r = api.get(f"/api/v1/audit/cases/{scene[kind]}/history?format={fmt}",
+                            headers={"Authorization": f"Bearer {scene['tokens']['aud_p']}"})
+                blob = xlsx_text(r.content) if fmt == "xlsx" else r.text
+                assert r.status_code == 200 and seen(blob, _who(kind)) == EXPORTED[kind], fmt
+                _never(blob)
 
 
 def test_open311_and_the_public_page_carry_no_identity(scene, browser, web_app):

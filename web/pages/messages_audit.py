@@ -9,7 +9,7 @@ from __future__ import annotations
 __all__ = ["audit_MESSAGES"]
 
 audit_MESSAGES: dict[str, tuple[str, str]] = {
-    "audit_lead": ("Mỗi thay đổi của hồ sơ được ghi nối tiếp và khóa bằng mã băm, nên không thể sửa lén. Niêm phong "
+    "audit_intro": ("Mỗi thay đổi của hồ sơ được ghi nối tiếp và khóa bằng mã băm, nên không thể sửa lén. Niêm phong "
                    "ngày ghi lại toàn bộ lịch sử đến hết ngày đó: hãy chép mã niêm phong vào biên bản của Mặt trận để "
                    "đối chiếu về sau.",
                    "Every change to a case is appended and locked with a hash, so it cannot be altered unseen. A "
