@@ -22,7 +22,7 @@ from engine.errors import (Conflict, DomainError, InvalidField, InvalidTransitio
                            OutOfScope, RoleNotAllowed, StaleVersion)
 from engine.listing import CasePage, CaseQuery, page_cases
 from engine.pagination import MAX_CURSOR
-from engine.authz import remark_kinds
+from engine.authz import REMARK_KINDS, remark_kinds
 from engine.models import Case, Meeting, Unit, User
 from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
@@ -40,7 +40,6 @@ from .uploads import UploadForm, signed_in_upload
 
 router = APIRouter()
 
-REMARK_KINDS = ("remark", "urge", "confirm")
 FILE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 ACTION_FIELDS = ("answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note")
 
