@@ -1,7 +1,8 @@
 """The axe-core check every browser test gets from ``chromium()`` (tests/browser/axe.py):
-it finds a violation on a page reached by ``goto`` and on one reached by a click, names
-the rule, the element and the page's address, passes a clean page, and checks pages
-whose own scripts are off too."""
+it finds a violation on a page reached by ``goto`` and on one reached by a click, checks
+a page before a key press leaves it, names the rule, the element and the page's address,
+passes a clean page, checks pages whose own scripts are off too, keeps a failing test's
+own error, and skips without axe-core except in CI."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ CLEAN = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Tra
 <form action="/broken"><label for="q">Tìm</label><input id="q" name="q"><button>Tìm</button></form></main></body></html>"""
 # An image without a text alternative and a field without a label: WCAG 1.1.1 and 4.1.2.
 BROKEN = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Trang lỗi</title></head>
-<body><main><h1>Trang lỗi</h1><img src="/x.png" id="no-alt"><input id="no-label" name="x"></main></body></html>"""
+<body><main><h1>Trang lỗi</h1><img src="/x.png" id="no-alt">
+<form action="/"><input id="no-label" name="x"></form></main></body></html>"""
 
 
 def _app() -> Starlette:
@@ -85,3 +87,26 @@ def test_a_failing_test_keeps_its_own_error(site, tmp_path: Path):
             page = ctx.new_page()
             page.goto(site + "/broken")
             raise AssertionError("the test's own")
+
+
+def test_without_axe_core_the_browser_tests_skip_except_in_ci(monkeypatch, tmp_path: Path):
+    from .browser import axe
+
+    monkeypatch.setattr(axe, "AXE_JS", tmp_path / "node_modules" / "axe-core" / "axe.min.js")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="npm ci"):
+        axe.axe_source_or_skip()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="in CI this is a failure"):
+        axe.axe_source_or_skip()
+
+
+def test_a_page_left_with_the_keyboard_is_checked_first(site, tmp_path: Path):
+    with pytest.raises(pytest.fail.Exception) as failed:
+        with chromium(tmp_path / "p") as ctx:
+            page = ctx.new_page()
+            page.goto(site + "/broken")
+            page.focus("#no-label")
+            page.keyboard.press("Enter")  # submits the form: the broken page is gone
+            page.wait_for_url(site + "/?x=")
+    assert f"{site}/broken: image-alt" in str(failed.value)

@@ -38,10 +38,13 @@ _LEAVING = {
                 "select_option", "set_input_files", "dispatch_event"),
     "ElementHandle": ("click", "dblclick", "tap", "press", "check", "uncheck", "set_checked", "select_option",
                       "set_input_files", "dispatch_event"),
+    "Keyboard": ("press", "down"),
+    "Mouse": ("click", "dblclick", "down"),
 }
 _SCRIPTS = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _watched: dict[int, "AxeChecker"] = {}  # id(page) → the checker of its context
+_devices: dict[int, Any] = {}  # id(page.keyboard), id(page.mouse) → the page
 _RUN = """async (rules) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: rules}, resultTypes: ["violations"]});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -64,6 +67,8 @@ def _page_of(obj: Any) -> Any:
         return obj
     if kind in ("Frame", "Locator"):
         return obj.page
+    if kind in ("Keyboard", "Mouse"):
+        return _devices.get(id(obj))
     frame = obj.owner_frame() if kind == "ElementHandle" else None
     return frame.page if frame is not None else None
 
@@ -118,13 +123,17 @@ class AxeChecker:
         key = id(page)
         self.pages[key] = page
         _watched[key] = self
+        _devices[id(page.keyboard)] = _devices[id(page.mouse)] = page
         page.on("load", lambda: self.loaded.add(key))
         page.on("close", lambda: self._forget(key))
 
     def _forget(self, key: int) -> None:
         self.loaded.discard(key)
-        self.pages.pop(key, None)
+        page = self.pages.pop(key, None)
         _watched.pop(key, None)
+        if page is not None:
+            _devices.pop(id(page.keyboard), None)
+            _devices.pop(id(page.mouse), None)
 
     def check_if_loaded(self, page: Any) -> None:
         key = id(page)
@@ -171,7 +180,7 @@ class AxeChecker:
                     self.check(page)
         finally:
             for key in list(self.pages):
-                _watched.pop(key, None)
+                self._forget(key)
         if check and self.snapshots and scripted_page is not None:
             page = scripted_page()
             try:
