@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from itertools import islice
-from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from engine.actors import Actor
 from engine.calendar import LOCAL_TZ
 from engine.codes import normalise_code
 from engine.errors import DomainError, InvalidField
@@ -74,7 +74,7 @@ def audit_home(ctx: Ctx = Depends(signed_in), day: str = "", value: str = "", se
     return _home(ctx, actor, result=result, error=error, day=day[:20], value=value[:200], sealed=sealed[:10])
 
 
-def _home(ctx: Ctx, actor: Any, *, status: int | None = None, result: tuple[bool, str] | None = None,
+def _home(ctx: Ctx, actor: Actor, *, status: int | None = None, result: tuple[bool, str] | None = None,
           error: str | None = None, day: str = "", value: str = "", sealed: str = "",
           seal_error: str | None = None, seal_day: str = "") -> Response:
     with ctx.c.sessions() as session:
