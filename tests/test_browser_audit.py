@@ -70,6 +70,9 @@ def test_the_front_audits_on_a_phone_and_a_desktop(site, context, demo, shots): 
     rows = page.locator("table.history tbody tr")
     assert rows.count() >= 3
     assert rows.first.locator("td").first.evaluate("e => getComputedStyle(e).display") == "grid"
+    # The action's text stays in the value column, right of its label, however long.
+    action = rows.nth(1).locator("td").nth(3)
+    assert action.locator("div").bounding_box()["x"] > action.bounding_box()["x"] + 100
     text = page.locator("main").inner_text()
     assert not re.search(r"\d{4}-\d{2}-\d{2}T", text) and "escalated" not in text and "system" not in text
     assert scroll_width(page) <= 360
