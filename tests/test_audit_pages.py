@@ -279,3 +279,11 @@ def test_labels_never_fall_back_to_a_code(sessions, workflows):
         assert vi.person("nobody-here") == "Tài khoản không còn"
         assert vi.verdict({"ok": False, "seq": None}).startswith("Bị sửa")
         assert vi.details({"target_unit": "NO-SUCH", "citizen_digest": "ab" * 32}) == "Chuyển đến đơn vị: NO-SUCH"
+
+
+def test_a_deadline_at_midnight_reads_as_24_00_of_its_day(sessions, workflows):
+    with sessions() as s:
+        vi = HistoryLabels(s, "vi", workflows)
+        assert vi.details({"due_at": "2026-11-13T00:00:00+07:00"}) == "Hạn xử lý: 12/11/2026 24:00"
+        assert vi.details({"due_at": "2026-11-13T10:00:00+00:00"}) == "Hạn xử lý: 13/11/2026 17:00"
+        assert vi.details({"appointment": "2026-11-13T00:00:00+07:00"}) == "Hẹn trả lời lúc: 13/11/2026 00:00"

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..calendar import LOCAL_TZ
+from ..calendar import LOCAL_TZ, deadline_parts
 from ..models import RoleGrant, Unit, User
 from ..vocab import CHANNELS, KINDS, SATISFACTION, TOPICS
 
-__all__ = ["EVENT_TRIGGERS", "DISCLOSURE", "HistoryLabels", "local_text"]
+__all__ = ["EVENT_TRIGGERS", "DISCLOSURE", "HistoryLabels", "local_text", "deadline_text"]
 
 # History entries that are not transitions of a workflow (those are named by its YAML).
 EVENT_TRIGGERS: dict[str, tuple[str, str]] = {
@@ -67,6 +67,18 @@ def local_text(value: datetime | str | None) -> str:
         return ""
     at = datetime.fromisoformat(value) if isinstance(value, str) else value
     return at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def deadline_text(value: datetime | str | None) -> str:
+    """A deadline as officials read it: a limit ending at midnight is "24:00" of its last
+    day (``engine.calendar.deadline_parts``), not 00:00 of the next."""
+    if not value:
+        return ""
+    clock, day = deadline_parts(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    return f"{day:%d/%m/%Y} {clock}"
+
+
+_DEADLINES = frozenset({"due_at", "old_due_at", "new_due_at"})
 
 
 class HistoryLabels:
@@ -151,7 +163,8 @@ class HistoryLabels:
                 parts.append(f"{self.pick(_DATA_UNITS[key])}: {self.unit(str(value))}")
             elif key in _DATA_TIMES and isinstance(value, str):
                 try:
-                    parts.append(f"{self.pick(_DATA_TIMES[key])}: {local_text(value)}")
+                    shown = deadline_text(value) if key in _DEADLINES else local_text(value)
+                    parts.append(f"{self.pick(_DATA_TIMES[key])}: {shown}")
                 except ValueError:
                     continue
             elif key in _DATA_TEXT:
@@ -180,7 +193,7 @@ class HistoryLabels:
             "code": item["code"], "kind": self.kind(item["kind"]), "topic": self.topic(item["topic"]),
             "channel": self.channel(item.get("channel")), "state": self.state(item["workflow"], item["state"]),
             "origin_unit": self.unit(item["origin_unit"]), "handling_unit": self.unit(item["handling_unit"]),
-            "received_at": local_text(item.get("received_at")), "due_at": local_text(item.get("due_at")),
+            "received_at": local_text(item.get("received_at")), "due_at": deadline_text(item.get("due_at")),
             "verdict": self.verdict(item["verification"]),
             "disclosure": self.disclosure(item["citizen"]["disclosure"]),
         }
