@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["VILLAGE_LEVELS", "ORGANISATION_LEVELS", "is_village", "is_organisation"]
+__all__ = ["VILLAGE_LEVELS", "is_village"]
 
 VILLAGE_LEVELS = frozenset({"village"})
-ORGANISATION_LEVELS = frozenset({"department", "police", "front"})
 
 
 def is_village(unit: Any) -> bool:
     """``unit``: anything with a ``level`` (a Unit, a picker's option)."""
     return getattr(unit, "level", None) in VILLAGE_LEVELS
-
-
-def is_organisation(unit: Any) -> bool:
-    return getattr(unit, "level", None) in ORGANISATION_LEVELS

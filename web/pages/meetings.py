@@ -223,7 +223,7 @@ def _hidden(form: Form) -> list[tuple[str, str]]:
     """Every typed value of the intake, to carry through signing in again."""
     names = ["programme", "held_on", "unit", "place", "hosts", "attendees", "participants", "nonce", "rows"]
     out = [(n, form.get(n)) for n in names if form.get(n)]
-    for i in range(_read(form).rows.__len__()):
+    for i in range(len(_read(form).rows)):
         out += [(f"r{i}_{f}", form.get(f"r{i}_{f}")) for f in ROW_FIELDS if f != "files" and form.get(f"r{i}_{f}")]
     return out
 
