@@ -223,7 +223,7 @@ def test_a_stale_form_token_with_a_live_session_comes_back_filled_in(browser, wo
     hidden = intake_form(page)
     before = counts(sessions)
     r = page.post("/meetings/new", meeting(hidden, THREE), csrf="x" * 43)
-    assert r.status_code == 400 and "Biểu mẫu đã hết hạn" in r.text
+    assert r.status_code == 403 and "Biểu mẫu đã hết hạn" in r.text
     assert "Trộm gà ban đêm</textarea>" in r.text and "Đã hướng dẫn lắp bộ lọc, xã hỗ trợ kinh phí.</textarea>" in r.text
     kept = form_values(r.text, "/meetings/new")
     assert kept["csrf"] == hidden["csrf"] and kept["nonce"] == hidden["nonce"]

@@ -38,7 +38,7 @@ from engine.unit_kinds import is_village
 from engine.vocab import KINDS, TOPICS
 
 from ..security import new_token
-from .common import Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in
+from .common import CsrfFailed, Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in
 from .data import escalation_units, intake_units, to_row
 from .i18n import local_dt
 from .intake_recovery import IntakePost, after_sign_in, intake_post, relogin_page
@@ -234,7 +234,8 @@ def _kept(ctx: Ctx, intake: Intake, form: UploadForm, key: str) -> Response:
         intake.nonce = new_token()
     files = any(form.files_for(f"r{i}_files") for i in range(len(intake.rows)))
     notice = " ".join([ctx.t(key), *([ctx.t("intake_files_again")] if files else [])])
-    return _page(ctx, intake, status=200 if key == "intake_kept" else 400, notice=notice)
+    # 403 for a stale token, as every other form answers it; signed in again: the form.
+    return _page(ctx, intake, status=200 if key == "intake_kept" else 403, notice=notice)
 
 
 @router.post("/meetings/new")
@@ -248,6 +249,8 @@ def intake_save(posted: IntakePost = Depends(intake_post)) -> Response:
                                  _hidden(form), kept)
         return relogin_page(ctx, _hidden(form), kept)
     if not token_ok:  # signed in again elsewhere: the session's token changed
+        if not ctx.can_record:
+            raise CsrfFailed()  # nothing of theirs to keep: the usual refusal
         return _kept(ctx, intake, form, "intake_form_expired")
     return _save(ctx, form, intake)
 

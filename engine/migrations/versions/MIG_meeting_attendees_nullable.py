@@ -20,12 +20,17 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
+def _nullable(nullable: bool) -> None:
+    # On SQLite a batch rebuild of the table (engine.migrate turns foreign keys off
+    # for it, since cases point at meetings, and checks them before committing).
     with op.batch_alter_table("meetings", schema=None) as batch_op:
-        batch_op.alter_column("attendees", existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column("attendees", existing_type=sa.Integer(), nullable=nullable)
+
+
+def upgrade() -> None:
+    _nullable(True)
 
 
 def downgrade() -> None:
     op.execute("UPDATE meetings SET attendees = 0 WHERE attendees IS NULL")
-    with op.batch_alter_table("meetings", schema=None) as batch_op:
-        batch_op.alter_column("attendees", existing_type=sa.Integer(), nullable=False)
+    _nullable(False)
