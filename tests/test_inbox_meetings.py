@@ -17,7 +17,7 @@ from notifications import inbox, run_once
 from .api_support import api, api_app, api_container, as_user, tokens  # noqa: F401
 from .browser.web import browser, web_app, web_container  # noqa: F401
 from .intake_support import api_body
-from .test_notify_support import notify_settings, rng, smtp_server, user_id  # noqa: F401
+from .test_notify_support import all_text, give_emails, notify_settings, rng, smtp_server, user_id  # noqa: F401
 from .test_web_intake import intake_form, meeting
 
 DENOUNCER = "Trần Thị Tố Giác"
@@ -169,3 +169,16 @@ def test_a_meeting_notice_for_a_denunciation_only_meeting_names_nobody(browser, 
                 # The denunciation's own notices do not say which meeting (so which village) it came from.
                 if e.case_code == case.code:
                     assert "meeting" not in e.data and "origin_unit" not in e.data
+
+
+def test_the_leaders_email_has_one_line_for_the_meeting(browser, world, sessions, clock, notify_settings, rng,
+                                                         smtp_server):
+    _, meeting_path = record_ten_in_the_page(browser)
+    give_emails(sessions)
+    run_once(sessions, notify_settings, clock, rng=rng)
+    to_leader = [all_text(m) for m in smtp_server.messages if m["To"] == "lead_a@nghedan.test"]
+    assert len(to_leader) == 1
+    [mail] = to_leader
+    assert mail.count("ghi nhận 10 ý kiến mới") >= 1 and f"/meetings/{meeting_path.rsplit('/', 1)[1]}" in mail
+    assert "P-2026-" not in mail  # no line per opinion
+    assert DENOUNCER not in mail and "Người dân" not in mail
