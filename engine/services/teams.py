@@ -25,6 +25,8 @@ from .programme_checks import choice, managed_unit, parse_day, user_by_name
 
 __all__ = ["TEAM_ROLES", "MemberView", "TeamService"]
 
+# Who may read a team's roster: its commune's staff, the Front, admins and the members.
+READ_ROLES = ("official", "leader", "auditor", "admin", "member")
 TEAM_ROLES: dict[str, tuple[str, str]] = {
     "leader": ("Tổ trưởng", "Team leader"),
     "deputy": ("Tổ phó", "Deputy leader"),
@@ -92,8 +94,18 @@ class TeamService:
 
     def members(self, actor: Actor, village: str, on: date) -> list[MemberView]:
         """Who was on the team on ``on`` (joined by then, not yet left)."""
+        found = self.roster(actor, village, on)
+        if found is None:
+            raise NotFound(what="Tổ dân vận / team", key=str(village)[:40])
+        return found
+
+    def roster(self, actor: Actor, village: str, on: date) -> list[MemberView] | None:
+        """``members``, or None when the village (which the reader may see) has no team yet."""
         with self.cases.uow(write=False) as uow:
-            team = self._team(uow, actor, village, roles=("official", "leader", "auditor", "admin", "member"))
+            unit = managed_unit(uow.session, actor, village, level="village", roles=READ_ROLES, action="team")
+            team = uow.session.scalar(select(Team).where(Team.unit_id == unit.id))
+            if team is None:
+                return None
             rows = uow.session.execute(
                 select(TeamMember, User.username).outerjoin(User, User.id == TeamMember.user_id)
                 .where(TeamMember.team_id == team.id, TeamMember.joined_on <= on,

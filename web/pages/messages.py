@@ -6,6 +6,7 @@ languages are there for every key)."""
 from __future__ import annotations
 
 from .messages_citizen import CITIZEN_MESSAGES
+from .messages_entry import ENTRY_MESSAGES
 
 __all__ = ["FIELD_LABELS", "TRIGGER_LABELS", "MESSAGES"]
 
@@ -441,4 +442,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "consent_withdrawn_done": ("Đã ghi nhận: không gửi thêm tin nhắn nào cho người dân.", "Recorded: no further message goes to the citizen."),
     # citizen: the tracking page with the receipt's PIN, receipts, minutes, public statistics
     **CITIZEN_MESSAGES,
+    **ENTRY_MESSAGES,
 }
