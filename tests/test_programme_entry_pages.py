@@ -132,3 +132,36 @@ def test_a_team_member_takes_a_dispute_with_its_parties(browser, web_container):
     done = page.post("/programmes/disputes/new", {**data, **hidden, "q1_name": "Hộ bà Trần Thị Hai"}, token_from=None)
     assert done.status_code == 303 and done.headers["location"].startswith("/cases/")
     assert (count(web_container, Case), count(web_container, CaseParty)) == (1, 2)
+
+
+def test_a_heads_reception_schedule_from_its_page(browser, web_container, clock):
+    from engine.models import ReceptionSchedule
+
+    page = browser("lead_a")
+    csrf = csrf_of(page.get("/programmes/schedules").text)
+    body = {"csrf": csrf, "unit": "A", "username": "lead_a", "capacity": "party_secretary", "days_per_month": "2",
+            "basis": "Quy định 11-QĐi/TW"}
+    assert page.post("/programmes/schedules", body, token_from=None).status_code == 303
+    assert page.post("/programmes/schedules", body, token_from=None).status_code == 303  # the same schedule again
+    bad = page.post("/programmes/schedules", {**body, "days_per_month": "40"}, token_from=None)
+    assert bad.status_code == 400 and "Quy định 11-QĐi/TW" in bad.text
+    assert count(web_container, ReceptionSchedule) == 1
+    html = page.get("/programmes/schedules").text
+    assert "0/2 ngày" in html and "Bí thư cấp ủy" in html
+    # A reception day the head held this month counts.
+    from engine.services.receptions import NewReception
+    web_container.programmes.receptions.record(_lead(web_container),
+                                               NewReception(unit="A", held_on="2026-11-20", occasion="regular",
+                                                            capacity="party_secretary", receiver="lead_a"))
+    assert "1/2 ngày" in page.get("/programmes/schedules").text
+    assert "1/2 ngày" not in browser("lead_b").get("/programmes/schedules").text  # another commune's schedules
+    official = browser("off_a")
+    refused = official.post("/programmes/schedules", {**body, "csrf": csrf_of(official.get("/programmes/schedules")
+                                                                              .text)}, token_from=None)
+    assert refused.status_code == 400  # a schedule is set by a leader
+
+
+def _lead(container):
+    from engine.services import directory
+    with container.sessions() as s:
+        return directory.actor_for(s, "lead_a")

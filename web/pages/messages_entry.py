@@ -59,4 +59,19 @@ ENTRY_MESSAGES: dict[str, tuple[str, str]] = {
     "entry_leave": ("Ghi nhận rời tổ", "Record leaving"),
     "entry_team_add": ("Thêm tổ viên", "Add a member"),
     "entry_member_hint": ("Bỏ trống nếu chọn theo tên đăng nhập.", "Leave empty when giving a user name."),
+    "entry_schedules_title": ("Lịch tiếp công dân định kỳ", "Regular reception schedules"),
+    "entry_schedules_intro": ("Số ngày tiếp công dân định kỳ mỗi tháng của từng người đứng đầu; trước khi hết tháng "
+                              "mà chưa đủ, người đó và văn phòng được nhắc.",
+                              "How many regular reception days a month each head must hold; before a month ends "
+                              "short of them, the head and their office are reminded."),
+    "entry_schedules_month": ("Tháng này", "This month"),
+    "entry_head": ("Người đứng đầu", "Head"),
+    "entry_head_user": ("Tên đăng nhập của người đứng đầu", "The head's user name"),
+    "entry_days_held": ("Đã tiếp", "Held"),
+    "entry_days_of": ("{held}/{required} ngày", "{held} of {required} days"),
+    "entry_schedules_none": ("Chưa có lịch nào.", "No schedule yet."),
+    "entry_schedules_set": ("Đặt lịch (đặt lại sẽ thay lịch cũ)", "Set a schedule (setting it again replaces it)"),
+    "entry_days_per_month": ("Số ngày mỗi tháng", "Days a month"),
+    "entry_basis": ("Căn cứ", "Basis"),
+    "entry_basis_hint": ("Ví dụ: Quy định 11-QĐi/TW", "For example: Quy định 11-QĐi/TW"),
 }

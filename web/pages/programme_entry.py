@@ -71,7 +71,8 @@ def _choices(ctx: Ctx, workflow: str) -> dict[str, Any]:
             "routes": list(dict.fromkeys(routes)), "occasions": [(k, pick(v)) for k, v in OCCASIONS.items()],
             "capacities": [(k, pick(v)) for k, v in CAPACITIES.items()],
             "team_roles": [(k, pick(v)) for k, v in TEAM_ROLES.items()],
-            "role_names": {k: pick(v) for k, v in TEAM_ROLES.items()}}
+            "role_names": {k: pick(v) for k, v in TEAM_ROLES.items()},
+            "dict_capacities": {k: pick(v) for k, v in CAPACITIES.items()}}
 
 
 def _dispute_villages(ctx: Ctx) -> list[Any]:
@@ -307,3 +308,33 @@ def dispute_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Respons
     except DomainError as err:
         return again(ctx.t.error(err), status=400)
     return redirect(ctx, url)
+
+
+# ------------------------------------------------------------------ reception schedules
+
+SCHEDULE_FIELDS = ("username", "unit", "capacity", "days_per_month", "basis")
+
+
+def _schedules(ctx: Ctx, values: dict[str, Any], error: str = "", status: int = 200) -> Response:
+    rows = ctx.c.programmes.schedules.visible(_actor(ctx), today(ctx))
+    return render(ctx, "programmes/schedules.html", status=status, rows=rows, v=values, error=error,
+                  units=recording_units(ctx), **_choices(ctx, RECEPTIONS))
+
+
+@router.get("/programmes/schedules")
+def schedules_page(ctx: Ctx = Depends(signed_in)) -> Response:
+    _recorder(ctx)
+    return _schedules(ctx, {"days_per_month": "1"})
+
+
+@router.post("/programmes/schedules")
+def schedules_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+    ctx, form = checked
+    values = {f: form.get(f) for f in SCHEDULE_FIELDS}
+    try:
+        # Setting a schedule replaces the head's one for that unit: sent twice, it is the same.
+        ctx.c.programmes.schedules.set_schedule(_actor(ctx), values["username"], values["unit"], values["capacity"],
+                                                values["days_per_month"], values["basis"])
+    except DomainError as err:
+        return _schedules(ctx, values, ctx.t.error(err), status=400)
+    return redirect(ctx, "/programmes/schedules")
