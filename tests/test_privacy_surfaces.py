@@ -289,3 +289,25 @@ def test_the_inbox_names_nobody_for_any_role(scene, browser, sessions, clock, se
             told += 1
             assert reader.get(f"/inbox/{item}").status_code == 303
     assert told
+# A dispute's parties (the Tổ dân vận's mediation, handled in the village): the
+# commune's staff see them, the Front and admins masked, other units nothing at all.
+PARTIES = {"off_a": "full", "lead_a": "full", "off_so": None, "lead_so": None, "aud_p": "masked", "admin": "masked",
+           "off_b": None}
+
+
+def test_a_disputes_parties_as_every_role(scene, web_app, web_container, world):
+    from engine.services.cases import NewCase
+    from engine.services.disputes import Party
+
+    code = web_container.programmes.disputes.record(world["off_a"], NewCase(
+        workflow="to-dan-van", unit="A1", topic="dat_dai", kind="kien_nghi", content="Tranh chấp lối đi"),
+        [Party(*PLAIN), Party("Lê Văn Hàng Xóm", "0987000111")])
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            r = api.get(f"/api/v1/disputes/{code}/parties", headers={"Authorization": f"Bearer {scene['tokens'][role]}"})
+            if PARTIES[role] is None:
+                assert r.status_code == 404, role
+                continue
+            assert r.status_code == 200 and seen(r.text, PLAIN) == PARTIES[role], (role, r.text)
+            _never(r.text)
+        assert api.get(f"/api/v1/disputes/{code}/parties").status_code == 401

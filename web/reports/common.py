@@ -52,7 +52,7 @@ def presets(c: Container) -> list[tuple[str, Period]]:
 
 def make_report(c: Container, actor: Actor, period: Period, unit: str | None, programme: str | None,
                 as_of: str | None = None) -> Report:
-    with c.sessions() as session:
+    with c.reads() as session:
         return build_report(session, actor, ReportRequest(period, unit or None, programme or None, as_of or None),
                             now=c.clock.now(), programmes=programme_names(c))
 
@@ -81,11 +81,11 @@ def history_response(c: Container, actor: Actor, select: Callable[[Any], CaseSel
                      name: str) -> Response:
     """Check the selection now (so a refusal is an ordinary error response), then
     stream the export from its own session."""
-    with c.sessions() as session:
+    with c.reads() as session:
         selection = select(session)
 
     def chunks() -> Iterator[bytes]:
-        with c.sessions() as session:
+        with c.reads() as session:
             if fmt == "csv":
                 for chunk in history_csv(session, actor, selection):
                     yield chunk.encode("utf-8")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "MIG"
+revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None

@@ -1,4 +1,4 @@
-"""Migration MIG (meetings.attendees may be empty), on both backends, with meetings
+"""Migration 0024 (meetings.attendees may be empty), on both backends, with meetings
 and the cases that point at them in the database: up keeps every row and link, an
 empty count stays empty; down writes 0 for it (the old schema cannot hold "not
 counted") and keeps every case on its meeting; up again."""
