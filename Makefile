@@ -47,7 +47,7 @@ bench: $(STAMP)
 
 # The same benchmarks on a throwaway PostgreSQL cluster with durable settings.
 bench-postgres: $(STAMP)
-	NGHEDAN_PG_DURABLE=1 bash scripts/with-postgres \
+	NGHEDAN_PG_DURABLE=1 NGHEDAN_PG_REPLICA=0 bash scripts/with-postgres \
 	  sh -c 'BENCH_DATABASE_URL="$$NGHEDAN_TEST_DATABASE_URL" exec $(PY) -m bench'
 
 clean:

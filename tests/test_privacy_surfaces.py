@@ -263,3 +263,56 @@ def test_the_citizens_side_names_nobody_whoever_prints_or_reads_it(scene, browse
         listed = api.get("/open311/v2/requests.json")
         assert listed.status_code == 200 and scene["to_cao"] not in listed.text
         assert seen(listed.text, PLAIN) == "none" and seen(listed.text, DENOUNCER) == "none"
+
+
+def test_the_inbox_names_nobody_for_any_role(scene, browser, sessions, clock, service, web_container):
+    """The inbox page (and each item opened) as every role, after the escalations and a
+    meeting whose intake holds both citizens again (its one notice per leader)."""
+    from notifications.fanout import fan_out
+
+    from .test_web_intake import intake_form, meeting
+
+    page = browser("off_a")
+    hidden = intake_form(page)
+    rows = [{"topic": "khac", "content": "Xin làm lại cống", "name": PLAIN[0], "phone": PLAIN[1], "village": "A1",
+             "outcome": "escalate", "target": "P-SO"},
+            {"topic": "an_ninh_trat_tu", "kind": "to_cao", "content": "Tố cáo thu tiền", "name": DENOUNCER[0],
+             "phone": DENOUNCER[1], "village": "A2", "outcome": "escalate", "target": "P-SO"}]
+    assert page.post("/meetings/new", meeting(hidden, rows), csrf=hidden["csrf"]).status_code == 303
+    with UnitOfWork(sessions, write=True) as uow:
+        fan_out(uow.session, clock.now())
+        uow.commit()
+    told = 0
+    for role in ROLES:
+        reader = browser(role)
+        html = reader.get("/inbox")
+        assert html.status_code == 200, role
+        assert seen(html.text, PLAIN) == "none" and seen(html.text, DENOUNCER) == "none", role
+        _never(html.text)
+        assert not re.search(r"Ấp A2|\bA2\b", html.text), role  # nor the denouncer's village
+        for item in re.findall(r'href="/inbox/(\d+)"', html.text):
+            told += 1
+            assert reader.get(f"/inbox/{item}").status_code == 303
+    assert told
+# A dispute's parties (the Tổ dân vận's mediation, handled in the village): the
+# commune's staff see them, the Front and admins masked, other units nothing at all.
+PARTIES = {"off_a": "full", "lead_a": "full", "off_so": None, "lead_so": None, "aud_p": "masked", "admin": "masked",
+           "off_b": None}
+
+
+def test_a_disputes_parties_as_every_role(scene, web_app, web_container, world):
+    from engine.services.cases import NewCase
+    from engine.services.disputes import Party
+
+    code = web_container.programmes.disputes.record(world["off_a"], NewCase(
+        workflow="to-dan-van", unit="A1", topic="dat_dai", kind="kien_nghi", content="Tranh chấp lối đi"),
+        [Party(*PLAIN), Party("Lê Văn Hàng Xóm", "0987000111")])
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            r = api.get(f"/api/v1/disputes/{code}/parties", headers={"Authorization": f"Bearer {scene['tokens'][role]}"})
+            if PARTIES[role] is None:
+                assert r.status_code == 404, role
+                continue
+            assert r.status_code == 200 and seen(r.text, PLAIN) == PARTIES[role], (role, r.text)
+            _never(r.text)
+        assert api.get(f"/api/v1/disputes/{code}/parties").status_code == 401

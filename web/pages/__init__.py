@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..security import SecurityHeadersMiddleware
 from . import (access, admin, auth, case_files, cases, consent, fund, inbox, meetings, minutes, programmes, receipts,
-               support, track)
+               programme_entry, support, track)
 from .common import (BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, PasswordChangeRequired, get_ctx,
                      login_url, redirect, render)
 from .failures import storage_failure_page
@@ -61,7 +61,7 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 def install_pages(app: FastAPI) -> None:
     settings = app.state.container.settings
     for module in (auth, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent, programmes,
-                   receipts, minutes):
+                   programme_entry, receipts, minutes):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production",

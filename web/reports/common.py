@@ -54,7 +54,7 @@ def presets(c: Container) -> list[tuple[str, Period]]:
 
 def make_report(c: Container, actor: Actor, period: Period, unit: str | None, programme: str | None,
                 as_of: str | None = None) -> Report:
-    with c.sessions() as session:
+    with c.reads() as session:
         return build_report(session, actor, ReportRequest(period, unit or None, programme or None, as_of or None),
                             now=c.clock.now(), programmes=programme_names(c))
 
@@ -84,16 +84,16 @@ def history_response(c: Container, actor: Actor, select: Callable[[Any], CaseSel
     """Check the selection now (so a refusal is an ordinary error response), then
     stream the export from its own session. CSV and Excel speak ``lang``; JSON keeps
     the machine fields."""
-    with c.sessions() as session:
+    with c.reads() as session:
         selection = select(session)
     filename = f"{ascii_name(name)}.{fmt}"
     if fmt == "xlsx":
-        with c.sessions() as session:
+        with c.reads() as session:
             body = history_xlsx(session, actor, selection, HistoryLabels(session, lang, c.workflows))
         return Response(body, media_type=XLSX_MEDIA_TYPE, headers=_attachment(filename))
 
     def chunks() -> Iterator[bytes]:
-        with c.sessions() as session:
+        with c.reads() as session:
             if fmt == "csv":
                 for chunk in history_csv(session, actor, selection, HistoryLabels(session, lang, c.workflows)):
                     yield chunk.encode("utf-8")
