@@ -25,7 +25,8 @@ class Meeting(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     place: Mapped[str] = mapped_column(String(200), default="")
     hosts: Mapped[str] = mapped_column(String(400), default="")
-    attendees: Mapped[int] = mapped_column(Integer, default=0)
+    # None: not counted (a blank on the form), which reports must not read as 0 people.
+    attendees: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from ..actors import CITIZEN_ROLE, Actor
-from ..authz import CREATE, CREATE_ROLES, READ, REMARK, decide
+from ..authz import CREATE, CREATE_ROLES, READ, REMARK, REMARK_KINDS, decide
 from ..calendar import LOCAL_TZ, WorkingCalendar
 from ..citizen_digest import DIGEST_KEY, citizen_digest, new_salt
 from ..audit import GENESIS
@@ -412,14 +412,14 @@ class CaseService:
                       expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> Case:
         """``remark`` inside a unit of work the caller owns and commits (with the
         request's idempotency key, say)."""
-        if kind not in ("remark", "urge", "confirm"):
-            raise InvalidField(field="kind", problem_vi="phải là remark, urge hoặc confirm",
-                               problem_en="must be remark, urge or confirm")
+        if kind not in REMARK_KINDS:
+            raise InvalidField(field="kind", problem_vi="phải là nhận xét, đôn đốc hoặc xác nhận",
+                               problem_en="must be a remark, an urge or a confirmation")
         now = self.clock.now()
         case = self.load(uow.session, actor, code, for_update=True)
         refusal = decide(actor, REMARK, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
-                         case_code=case.code)
-        if refusal is not None:  # a citizen reads their case but writes no remark
+                         case_code=case.code, kind=kind)
+        if refusal is not None:  # a citizen writes no remark; only the Front urges or confirms
             raise refusal
         if expected_version is not None and expected_version != case.version:
             raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)

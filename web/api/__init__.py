@@ -52,10 +52,12 @@ def install_api(app: FastAPI, container: Container) -> None:
     from .catalog import router as catalog_router
     from .meetings import router as meetings_router
     from .openapi import install_problem_schema
+    from .programmes import router as programmes_router
     from .support import router as support_router
 
     settings = container.api_settings
-    for router in (bulk_router, cases_router, files_router, meetings_router, catalog_router, open311_router, support_router):
+    for router in (bulk_router, cases_router, files_router, meetings_router, catalog_router, open311_router,
+                   support_router, programmes_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,
                        respond=_too_large, upload_paths=UPLOAD_PATHS,

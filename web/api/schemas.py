@@ -169,7 +169,8 @@ class MeetingCreate(_Request):
     unit: UnitCode
     place: text(LIMITS["place"]) | None = None  # type: ignore[valid-type]
     hosts: text(LIMITS["hosts"]) | None = None  # type: ignore[valid-type]
-    attendees: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTENDEES)] = 0
+    attendees: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTENDEES)] | None = Field(
+        default=None, description="Citizens attending; omitted or null when nobody counted them (kept empty, not 0).")
     opinions: list[OpinionCreate] = Field(
         default_factory=list, max_length=MAX_OPINIONS,
         description="The opinions heard there, recorded with the meeting in one transaction: all or none.")
@@ -276,7 +277,7 @@ class MeetingOut(BaseModel):
     unit_name: str
     place: str
     hosts: str
-    attendees: int
+    attendees: int | None = Field(description="Citizens attending; null when nobody counted them.")
     participants: list[ParticipantOut]
     created_at: datetime
     created_by: str | None

@@ -16,8 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 
 from ..security import SecurityHeadersMiddleware
-from . import (access, admin, auth, case_files, case_lists, cases, consent, fund, inbox, meetings, minutes, programmes, receipts,
-               support, track)
+from . import (access, admin, auth, case_files, case_lists, cases, consent, fund, inbox, meetings, minutes,
+               programmes, programme_entry, receipts, support, track)
 from .common import (BadForm, CsrfFailed, Forbidden, LoginRequired, PageNotFound, PasswordChangeRequired, get_ctx,
                      login_url, redirect, render)
 from .failures import storage_failure_page
@@ -61,8 +61,8 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 def install_pages(app: FastAPI) -> None:
     settings = app.state.container.settings
     # case_lists first: its /cases/export.csv is not a case's code.
-    for module in (auth, case_lists, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent, programmes,
-                   receipts, minutes):
+    for module in (auth, case_lists, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent,
+                   programmes, programme_entry, receipts, minutes):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production",

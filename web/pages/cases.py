@@ -19,7 +19,8 @@ from engine.codes import normalise_code
 from engine.deadlines import lateness
 from engine.errors import (Conflict, DomainError, InvalidField, InvalidTransition, MissingField, NotFound,
                            OutOfScope, RoleNotAllowed, StaleVersion)
-from engine.models import Case, Meeting, User
+from engine.authz import REMARK_KINDS, remark_kinds
+from engine.models import Case, Meeting, Unit, User
 from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
 from engine.tabular import CSV_MEDIA_TYPE, CsvWriter
@@ -36,7 +37,6 @@ from .uploads import UploadForm, signed_in_upload
 
 router = APIRouter()
 
-REMARK_KINDS = ("remark", "urge", "confirm")
 FILE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 ACTION_FIELDS = ("answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note")
 
@@ -150,6 +150,8 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         people = dict(session.execute(select(User.username, User.full_name)
                                       .where(User.username.in_({e.actor for e in events}))).tuples().all())
         people = {u: (f"{n} ({u})" if n else u) for u, n in people.items()}
+        paths = dict(session.execute(select(Unit.code, Unit.path)
+                                     .where(Unit.code.in_({snap.origin_unit, snap.handling_unit}))).tuples().all())
         meeting = session.get(Meeting, snap.meeting_id) if snap.meeting_id else None
         meeting_info = (meeting.id, meeting.held_on, meeting.place) if meeting else None
         targets = escalation_units(session, cal.local_date(now), exclude=snap.handling_unit) if needs_units else []
@@ -166,7 +168,8 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         timeline=_timeline(ctx, wf, events, names, people), options=options, names=names, targets=targets,
         meeting=meeting_info, overdue=overdue, late=late, final=final,
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
-        remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
+        remark_kinds=remark_kinds(actor, origin_path=paths.get(snap.origin_unit, ""),
+                                  handling_path=paths.get(snap.handling_unit, "")), min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
         files=files_by_step(ctx, snap.code), file_accept=FILE_ACCEPT, can_remove_files=actor.has_role("admin"),
         consent=c.consents.status(actor, snap.code), duplicates=duplicates, merged=merged,
     )

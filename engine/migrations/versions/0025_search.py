@@ -17,8 +17,8 @@ from alembic import op
 
 from engine.search_index import create_index, drop_index, folded_content, rebuild_sqlite
 
-revision = "MIG"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

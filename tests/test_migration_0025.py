@@ -1,4 +1,4 @@
-"""Migration MIG (search index): cases recorded before it are filled in, found by the
+"""Migration 0025 (search index): cases recorded before it are filled in, found by the
 index afterwards, and the way down and up again works; both backends."""
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ def _insert_case(conn, i):
 def test_the_search_column_is_filled_and_indexed(scratch_url):
     engine = make_engine(scratch_url)
     try:
-        migrate.upgrade(engine, "0023")
+        migrate.upgrade(engine, "0024")
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO units (id, code, name, level, path) VALUES (1, 'X', 'Xã X', 'commune', '/1/')"))
             for i in range(2500 + 7):  # more than one batch
                 _insert_case(conn, i)
-        migrate.upgrade(engine, "MIG")
+        migrate.upgrade(engine, "0025")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM cases WHERE content_folded LIKE 'duong dal so % sat lo'")
                                 ).scalar_one() == 2507
@@ -40,12 +40,12 @@ def test_the_search_column_is_filled_and_indexed(scratch_url):
                 assert hits == 1
             else:
                 assert PG_INDEX in {i["name"] for i in inspect(engine).get_indexes("cases")}
-        migrate.downgrade(engine, "0023")
+        migrate.downgrade(engine, "0024")
         assert "content_folded" not in {c["name"] for c in inspect(engine).get_columns("cases")}
         assert FTS_TABLE not in inspect(engine).get_table_names()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 2507
-        migrate.upgrade(engine, "MIG")
+        migrate.upgrade(engine, "0025")
         assert migrate.pending_diff(engine) == []
     finally:
         engine.dispose()
