@@ -42,16 +42,19 @@ def install_api(app: FastAPI, container: Container) -> None:
     from ..open311 import router as open311_router
     from ..open311.schemas import OPEN311_MODELS
     from .bodylimit import BodyLimitMiddleware
+    from .bulk import router as bulk_router
     from .cases import router as cases_router
     from .files import router as files_router
     from ..uploads import UPLOAD_PATHS
     from .catalog import router as catalog_router
     from .meetings import router as meetings_router
     from .openapi import install_problem_schema
+    from .programmes import router as programmes_router
     from .support import router as support_router
 
     settings = container.api_settings
-    for router in (cases_router, files_router, meetings_router, catalog_router, open311_router, support_router):
+    for router in (bulk_router, cases_router, files_router, meetings_router, catalog_router, open311_router,
+                   support_router, programmes_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,
                        respond=_too_large, upload_paths=UPLOAD_PATHS,

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..security import SecurityHeadersMiddleware
-from . import (access, admin, auth, case_files, cases, consent, fund, inbox, meetings, minutes, programmes, receipts,
-               support, track)
+from . import (access, admin, auth, case_files, case_lists, cases, consent, fund, inbox, meetings, minutes,
+               programmes, programme_entry, receipts, support, track)
 from . import admin_calendar, admin_units, admin_users, admin_webhooks
 from .uploads import UPLOAD_PATHS
 
@@ -27,8 +27,10 @@ def install_pages(app: FastAPI) -> None:
     from ..errors import too_large_page
 
     settings = app.state.container.settings
-    for module in (auth, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent, programmes,
-                   receipts, minutes, admin_users, admin_units, admin_calendar, admin_webhooks):
+    # case_lists first: its /cases/export.csv is not a case's code.
+    for module in (auth, case_lists, cases, case_files, meetings, track, admin, access, inbox, support, fund, consent,
+                   programmes, programme_entry, receipts, minutes, admin_users, admin_units, admin_calendar,
+                   admin_webhooks):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeadersMiddleware, server_timing=settings.environment != "production",

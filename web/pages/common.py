@@ -29,7 +29,7 @@ from .i18n import DEFAULT_LANG, LANGS, Translator, local_date, local_dt
 
 __all__ = ["Ctx", "get_ctx", "signed_in", "posted", "check_posted", "signed_in_post", "Form", "render", "redirect",
            "LoginRequired", "CsrfFailed", "PasswordChangeRequired", "PageNotFound", "Forbidden", "BadForm", "safe_next",
-           "unit_names", "TEMPLATES"]
+           "unit_names", "TEMPLATES", "from_this_site"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -166,6 +166,11 @@ def _origin_ok(request: Request) -> bool:
         return True
     host = request.headers.get("host", "")
     return origin in (f"http://{host}", f"https://{host}")
+
+
+def from_this_site(request: Request) -> bool:
+    """Whether a post comes from a page of this site (no Origin header, or ours)."""
+    return _origin_ok(request)
 
 
 def check_posted(ctx: Ctx, form: Form) -> None:

@@ -6,7 +6,11 @@ languages are there for every key)."""
 from __future__ import annotations
 
 from .messages_admin import admin_FIELD_LABELS, admin_MESSAGES
+from .messages_audit import audit_MESSAGES
 from .messages_citizen import CITIZEN_MESSAGES
+from .messages_lists import lists_MESSAGES
+from .messages_intake import intake_MESSAGES
+from .messages_entry import ENTRY_MESSAGES
 
 __all__ = ["FIELD_LABELS", "TRIGGER_LABELS", "MESSAGES"]
 
@@ -444,4 +448,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # citizen: the tracking page with the receipt's PIN, receipts, minutes, public statistics
     **CITIZEN_MESSAGES,
     **admin_MESSAGES,
+    **lists_MESSAGES,
+    **audit_MESSAGES,
+    **intake_MESSAGES,
+    **ENTRY_MESSAGES,
 }
