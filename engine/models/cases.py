@@ -25,7 +25,8 @@ class Meeting(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     place: Mapped[str] = mapped_column(String(200), default="")
     hosts: Mapped[str] = mapped_column(String(400), default="")
-    attendees: Mapped[int] = mapped_column(Integer, default=0)
+    # None: not counted (a blank on the form), which reports must not read as 0 people.
+    attendees: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -55,6 +56,9 @@ class Case(Base):
     topic: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
+    # The content folded for search (engine.search_index): written with the case, in
+    # its transaction; indexed by pg_trgm on PostgreSQL, an FTS5 table on SQLite.
+    content_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     citizen_address: Mapped[str | None] = mapped_column(String(300))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from ..actors import CITIZEN_ROLE, Actor
-from ..authz import CREATE, CREATE_ROLES, READ, REMARK, decide
+from ..authz import CREATE, CREATE_ROLES, READ, REMARK, REMARK_KINDS, decide
 from ..calendar import LOCAL_TZ, WorkingCalendar
 from ..citizen_digest import DIGEST_KEY, citizen_digest, new_salt
 from ..audit import GENESIS
@@ -36,6 +36,7 @@ from ..succession import in_force
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..models.reports import FINALITY_KEY
+from ..search_index import folded_content, index_cases
 from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
@@ -190,6 +191,7 @@ class CaseService:
         with uow.session.no_autoflush:
             cases = [self._create(uow, calendar, actor, item, batch) for item in items]
         uow.session.flush()
+        index_cases(uow.session, cases)
         return [snapshot(c, actor) for c in cases]
 
     def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: Batch) -> Case:
@@ -211,10 +213,11 @@ class CaseService:
                 raise InvalidField(field="meeting_id", problem_vi="không có buổi tiếp xúc này", problem_en="no such meeting")
             meeting_id = meeting.id
         state = wf.initial
+        content = clean_text("content", new.content)
         case = Case(
             code=self._fresh_code(session, origin, received_at, batch), workflow_key=wf.key, state=state,
             kind=choice("kind", new.kind, KINDS), topic=choice("topic", new.topic, TOPICS),
-            channel=choice("channel", new.channel, CHANNELS), content=clean_text("content", new.content),
+            channel=choice("channel", new.channel, CHANNELS), content=content, content_folded=folded_content(content),
             citizen_name=optional_text("citizen_name", new.citizen_name), citizen_phone=clean_phone(new.citizen_phone),
             citizen_address=optional_text("citizen_address", new.citizen_address), identity_salt=new_salt(),
             origin_unit=origin, handling_unit=handling, meeting_id=meeting_id, received_at=received_at,
@@ -386,14 +389,14 @@ class CaseService:
                       expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> Case:
         """``remark`` inside a unit of work the caller owns and commits (with the
         request's idempotency key, say)."""
-        if kind not in ("remark", "urge", "confirm"):
-            raise InvalidField(field="kind", problem_vi="phải là remark, urge hoặc confirm",
-                               problem_en="must be remark, urge or confirm")
+        if kind not in REMARK_KINDS:
+            raise InvalidField(field="kind", problem_vi="phải là nhận xét, đôn đốc hoặc xác nhận",
+                               problem_en="must be a remark, an urge or a confirmation")
         now = self.clock.now()
         case = self.load(uow.session, actor, code, for_update=True)
         refusal = decide(actor, REMARK, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
-                         case_code=case.code)
-        if refusal is not None:  # a citizen reads their case but writes no remark
+                         case_code=case.code, kind=kind)
+        if refusal is not None:  # a citizen writes no remark; only the Front urges or confirms
             raise refusal
         if expected_version is not None and expected_version != case.version:
             raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)

@@ -169,7 +169,8 @@ class MeetingCreate(_Request):
     unit: UnitCode
     place: text(LIMITS["place"]) | None = None  # type: ignore[valid-type]
     hosts: text(LIMITS["hosts"]) | None = None  # type: ignore[valid-type]
-    attendees: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTENDEES)] = 0
+    attendees: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTENDEES)] | None = Field(
+        default=None, description="Citizens attending; omitted or null when nobody counted them (kept empty, not 0).")
     opinions: list[OpinionCreate] = Field(
         default_factory=list, max_length=MAX_OPINIONS,
         description="The opinions heard there, recorded with the meeting in one transaction: all or none.")
@@ -252,6 +253,8 @@ class AssignmentRequest(_Request):
 class CaseList(BaseModel):
     items: list[CaseSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    count: int | None = Field(default=None, description="With `count=true`: how many cases the filters find, "
+                                                        "counted up to 1001 (more than 1000 reads as 1001).")
 
 
 class EventOut(BaseModel):
@@ -293,7 +296,7 @@ class MeetingOut(BaseModel):
     unit_name: str
     place: str
     hosts: str
-    attendees: int
+    attendees: int | None = Field(description="Citizens attending; null when nobody counted them.")
     participants: list[ParticipantOut]
     created_at: datetime
     created_by: str | None
