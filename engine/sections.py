@@ -38,6 +38,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("intake", "/meetings/new", WORK_ROLES),
     Section("meetings", "/meetings", WORK_ROLES),
     Section("support", "/support", ("official", "leader")),
+    # Reception days, dialogues, Tổ dân vận: recorded by staff, their figures read by the Front.
+    Section("programmes", "/programmes", ("official", "leader", *_SUPERVISORS)),
     Section("reports", "/reports", _SUPERVISORS),
     Section("audit", "/audit", _SUPERVISORS),
     Section("admin", "/admin", ("admin",)),

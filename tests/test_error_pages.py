@@ -112,11 +112,11 @@ def test_the_api_and_open311_keep_their_formats(browser):
 # -- the menu ----------------------------------------------------------------------
 
 MENUS = {
-    "off_a": ["Việc cần làm", "Ý kiến", "Nhập buổi tiếp xúc", "Buổi tiếp xúc", "Làm dân tin", "Thông báo",
-              "Tra cứu", "Đổi mật khẩu"],
-    "lead_a": ["Việc cần làm", "Ý kiến", "Nhập buổi tiếp xúc", "Buổi tiếp xúc", "Làm dân tin", "Báo cáo",
-               "Giám sát", "Thông báo", "Tra cứu", "Đổi mật khẩu"],
-    "aud_p": ["Báo cáo", "Giám sát", "Thông báo", "Tra cứu", "Đổi mật khẩu"],
+    "off_a": ["Việc cần làm", "Ý kiến", "Việc của tôi", "Nhập buổi tiếp xúc", "Buổi tiếp xúc", "Làm dân tin",
+              "Các chương trình", "Thông báo", "Tra cứu", "Đổi mật khẩu"],
+    "lead_a": ["Việc cần làm", "Ý kiến", "Việc của tôi", "Nhập buổi tiếp xúc", "Buổi tiếp xúc", "Làm dân tin",
+               "Các chương trình", "Báo cáo", "Giám sát", "Thông báo", "Tra cứu", "Đổi mật khẩu"],
+    "aud_p": ["Các chương trình", "Báo cáo", "Giám sát", "Thông báo", "Tra cứu", "Đổi mật khẩu"],
     "admin": ["Quản trị", "Thông báo", "Tra cứu", "Đổi mật khẩu"],
 }
 _NAV = re.compile(r'<nav class="wrap main-nav" aria-label="Menu chính">(.*?)</nav>', re.S)

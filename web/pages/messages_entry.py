@@ -7,6 +7,7 @@ __all__ = ["ENTRY_MESSAGES"]
 
 ENTRY_MESSAGES: dict[str, tuple[str, str]] = {
     "entry_record": ("Ghi nhận", "Record"),
+    "nav_programmes": ("Các chương trình", "Programmes"),
     "entry_reception_title": ("Ghi nhận buổi tiếp công dân", "Record a citizen reception day"),
     "entry_reception_intro": ("Ghi người tiếp, hình thức tiếp và từng đơn đã nhận; mỗi đơn được phân loại và xử lý "
                               "theo đúng trình tự ngay khi lưu.",
