@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..batched_rows import add_row, pending_rows
 from ..calendar import WorkingCalendar
+from ..escalation_direction import level_unit
 from ..models import Case, CaseEvent, Timer
 from ..workflow import Workflow
 from ..workflow.spec import AutoEscalateRule, OverdueRule, RemindRule
@@ -157,12 +158,20 @@ class StagePlan:
     due: datetime | None
     ending: StageFacts | None = None
     outcome: str | None = None
+    # The unit that held the ending stage, read before the case moves: whose stage
+    # was late when an escalation or a transfer ends it; and its administrative level
+    # (engine.escalation_direction.level_unit), recorded with the outcome so a report
+    # judges each level's own stages (engine.reports.levels) as the tree stood then.
+    unit_id: int | None = None
+    level: str | None = None
 
     def event_data(self, calendar: WorkingCalendar, now: datetime) -> dict[str, Any]:
         """What the event records about the deadline, so the chain tells it too."""
         data: dict[str, Any] = {}
         if self.outcome is not None:
             data["stage_outcome"] = self.outcome
+            if self.level is not None:
+                data["stage_level"] = self.level
         if self.kind == "resume" and self.ending is not None:
             data["resumed_stage"] = self.ending.start_seq
             start, _ = self.ending.pauses[-1]
@@ -185,7 +194,8 @@ def plan_transition(session: Session, wf: Workflow, case: Case, dest: str, now: 
     else:
         kind, due = "begin", fresh_due
     outcome = facts.outcome(calendar, now) if facts is not None and kind in ("close", "begin") else None
-    return StagePlan(kind, due, ending=facts, outcome=outcome)
+    return StagePlan(kind, due, ending=facts, outcome=outcome, unit_id=case.handling_unit_id,
+                     level=level_unit(case.handling_unit).code if outcome is not None else None)
 
 
 def apply_plan(session: Session, wf: Workflow, case: Case, plan: StagePlan, event: CaseEvent,
@@ -208,6 +218,7 @@ def _apply(session: Session, wf: Workflow, case: Case, plan: StagePlan, event: C
             case.last_stage_outcome = plan.outcome
             case.last_stage_state = plan.ending.state
             case.last_stage_ended_at = now
+            case.last_stage_unit_id = plan.unit_id
         case.stage_seq = event.seq if plan.kind == "begin" else None
         if plan.kind == "begin":
             schedule(session, wf, case, calendar, now, stage_start=now, fresh=True, rows=new_timers)

@@ -16,6 +16,7 @@ from ..calendar import WorkingCalendar
 from ..errors import InvalidField
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import CalendarOverride
+from .fields import clean_text
 
 __all__ = ["load_calendar", "set_override", "remove_override", "year_listing", "YearListing", "OVERRIDE_KINDS"]
 
@@ -50,6 +51,9 @@ def set_override(session: Session, day: date, kind: str, note: str = "", *, adde
     if kind not in OVERRIDE_KINDS:
         raise InvalidField(field="kind", problem_vi="phải là day_off hoặc working_day",
                            problem_en="must be day_off or working_day")
+    note = clean_text("note", note, required=False)  # no hidden direction or control characters
+    if len(note) > 200:
+        raise InvalidField(field="note", problem_vi="dài quá 200 ký tự", problem_en="longer than 200 characters")
     row = session.get(CalendarOverride, day)
     if row is None:
         row = CalendarOverride(day=day, kind=kind, note=note[:200])
