@@ -21,6 +21,7 @@ from engine.models.rollups import fold
 from .dataset import NOW, load_cases, load_meetings, load_province, sweep_instants
 from .pages import run_page_benchmarks
 from .reports import timed_report
+from .search import run_search_benchmarks
 from .serving import run_serving_benchmarks
 from .sweep import timed_sweep
 
@@ -93,7 +94,7 @@ def run_read_benchmarks(url: str, n: int, tmp: Path) -> dict[str, Any]:
         return {
             "load": {"cases": n, "seconds": loaded, "per_second": n / loaded},
             "growth": steps,
-            "pages": run_page_benchmarks(engine, context),
+            "pages": run_page_benchmarks(engine, context) + run_search_benchmarks(engine, context),
             "serving": run_serving_benchmarks(engine, url, province.x0_received, context, tmp),
         }
     finally:

@@ -100,6 +100,17 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
             else f"For your information: an overdue opinion was escalated{where}"
     if kind == "case.created":
         return "Ý kiến mới được tiếp nhận" if vi else "New opinion received"
+    if kind == "case.assigned":  # engine.services.assignments: to the person now responsible
+        return "Bạn được giao xử lý ý kiến này" if vi else "You were assigned this opinion"
+    if kind == "case.unassigned":
+        return "Bạn không còn được giao xử lý ý kiến này" if vi else "This opinion is no longer assigned to you"
+    if kind == "meeting.recorded":  # engine.services.meeting_notice: one line for a meeting's opinions
+        n = data.get("opinions") if isinstance(data.get("opinions"), int) else 0
+        held = str(data.get("held_on") or "")
+        day = f"{held[8:10]}/{held[5:7]}/{held[:4]}" if len(held) == 10 else held
+        where = str(data.get("unit_name") or "")
+        return (f"Buổi tiếp xúc ngày {day} tại {where} ghi nhận {n} ý kiến mới" if vi else
+                f"The meeting of {day} at {where} recorded {n} new opinion{'s' * (n != 1)}")
     if kind == "deliveries.dead":  # to admins: some email or webhook deliveries were given up
         n = data.get("count") if isinstance(data.get("count"), int) else 0
         return (f"{n} thông báo không gửi được (email/webhook), cần kiểm tra và gửi lại" if vi

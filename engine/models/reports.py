@@ -24,6 +24,7 @@ from sqlalchemy import (Date, ForeignKey, Index, Integer, String, UniqueConstrai
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session
 
+from ..batched_rows import add_row, pending_rows, write_rows
 from ..calendar import LOCAL_TZ
 from .base import Base
 from .cases import Case, CaseEvent
@@ -150,16 +151,22 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
     changes = project_event(ev, None if is_final is None else is_final(case.workflow_key, ev.to_state))
     if ev.from_state is None:
         received = case.received_at
-        # A constant statement with parameters: the hook runs for every event, and a
-        # fresh .values(...) statement would be built and cache-keyed each time.
-        row = dict(
+        row = {name: None for name in _FACT_COLUMNS} | dict(
             case_id=ev.case_id, origin_unit_id=case.origin_unit_id, workflow_key=case.workflow_key,
             kind=case.kind, topic=case.topic, received_at=received,
             received_month=received.astimezone(LOCAL_TZ).strftime("%Y-%m"), **changes,
         )
         fold_event(connection, ev, changes, row, FIRST_ONLY)
-        connection.execute(_INSERT_FACTS, row)
+        if session is not None:
+            # A batch's new cases get their facts in one multi-row INSERT after the flush.
+            add_row(session, _FACTS, row)
+        else:
+            connection.execute(_INSERT_FACTS, row)
         return
+    if session is not None and pending_rows(session, _FACTS, None, lambda row: row["case_id"] == ev.case_id):
+        # Created in this same flush: its facts are still waiting. Write them now, so
+        # the roll-up reads the facts as they were before this event changes them.
+        write_rows(session)
     # The roll-up reads the facts as they were: before they change.
     fold_event(connection, ev, changes, None, FIRST_ONLY)
     if changes:
@@ -167,7 +174,10 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
                            {"fact_case_id": ev.case_id, **{f"new_{k}": v for k, v in changes.items()}})
 
 
-_INSERT_FACTS = insert(CaseFacts.__table__)
+_FACTS = CaseFacts.__table__
+_INSERT_FACTS = insert(_FACTS)
+# Every column a row may carry, so a batch's rows share one set of keys (one INSERT).
+_FACT_COLUMNS = FIRST_ONLY + ("satisfaction", "satisfaction_at")
 
 
 @functools.lru_cache(maxsize=64)

@@ -51,6 +51,7 @@ from ..models.reports import REMARK_TRIGGERS, CaseFacts
 from ..vocab import TOPICS
 from .figures import FIGURE_NAMES, CarriedOver, Figures, MeetingFigures, Report, Row
 from .period import Period, parse_day
+from .levels import level_timeliness
 from .coverage import added_rows, covers, row_label
 from .scope import REPORT_ROLES, Scope, resolve_scope, with_coverage
 from .rollup_read import RollupPlan, carried_counts, cohort_groups, resolved_by_month
@@ -408,6 +409,7 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
         by_month=rows_month, resolved_by_month=tuple(zip(req.period.months(), at_end.resolved_by_month)),
         split=tuple(Row(k, vi, en, figs) for k, vi, en, figs in split_rows(
             scope, req.period, lambda part: _totals(session, req, part, use_rollups))),
+        at_level=level_timeliness(session, scope, req.period, req.programme, req.period.end_utc),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.errors import DomainError
 from engine.search import fold
+from engine.vocab import ROLES
 
 from .messages import FIELD_LABELS, MESSAGES, TRIGGER_LABELS
 
@@ -62,6 +63,8 @@ class Translator:
     def trigger(self, name: str, workflow: Any = None) -> str:
         if name in TRIGGER_LABELS:
             return self.pick(TRIGGER_LABELS[name])
+        if f"trigger_{name}" in MESSAGES:  # the engine's own steps (extend, assign, ...)
+            return self(f"trigger_{name}")
         if workflow is not None:
             for t in workflow.spec.transitions:
                 if t.trigger == name:
@@ -82,6 +85,8 @@ class Translator:
             params["field"] = self.field(params["field"])
         if isinstance(params.get("trigger"), str) and params["trigger"] in TRIGGER_LABELS:
             params["trigger"] = self.trigger(params["trigger"])
+        if isinstance(params.get("roles"), list):  # "cần: Giám sát (MTTQ)", not "auditor"
+            params["roles_text"] = ", ".join(self.pick(ROLES.get(r), r) for r in params["roles"])
         template = err.template_en if self.lang == "en" else err.template_vi
         try:
             return template.format(**params)

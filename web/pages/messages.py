@@ -5,7 +5,13 @@ languages are there for every key)."""
 
 from __future__ import annotations
 
+from .messages_admin import admin_FIELD_LABELS, admin_MESSAGES
+from .messages_audit import audit_MESSAGES
 from .messages_citizen import CITIZEN_MESSAGES
+from .messages_caseflow import caseflow_MESSAGES
+from .messages_lists import lists_MESSAGES
+from .messages_intake import intake_MESSAGES
+from .messages_entry import ENTRY_MESSAGES
 
 __all__ = ["FIELD_LABELS", "TRIGGER_LABELS", "MESSAGES"]
 
@@ -44,6 +50,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "consent_channel": ("Kênh nhận tin", "Message channel"),
     "consent_address": ("Địa chỉ nhận tin", "Message address"),
     "consent_author_requested": ("Người tố cáo yêu cầu nhận tin", "Author asked for messages"),
+    **admin_FIELD_LABELS,
 }
 
 # Triggers that are not workflow transitions.
@@ -441,4 +448,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "consent_withdrawn_done": ("Đã ghi nhận: không gửi thêm tin nhắn nào cho người dân.", "Recorded: no further message goes to the citizen."),
     # citizen: the tracking page with the receipt's PIN, receipts, minutes, public statistics
     **CITIZEN_MESSAGES,
+    **caseflow_MESSAGES,
+    **admin_MESSAGES,
+    **lists_MESSAGES,
+    **audit_MESSAGES,
+    **intake_MESSAGES,
+    **ENTRY_MESSAGES,
 }

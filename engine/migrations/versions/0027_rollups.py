@@ -2,8 +2,8 @@
 from the facts and the history; case_facts gets an index on the opinions resolved
 after they were first closed otherwise (the carried-over figures read them)
 
-Revision ID: MIG
-Revises: 0023
+Revision ID: 0027
+Revises: 0026
 
 The roll-up is derived data: the upgrade folds every case in batches
 (``engine.models.rollups.fold``), the downgrade drops it and loses nothing.
@@ -16,8 +16,8 @@ from alembic import op
 
 import engine.models.base
 
-revision = "MIG"
-down_revision = "0023"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

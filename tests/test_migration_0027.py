@@ -1,4 +1,4 @@
-"""Migrations MIG (report roll-ups) and MIG_board (the board's indexes): the way up
+"""Migrations 0027 (report roll-ups) and 0028 (the board's indexes): the way up
 folds the roll-up from the facts and the history, equal to what the event hook
 keeps; the way down drops them and the indexes come back as they were. Both backends."""
 
@@ -35,7 +35,7 @@ def test_the_roll_up_is_folded_on_the_way_up_and_dropped_on_the_way_down(scratch
         clock.advance(timedelta(days=30))  # some deadlines passed: overdue intervals open
         kept = rollup_rows(engine)
         assert kept
-        migrate.downgrade(engine, "0023")
+        migrate.downgrade(engine, "0026")
         names = set(inspect(engine).get_table_names())
         assert not TABLES & names and "cases" in names
         indexes = {i["name"] for i in inspect(engine).get_indexes("cases")}

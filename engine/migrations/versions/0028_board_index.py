@@ -1,8 +1,8 @@
 """the overdue board's indexes carry the state (and, on PostgreSQL, the id): a scope's
 overdue cases are found, counted and ordered from the index alone
 
-Revision ID: MIG_board
-Revises: MIG
+Revision ID: 0028
+Revises: 0027
 
 (origin_unit_id, due_at) and (handling_unit_id, due_at) become (…, due_at, state):
 the same ranges for every query that used them, and the board's "not closed" test
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "MIG_board"
-down_revision = "MIG"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,202 @@
+"""The administration pages', the menu's and the error pages' own words, in
+Vietnamese and English (merged into ``web.pages.messages.MESSAGES``)."""
+
+from __future__ import annotations
+
+__all__ = ["admin_MESSAGES", "admin_FIELD_LABELS"]
+
+# The fields the administration's refusals name (engine errors carry the code).
+admin_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "parent_code": ("Đơn vị cấp trên", "Parent unit"),
+    "email": ("Email", "Email"),
+    "language": ("Ngôn ngữ", "Language"),
+    "role": ("Vai trò", "Role"),
+    "url": ("Địa chỉ nhận", "Receiving address"),
+    "events": ("Loại sự kiện", "Event types"),
+    "on": ("Ngày áp dụng", "Day"),
+    "into": ("Đơn vị kế thừa", "Successor unit"),
+    "successor": ("Đơn vị kế thừa", "Successor"),
+    "valid_from": ("Hiệu lực từ", "Valid from"),
+    "valid_to": ("Hiệu lực đến", "Valid to"),
+    "units": ("Đơn vị", "Units"),
+    "move": ("Đơn vị chuyển theo", "Units moved"),
+}
+
+admin_MESSAGES: dict[str, tuple[str, str]] = {
+    # the menu
+    "nav_label": ("Menu chính", "Main menu"),
+    "nav_reports": ("Báo cáo", "Reports"),
+    "nav_audit": ("Giám sát", "Audit"),
+    # error pages
+    "err_405_title": ("Không mở được theo cách này", "Not possible this way"),
+    "err_405": ("Địa chỉ này không mở được theo cách bạn vừa gửi (ví dụ: một nút bấm được mở như một liên kết). "
+                "Không có gì được lưu.",
+                "This address cannot be opened the way it was sent (for example a button opened as a link). "
+                "Nothing was saved."),
+    "err_413_title": ("Nội dung gửi lên quá lớn", "Too much sent at once"),
+    "err_413": ("Biểu mẫu hoặc tệp gửi lên vượt quá giới hạn cho phép, nên không có gì được lưu. "
+                "Hãy gửi ít hơn hoặc chia thành nhiều lần.",
+                "The form or file is over the allowed size, so nothing was saved. Send less, or in several parts."),
+    "err_429_title": ("Quá nhiều yêu cầu", "Too many requests"),
+    "err_429": ("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Hãy chờ một lát rồi thử lại.",
+                "Too many requests in a short time. Wait a moment and try again."),
+    "err_500_title": ("Có lỗi của hệ thống", "Something went wrong on our side"),
+    "err_500": ("Hệ thống gặp lỗi khi xử lý yêu cầu này; sự cố đã được ghi lại. Thao tác chưa hoàn tất thì "
+                "không được lưu; hãy thử lại sau.",
+                "The system failed while handling this request; it has been logged. What did not finish was not "
+                "saved; try again later."),
+    "err_503": ("Hệ thống tạm thời không phục vụ được, nên không có gì được lưu. Hãy thử lại sau ít phút.",
+                "The system is temporarily unavailable, so nothing was saved. Try again in a few minutes."),
+    "err_back": ("Quay lại trang trước", "Back to the previous page"),
+    "err_code": ("Mã lỗi {status}", "Error {status}"),
+    # administration: the sub-menu, confirmations and answers
+    "adm_nav": ("Các mục quản trị", "Administration sections"),
+    "adm_overview": ("Tổng quan", "Overview"),
+    "adm_calendar": ("Lịch làm việc", "Working calendar"),
+    "adm_webhooks": ("Webhook", "Webhooks"),
+    "adm_confirm": ("Xác nhận", "Confirm"),
+    "adm_cancel": ("Hủy, không thay đổi gì", "Cancel, change nothing"),
+    "adm_and_more": ("… và {n} mục khác.", "… and {n} more."),
+    "adm_done_title": ("Đã thực hiện", "Done"),
+    "adm_optional": ("không bắt buộc", "optional"),
+    "adm_choose": ("— Chọn —", "— Choose —"),
+    "adm_save": ("Lưu", "Save"),
+    # users
+    "adm_add_user": ("Thêm người dùng", "Add a user"),
+    "adm_add_user_hint": ("Người dùng mới nhận một mật khẩu tạm, chỉ hiện một lần sau khi thêm; lần đăng nhập đầu "
+                          "tiên họ phải đổi mật khẩu.",
+                          "The new user gets a temporary password, shown once after adding; they must change it at "
+                          "their first sign-in."),
+    "adm_username_hint": ("Chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới; tối đa 64 ký tự.",
+                          "Letters without accents, digits, dot, dash, underscore; at most 64 characters."),
+    "adm_email": ("Email", "Email"),
+    "adm_lang_vi": ("Tiếng Việt", "Vietnamese"),
+    "adm_lang_en": ("Tiếng Anh", "English"),
+    "adm_role": ("Vai trò", "Role"),
+    "adm_on_unit": ("Trên đơn vị", "On unit"),
+    "adm_user_added": ("Đã thêm người dùng {user} với quyền {grant}.", "Added the user {user} with the grant {grant}."),
+    "adm_grant_added": ("Đã cấp quyền {grant} cho {user}.", "Granted {grant} to {user}."),
+    "adm_temporary": ("Mật khẩu tạm (chỉ hiện một lần, không được lưu lại; dùng được {days} ngày):",
+                      "Temporary password (shown once, not kept; valid for {days} days):"),
+    "adm_open_user": ("Mở trang của {user}", "Open {user}'s page"),
+    "adm_search_users": ("Tìm theo tên đăng nhập hoặc họ tên", "Search by username or name"),
+    "adm_search": ("Tìm", "Search"),
+    "adm_users_found": ("{n} người dùng.", "{n} user(s)."),
+    "adm_all_users": ("Xem tất cả người dùng", "All users"),
+    "adm_must_change": ("phải đổi mật khẩu", "must change password"),
+    "adm_no_users": ("Không có người dùng nào khớp.", "No user matches."),
+    "adm_pages": ("Trang", "Pages"),
+    "adm_next_page": ("Trang sau →", "Next page →"),
+    "adm_first_page": ("← Về trang đầu", "← First page"),
+    "adm_account": ("Tài khoản", "Account"),
+    "adm_add_grant": ("Cấp thêm quyền", "Add a grant"),
+    # units
+    "adm_manage_units": ("Nhập, sửa đơn vị và đơn vị kế thừa", "Import and edit units, set successors"),
+    "adm_tree": ("Cây đơn vị", "The unit tree"),
+    "adm_not_in_force": ("hết hiệu lực", "no longer in force"),
+    "adm_successor": ("Đơn vị kế thừa", "Successor"),
+    "adm_import_title": ("Nhập đơn vị từ tệp CSV", "Import units from a CSV file"),
+    "adm_import_hint": ("Các cột: code, name, level, parent_code và (không bắt buộc) valid_from, valid_to, "
+                        "successor_code; mã hóa UTF-8. Trước khi ghi, trang sẽ cho xem những gì thay đổi và lỗi của "
+                        "từng dòng.",
+                        "Columns: code, name, level, parent_code and (optional) valid_from, valid_to, successor_code; "
+                        "UTF-8. Before anything is written the page shows what changes and each line's problems."),
+    "adm_import_file": ("Tệp CSV", "CSV file"),
+    "adm_import_paste": ("Hoặc dán nội dung CSV", "Or paste the CSV"),
+    "adm_import_on": ("Ngày áp dụng việc đổi đơn vị cấp trên", "Day re-parentings take effect"),
+    "adm_import_on_hint": ("Mặc định là hôm nay.", "Today if left as is."),
+    "adm_import_preview": ("Xem trước thay đổi", "Preview the changes"),
+    "adm_import_empty": ("Chưa có tệp hoặc nội dung CSV nào được gửi.", "No CSV file or text was sent."),
+    "adm_import_too_big": ("Tệp lớn quá {kb} KB; hãy chia thành nhiều tệp.", "The file is over {kb} KB; split it."),
+    "adm_preview_title": ("Xem trước việc nhập đơn vị", "Preview of the unit import"),
+    "adm_preview_problems": ("Tệp có {n} lỗi; chưa có gì được ghi. Hãy sửa tệp rồi gửi lại.",
+                             "The file has {n} problem(s); nothing was written. Fix the file and send it again."),
+    "adm_preview_summary": ("Nếu xác nhận: {new} đơn vị mới, {changed} đơn vị thay đổi, {successor} đơn vị hết "
+                            "hiệu lực chuyển cho đơn vị kế thừa, {unchanged} đơn vị không đổi.",
+                            "If confirmed: {new} new, {changed} changed, {successor} ended into a successor, "
+                            "{unchanged} unchanged."),
+    "adm_preview_open": ("{n} ý kiến đang mở sẽ do đơn vị kế thừa theo dõi.", "{n} open case(s) will be followed by "
+                         "the successors."),
+    "adm_preview_moved": ("Đổi đơn vị cấp trên: {units}.", "Re-parented: {units}."),
+    "adm_problems": ("Lỗi theo từng dòng", "Problems, line by line"),
+    "adm_changes": ("Những gì thay đổi", "What changes"),
+    "adm_line": ("Dòng", "Line"),
+    "adm_column": ("Cột", "Column"),
+    "adm_problem": ("Lỗi", "Problem"),
+    "adm_what": ("Thay đổi", "Change"),
+    "adm_whole_file": ("cả tệp", "whole file"),
+    "adm_nothing_written": ("Chưa có gì được ghi.", "Nothing was written."),
+    "adm_back_units": ("Quay lại trang đơn vị", "Back to the units"),
+    "adm_import_all_or_nothing": ("Tất cả các dòng được ghi cùng một lúc, hoặc không dòng nào.",
+                                  "All lines are written at once, or none."),
+    "adm_import_yes": ("Xác nhận nhập", "Import now"),
+    "adm_imported": ("Đã nhập: {new} đơn vị mới, {changed} đơn vị thay đổi, {successor} đơn vị chuyển cho đơn vị kế "
+                     "thừa, {moved} đơn vị đổi đơn vị cấp trên.",
+                     "Imported: {new} new, {changed} changed, {successor} ended into a successor, {moved} "
+                     "re-parented."),
+    "adm_unit_saved": ("Đã lưu đơn vị {unit}.", "Saved the unit {unit}."),
+    "adm_status_new": ("Mới", "New"),
+    "adm_status_changed": ("Thay đổi", "Changed"),
+    "adm_status_successor": ("Hết hiệu lực, chuyển cho đơn vị kế thừa", "Ended into a successor"),
+    "adm_status_unchanged": ("Không đổi", "Unchanged"),
+    "adm_col_code": ("Mã", "Code"),
+    "adm_col_name": ("Tên", "Name"),
+    "adm_col_level": ("Cấp", "Level"),
+    "adm_col_parent_code": ("Đơn vị cấp trên", "Parent unit"),
+    "adm_col_valid_from": ("Hiệu lực từ", "Valid from"),
+    "adm_col_valid_to": ("Hiệu lực đến", "Valid to"),
+    "adm_col_successor_code": ("Đơn vị kế thừa", "Successor"),
+    "adm_col_on": ("Ngày áp dụng", "Day"),
+    "adm_edit_unit": ("Sửa đơn vị", "Edit the unit"),
+    "adm_no_parent": ("(không có — cấp cao nhất)", "(none — top level)"),
+    "adm_merge_title": ("Hợp nhất vào đơn vị kế thừa", "Merge into a successor"),
+    "adm_merge_hint": ("Đơn vị này hết hiệu lực từ ngày đã chọn; đơn vị kế thừa tiếp nhận các ý kiến của nó. "
+                       "Trang sẽ hỏi lại trước khi ghi.",
+                       "This unit ends on the day chosen and the successor takes over its cases. The page asks "
+                       "again before writing."),
+    "adm_merge_into": ("Đơn vị kế thừa", "Successor unit"),
+    "adm_merge_on": ("Từ ngày", "From"),
+    "adm_merge_ask": ("Xem trước việc hợp nhất", "Preview the merger"),
+    "adm_merge_explain": ("{old} sẽ hết hiệu lực từ {day}; {new} kế thừa.", "{old} ends on {day}; {new} succeeds it."),
+    "adm_merge_open": ("{n} ý kiến đang mở sẽ do {unit} theo dõi.", "{n} open case(s) will be followed by {unit}."),
+    "adm_merge_below": ("Các đơn vị trực thuộc hết hiệu lực theo: {units}.", "Units below that end with it: {units}."),
+    "adm_merge_yes": ("Xác nhận hợp nhất", "Merge now"),
+    # calendar
+    "adm_cal_add_title": ("Đặt ngày {day} là: {kind}?", "Make {day}: {kind}?"),
+    "adm_cal_yes": ("Đồng ý, lưu thay đổi", "Yes, make the change"),
+    "adm_cal_done_add": ("Đã lưu điều chỉnh ngày {day}; đã tính lại hạn của {n} ý kiến đang mở.",
+                         "Saved the override of {day}; {n} open deadlines recomputed."),
+    "adm_cal_done_remove": ("Đã bỏ điều chỉnh ngày {day}; đã tính lại hạn của {n} ý kiến đang mở.",
+                            "Removed the override of {day}; {n} open deadlines recomputed."),
+    # webhooks
+    "adm_hooks_list": ("Các webhook đang hoạt động", "Active webhooks"),
+    "adm_hooks_none": ("Chưa có webhook nào.", "No webhook yet."),
+    "adm_hook_add": ("Thêm webhook", "Add a webhook"),
+    "adm_hook_url": ("Địa chỉ nhận (https)", "Receiving address (https)"),
+    "adm_hook_url_hint": ("Chỉ địa chỉ công khai; địa chỉ nội bộ bị từ chối.", "Public addresses only; internal ones "
+                          "are refused."),
+    "adm_hook_events": ("Loại sự kiện", "Event types"),
+    "adm_hook_desc": ("Mô tả", "Description"),
+    "adm_all_units": ("Mọi đơn vị", "All units"),
+    "adm_hook_added": ("Đã thêm webhook #{id} gửi tới {url}.", "Added webhook #{id} to {url}."),
+    "adm_hook_secret": ("Khóa ký (chỉ hiện một lần; hãy lưu vào hệ thống nhận ngay bây giờ):",
+                        "Signing secret (shown once; store it in the receiving system now):"),
+    "adm_hook_none": ("Không có webhook #{id} đang hoạt động.", "No active webhook #{id}."),
+    "adm_hook_remove_title": ("Gỡ webhook #{id}?", "Remove webhook #{id}?"),
+    "adm_hook_remove_explain": ("Không gửi gì thêm tới {url}; các lần gửi còn chờ sẽ bị hủy. Lịch sử gửi được giữ lại.",
+                                "Nothing more goes to {url}; deliveries still waiting are given up. The delivery "
+                                "history is kept."),
+    "adm_hook_remove_yes": ("Đồng ý gỡ", "Yes, remove it"),
+    "adm_hook_removed": ("Đã gỡ webhook #{id}; {n} lần gửi còn chờ đã bị hủy.",
+                         "Removed webhook #{id}; {n} waiting deliveries given up."),
+    "adm_event_case_created": ("Ý kiến mới", "New case"),
+    "adm_event_case_transitioned": ("Ý kiến chuyển bước", "Case moved on"),
+    "adm_event_case_remark": ("Ý kiến giám sát", "Remark"),
+    "adm_event_deadline_reminder": ("Nhắc hạn", "Deadline reminder"),
+    "adm_event_deadline_overdue": ("Quá hạn", "Overdue"),
+    "adm_event_deadline_escalated": ("Tự động chuyển cấp trên", "Escalated automatically"),
+    "adm_event_deadline_informed": ("Báo lãnh đạo", "Leaders informed"),
+    "adm_event_all": ("Mọi sự kiện", "Every event"),
+    "adm_event_case_all": ("Mọi sự kiện của ý kiến", "Every case event"),
+    "adm_event_deadline_all": ("Mọi sự kiện về hạn", "Every deadline event"),
+}
