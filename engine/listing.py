@@ -223,7 +223,11 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
             last = 0
         # A deadline bound (overdue, due from/until) already rules the undated out;
         # asking anyway would walk every closed case's NULL deadline to find none.
-        bounded = query.overdue_at is not None or query.due_from is not None or query.due_until is not None
+        # The late-below section is bounded too: walking the undated (mostly closed)
+        # cases by id for it cost the board a scan that grows with the database. A case
+        # late below that now waits without a deadline (a paused stage) is left out.
+        bounded = (query.overdue_at is not None or query.due_from is not None or query.due_until is not None
+                   or query.late_below)
         if len(cases) <= limit and not bounded:
             undated = stmt.where(Case.due_at.is_(None), Case.id > last).order_by(Case.id)
             cases += session.scalars(undated.limit(limit + 1 - len(cases)))
