@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# axe-core, which the browser tests inject into every page they visit (package.json).
+AXE := node_modules/axe-core/axe.min.js
 export NGHEDAN_DATABASE_URL ?= sqlite:///./nghedan.db
 
 .PHONY: run test test-sqlite test-postgres bench bench-postgres install clean
@@ -12,6 +14,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# npm ci only when the pinned axe-core is missing or the lock file changed.
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(AXE)
 
 install: $(STAMP)
 
@@ -25,7 +32,7 @@ run: $(STAMP)
 
 # The suite runs once per backend: SQLite always, PostgreSQL when a server can be
 # started here (scripts/with-postgres). In CI a missing PostgreSQL is a failure.
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -40,7 +47,7 @@ bench: $(STAMP)
 
 # The same benchmarks on a throwaway PostgreSQL cluster with durable settings.
 bench-postgres: $(STAMP)
-	NGHEDAN_PG_DURABLE=1 bash scripts/with-postgres \
+	NGHEDAN_PG_DURABLE=1 NGHEDAN_PG_REPLICA=0 bash scripts/with-postgres \
 	  sh -c 'BENCH_DATABASE_URL="$$NGHEDAN_TEST_DATABASE_URL" exec $(PY) -m bench'
 
 clean:

@@ -26,16 +26,32 @@ from .writes import run_write_benchmarks
 RESULTS = Path(__file__).with_name("results.json")
 
 
+def _fresh(url: str) -> str:
+    """An empty database for each phase: on SQLite a new file each, on a server the
+    same database emptied (the phases create the same users and units)."""
+    if not url.startswith("sqlite"):
+        from sqlalchemy import text
+
+        from engine.db import make_engine
+
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    return url
+
+
 def main() -> int:
     reads_n = int(os.environ.get("BENCH_SCALE") or 20_000)
     writes_n = int(os.environ.get("BENCH_WRITES") or 1_000)
     uploads_n = int(os.environ.get("BENCH_UPLOADS") or 20)
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL")
-        rows = run_write_benchmarks(url or f"sqlite:///{tmp}/bench.db", writes_n)
-        reads = run_read_benchmarks(url or f"sqlite:///{tmp}/pages.db", reads_n, Path(tmp))
+        rows = run_write_benchmarks(_fresh(url or f"sqlite:///{tmp}/bench.db"), writes_n)
+        reads = run_read_benchmarks(_fresh(url or f"sqlite:///{tmp}/pages.db"), reads_n, Path(tmp))
         (Path(tmp) / "uploads").mkdir()
-        uploads = run_upload_benchmarks(url or f"sqlite:///{tmp}/uploads.db", uploads_n, Path(tmp) / "uploads")
+        uploads = run_upload_benchmarks(_fresh(url or f"sqlite:///{tmp}/uploads.db"), uploads_n,
+                                        Path(tmp) / "uploads")
     print_writes(rows)
     print_reads(reads)
     print_uploads(uploads)

@@ -28,9 +28,10 @@ from sqlalchemy import Engine, bindparam, insert, update
 from engine.calendar import LOCAL_TZ
 from engine.db import WRITE
 from engine.models import Case, CaseEvent, CaseFacts, Meeting, RoleGrant, Timer, Unit, User
+from engine.search_index import folded_content, index_rows
 
 __all__ = ["NOW", "YEAR_START", "LEADER", "OFFICIAL", "PROVINCE_LEADER", "COMMUNES_PER_PROVINCE", "VILLAGES",
-           "communes_for", "Province", "load_province",
+           "communes_for", "Province", "load_province", "CONTENTS", "RARE",
            "load_cases", "load_meetings", "sweep_instants"]
 
 NOW = datetime(2026, 12, 9, 2, 0, tzinfo=timezone.utc)  # Wed 09/12/2026 09:00 in Hà Nội
@@ -43,6 +44,12 @@ TOPICS = ("giao_thong", "dat_dai", "moi_truong", "an_sinh_xa_hoi", "an_ninh_trat
           "giao_duc", "nong_nghiep", "dien_nuoc", "nguoi_co_cong", "thu_tuc_hanh_chinh", "khac")
 PROGRAMMES = ("nghe-dan-noi", "moi-tuan-mot-diem-den")
 ZERO = "0" * 64
+# What the cases say: a handful of everyday complaints (each ~1/8 of the cases, the
+# search benchmark's common term) and a rare phrase in one case of RARE_EVERY.
+CONTENTS = ("đường liên ấp hư hỏng nặng", "nước sinh hoạt bị đục, có mùi", "đèn chiếu sáng công cộng không sáng",
+            "rác thải tồn đọng ven kênh", "chậm cấp giấy chứng nhận quyền sử dụng đất",
+            "tiếng ồn karaoke ban đêm", "trợ cấp người cao tuổi chưa nhận", "cống thoát nước bị nghẹt")
+RARE, RARE_EVERY = "sạt lở bờ sông Cổ Chiên", 997
 
 
 @dataclass
@@ -150,8 +157,9 @@ def _case(i: int, total: int, rnd: random.Random, village: int, rule: str | None
             timers.append(("overdue", due + timedelta(seconds=1), "pending" if due > NOW else "fired"))
             timers.append(("auto_escalate", due + timedelta(days=3), "pending" if due > NOW else "fired"))
     code = f"LB-2026-{i:07d}"
+    content = f"Ý kiến số {i}: {CONTENTS[i % len(CONTENTS)]}" + (f" ({RARE})" if i % RARE_EVERY == 0 else "")
     row = dict(code=code, workflow_key=PROGRAMMES[i % 7 == 0], state=state, kind="kien_nghi",
-               topic=TOPICS[i % len(TOPICS)], channel="meeting", content=f"Ý kiến số {i}: đường hư hỏng",
+               topic=TOPICS[i % len(TOPICS)], channel="meeting", content=content, content_folded=folded_content(content),
                origin_unit_id=village, handling_unit_id=village, received_at=received, stage_started_at=received,
                due_at=due, created_at=received, updated_at=received, event_count=1, head_hash=ZERO, version=1,
                stage_seq=1)
@@ -166,11 +174,12 @@ def sweep_instants(sweeps: int) -> list[datetime]:
 
 
 def load_cases(engine: Engine, province: Province, start: int, stop: int, due_timers: int = 0,
-               sweeps: int = 1, *, total_cases: int | None = None) -> int:
+               sweeps: int = 1, *, total_cases: int | None = None, first_group: int = 0) -> int:
     """Insert cases number ``start`` to ``stop - 1`` of ``total_cases`` (default
     ``stop``), received in that order over the year; ``due_timers`` x ``sweeps`` of
     them, spread evenly, get a timer due half an hour before one of
-    ``sweep_instants(sweeps)``. Returns the number of timers armed."""
+    ``sweep_instants(sweeps)`` (from the ``first_group``-th on). Returns the number
+    of timers armed."""
     total_cases = total_cases or stop
     total = due_timers * sweeps
     step = max(1, (stop - start) // total) if total else 0
@@ -181,7 +190,7 @@ def load_cases(engine: Engine, province: Province, start: int, stop: int, due_ti
         for i in range(first, min(stop, first + CHUNK)):
             rule, group = None, 0
             if step and (i - start) % step == 0 and armed < total:
-                rule, group, armed = _due_rule(armed // sweeps), armed % sweeps, armed + 1
+                rule, group, armed = _due_rule(armed // sweeps), first_group + armed % sweeps, armed + 1
             village = province.villages[(i if rule is None else armed) % len(province.villages)]
             row, fact, timer = _case(i, total_cases, rnd, village, rule, group)
             rows.append(row)
@@ -196,6 +205,7 @@ def load_cases(engine: Engine, province: Province, start: int, stop: int, due_ti
                 to_state="received", note="", data={"due_at": r["due_at"].isoformat()} if r["due_at"] else {},
                 prev_hash=ZERO, hash=ZERO) for cid, r in zip(ids, rows)])
             conn.execute(insert(CaseFacts), [dict(f, case_id=cid) for cid, f in zip(ids, facts)])
+            index_rows(conn, [(cid, r["content_folded"]) for cid, r in zip(ids, rows)])
             timer_rows = [dict(case_id=cid, rule=rule, stage_seq=1, state="received", due_at=due, status=status,
                                created_at=r["received_at"], result="")
                           for cid, r, ts in zip(ids, rows, timers) for rule, due, status in ts]

@@ -32,6 +32,15 @@ def print_reads(reads: dict[str, Any]) -> None:
         else:
             print(f"{r['name']:<{width}}  {r['per_second']:>7.0f}  {r['p50_ms']:>7.1f}  {r['p99_ms']:>7.1f}  "
                   f"{'':>9}  {r['context']}")
+    print_scaling(reads["serving"])
+
+
+def print_scaling(serving: list[dict[str, Any]]) -> None:
+    """Throughput with two web processes over one, per endpoint."""
+    by = {(r["name"].split(", serve")[0], r["workers"]): r["per_second"] for r in serving if "workers" in r}
+    for name in dict.fromkeys(n for n, _ in by):
+        if (name, 1) in by and (name, 2) in by and by[(name, 1)]:
+            print(f"{name}: --workers 2 / --workers 1 = {by[(name, 2)] / by[(name, 1)]:.2f}")
 
 
 def print_growth(steps: list[dict[str, Any]]) -> None:
@@ -45,6 +54,7 @@ def print_growth(steps: list[dict[str, Any]]) -> None:
               f"{sw['statements']:>6}  {rep['seconds']:>8.3f}  {s['province_report']['seconds']:>8.3f}  "
               f"{rep['json_seconds']:>6.3f}")
     print("(report: the whole country's year; province: one province's)")
+    print("roll-ups folded after each load step: " + ", ".join(f"{s['rollup_seconds']:.1f} s" for s in steps))
     if len(steps) == 2:
         small, big = steps
         print(f"sweep time ratio {big['sweep']['seconds'] / small['sweep']['seconds']:.2f} (target < 2, "

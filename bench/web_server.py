@@ -1,6 +1,6 @@
-"""The real app in a subprocess (``uvicorn web.app:create_app --factory``, as
-``nghedan serve`` runs it) on 127.0.0.1 and a free port, the worker in another,
-both always stopped on exit, and the peak RSS of a running process (VmHWM)."""
+"""The real app in a subprocess (``nghedan serve``, with one or several web
+processes) on 127.0.0.1 and a free port, the worker in another, both always stopped
+on exit, and the peak RSS of a running process (VmHWM)."""
 
 from __future__ import annotations
 
@@ -28,11 +28,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def nghedan(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("nghedan")), *args]
+
+
 @contextmanager
-def served(url: str, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def served(url: str, log: Path, workers: int = 1) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``nghedan serve --workers N``: with N > 1 the process returned is uvicorn's
+    supervisor, and N worker processes share the listening socket."""
     port = free_port()
-    with running([sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory", "--host", "127.0.0.1",
-                  "--port", str(port), "--log-level", "warning"], url, log) as proc:
+    with running(nghedan("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+                 url, log) as proc:
         _wait_listening(proc, port, log)
         yield proc, f"http://127.0.0.1:{port}"
 

@@ -8,7 +8,9 @@ same question:
 
 * to see a case at all, a grant must cover its origin **or** its handling unit;
   otherwise the answer is ``OutOfScope`` (which outer layers show as "not found");
-* to remark (comment, urge, confirm), seeing the case is enough;
+* to remark, seeing the case is enough; the supervision kinds (urge, confirm) are the
+  Front's: they need the ``auditor`` role over the case, so a unit cannot urge or
+  confirm its own work (``remark_kinds`` says which kinds an actor may post);
 * to create, the actor needs ``official`` or ``leader`` over the origin unit, and
   over the handling unit if it is another: recording an opinion writes no
   escalation (no event, no reason), so at receipt a case may only be given to a
@@ -29,21 +31,25 @@ from .actors import CITIZEN_ROLE, Actor
 from .errors import DomainError, OutOfScope, RoleNotAllowed, UnitNotAllowed
 from .workflow import TransitionSpec
 
-__all__ = ["CREATE_ROLES", "READ", "REMARK", "CREATE", "decide"]
+__all__ = ["CREATE_ROLES", "READ", "REMARK", "CREATE", "REMARK_KINDS", "SUPERVISION_KINDS", "SUPERVISOR_ROLE",
+           "decide", "remark_kinds"]
 
 # member: a Tổ dân vận member records what the team hears in their village; which
 # steps they may take after that is each transition's ``roles``.
 CREATE_ROLES = ("official", "leader", "member")
 READ, REMARK, CREATE = "read", "remark", "create"
+SUPERVISION_KINDS = ("urge", "confirm")
+REMARK_KINDS = ("remark", *SUPERVISION_KINDS)
+SUPERVISOR_ROLE = "auditor"
 
 
 def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
-           transition: TransitionSpec | None = None, case_code: str = "") -> DomainError | None:
+           transition: TransitionSpec | None = None, case_code: str = "", kind: str = "remark") -> DomainError | None:
     """``None`` if ``actor`` may do ``action``; otherwise the refusal to raise.
 
-    ``action`` is ``read``, ``remark``, ``create`` (``handling_path``: the unit the
-    new case is given to) or a trigger name, in which case ``transition`` is its
-    declaration.
+    ``action`` is ``read``, ``remark`` (of ``kind``), ``create`` (``handling_path``:
+    the unit the new case is given to) or a trigger name, in which case
+    ``transition`` is its declaration.
     """
     if actor.is_system:
         return None
@@ -65,7 +71,11 @@ def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
         return None
     if not actor.covers(origin_path, handling_path):
         return OutOfScope(case=case_code)
-    if action in (READ, REMARK):
+    if action == READ:
+        return None
+    if action == REMARK:
+        if kind in SUPERVISION_KINDS and SUPERVISOR_ROLE not in actor.roles_over(origin_path, handling_path):
+            return RoleNotAllowed(trigger=kind, roles=[SUPERVISOR_ROLE])
         return None
     if transition is None or transition.trigger != action:
         raise ValueError(f"decide({action!r}) needs the transition declaring it")
@@ -73,6 +83,12 @@ def decide(actor: Actor, action: str, *, origin_path: str, handling_path: str,
     if actor.roles_over(*paths) & set(transition.roles):
         return None
     return RoleNotAllowed(trigger=transition.trigger, roles=list(transition.roles))
+
+
+def remark_kinds(actor: Actor, *, origin_path: str, handling_path: str) -> tuple[str, ...]:
+    """The kinds of remark ``actor`` may post on a case with these units (none if none)."""
+    return tuple(k for k in REMARK_KINDS
+                 if decide(actor, REMARK, origin_path=origin_path, handling_path=handling_path, kind=k) is None)
 
 
 def _citizen(actor: Actor, action: str, transition: TransitionSpec | None, case_code: str) -> DomainError | None:

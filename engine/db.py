@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_session_factory", "WRITE", "is_sqlite", "writer_lock"]
+__all__ = ["make_engine", "make_read_engine", "make_session_factory", "WRITE", "is_sqlite", "writer_lock"]
 
 # Execution option a unit of work sets to ask for a write transaction.
 WRITE = {"nghedan_write": True}
@@ -42,6 +42,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def make_read_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine on a PostgreSQL streaming replica, for reads that may lag the primary
+    by the replication delay (reports, public statistics, exports). Every transaction
+    on it is read-only, so a write sent there by mistake fails instead of landing on
+    a server that is not the replica (a read URL pointed at the primary)."""
+    if url.startswith("sqlite"):
+        raise ValueError("a read replica is a PostgreSQL server: SQLite has none (unset NGHEDAN_READ_DATABASE_URL)")
+    kwargs.setdefault("connect_args", {})
+    kwargs["connect_args"].setdefault("options", "-c default_transaction_read_only=on")
+    return make_engine(url, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

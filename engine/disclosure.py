@@ -33,7 +33,8 @@ from .actors import Actor
 
 __all__ = ["FULL", "MASKED", "WITHHELD", "SHOW", "EXPORT", "is_confidential", "disclosure", "mask_name",
            "mask_phone", "Contact", "contact_for", "NOBODY", "PUBLIC", "CITIZEN", "case_fields", "publicly_listed",
-           "files_disclosed", "beneficiaries_for"]
+           "files_disclosed", "beneficiaries_for", "identity_grants",
+           "CONFIDENTIAL_KINDS"]
 
 FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 # Where the identity would go: a page or API answer inside the application, or a
@@ -41,6 +42,7 @@ FULL, MASKED, WITHHELD = "full", "masked", "withheld"
 SHOW, EXPORT = "show", "export"
 
 _CONFIDENTIAL_KINDS = frozenset({"to_cao"})
+CONFIDENTIAL_KINDS = _CONFIDENTIAL_KINDS
 # A team member mediates between the parties and must be able to call them back; a
 # denunciation's author stays the handling leaders' alone (the rule above).
 _HANDLING_ROLES = frozenset({"official", "leader", "member"})
@@ -68,6 +70,19 @@ def disclosure(actor: Actor, kind: str, origin_path: str, handling_path: str, *,
     if inside and actor.roles_over(origin_path, handling_path) & _HANDLING_ROLES:
         return FULL
     return MASKED
+
+
+def identity_grants(actor: Actor) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Where ``disclosure`` gives ``actor`` the identity in full, as unit paths: an
+    ordinary citizen's over a case whose origin *or* handling unit lies under the
+    first; a denouncer's over a case whose *handling* unit lies under the second.
+    What searching by a citizen's name or phone may reach (``engine.citizen_search``)
+    — finding a case by who raised it tells who raised it."""
+    if actor.is_system:
+        return (), ()  # nobody in particular: what an export gets, never the identity in full
+    ordinary = tuple(sorted({g.unit_path for g in actor.grants if g.role in _HANDLING_ROLES}))
+    resolving = tuple(sorted({g.unit_path for g in actor.grants if g.role == _RESOLVER_ROLE}))
+    return ordinary, resolving
 
 
 def mask_name(name: str | None) -> str | None:

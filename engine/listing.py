@@ -9,8 +9,10 @@ drops or repeats a case:
   then ``id ASC``. Read as two index-friendly walks rather than one ORDER BY on an
   expression: the cases with a deadline by ``(due_at, id)``, then those without by ``id``.
 
-Text search folds Vietnamese diacritics (``engine.search``). Rows leave as ``CaseRow``
-values, never ORM objects.
+Text search folds Vietnamese diacritics and reads the search index
+(``engine.search_index``); a search by citizen reaches only the cases whose citizen the
+reader may see (``engine.citizen_search``). Rows leave as ``CaseRow`` values, never ORM
+objects.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy import Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .actors import Actor
 from .codes import normalise_code
@@ -28,7 +30,8 @@ from .errors import InvalidField
 from .models import Case, Unit, in_units, path_under
 from .pagination import decode_cursor, encode_cursor
 from .queries import scope_clause
-from .search import matches_all
+from .citizen_search import citizen_matches, may_search_citizens
+from .search_index import content_matches
 from .succession import subtree_paths
 
 __all__ = ["CaseQuery", "CaseRow", "CasePage", "ORDERS", "MAX_LIMIT", "page_cases", "count_cases", "case_row"]
@@ -58,7 +61,18 @@ class CaseQuery:
     received_from: datetime | None = None
     received_before: datetime | None = None
     text: str | None = None
+    citizen: str | None = None  # the citizen's name or phone (engine.citizen_search)
+    meeting: int | None = None
     order: str = "received"
+    assignee_id: int | None = None  # assigned to this person (engine.assignment)
+    # Handled in the actor's units after a stage that ended late elsewhere: missed
+    # at another unit, then escalated or transferred here ("Đã quá hạn ở cấp dưới").
+    late_below: bool = False
+
+
+# Filters that are one column equal to one value: a new one (the assignee, say) is a
+# field above and a line here.
+_EQUALS = (("workflow", Case.workflow_key), ("channel", Case.channel), ("meeting", Case.meeting_id))
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,11 @@ class CaseRow:
     updated_at: datetime
     answer: str | None
     version: int
+    assignee: str | None = None
+    assignee_name: str | None = None
+    last_stage_outcome: str | None = None
+    last_stage_ended_at: datetime | None = None
+    last_stage_unit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,10 @@ def case_row(c: Case) -> CaseRow:
         channel=c.channel, content=c.content, origin_unit=c.origin_unit.code, origin_unit_name=c.origin_unit.name,
         handling_unit=c.handling_unit.code, handling_unit_name=c.handling_unit.name, received_at=c.received_at,
         due_at=c.due_at, updated_at=c.updated_at, answer=c.answer, version=c.version,
+        assignee=c.assignee.username if c.assignee_id and c.assignee else None,
+        assignee_name=(c.assignee.full_name or c.assignee.username) if c.assignee_id and c.assignee else None,
+        last_stage_outcome=c.last_stage_outcome, last_stage_ended_at=c.last_stage_ended_at,
+        last_stage_unit_id=c.last_stage_unit_id,
     )
 
 
@@ -106,10 +129,10 @@ def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[
         stmt = stmt.where(Case.topic.in_(list(query.topics)))
     if query.kinds:
         stmt = stmt.where(Case.kind.in_(list(query.kinds)))
-    if query.workflow:
-        stmt = stmt.where(Case.workflow_key == query.workflow)
-    if query.channel:
-        stmt = stmt.where(Case.channel == query.channel)
+    for name, column in _EQUALS:
+        value = getattr(query, name)
+        if value is not None and value != "":
+            stmt = stmt.where(column == value)
     if query.codes:
         codes = [c for c in (normalise_code(x) for x in query.codes) if c]
         stmt = stmt.where(Case.code.in_(codes) if codes else false())
@@ -135,12 +158,29 @@ def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[
         stmt = stmt.where(Case.due_at >= query.due_from)
     if query.due_until is not None:
         stmt = stmt.where(Case.due_at <= query.due_until)
+    if query.assignee_id is not None:
+        stmt = stmt.where(Case.assignee_id == query.assignee_id)
+    if query.late_below:
+        held = aliased(Unit)
+        mine = [path_under(held.path, p) for p in actor.scope_paths()]
+        stmt = stmt.where(Case.last_stage_outcome == "missed", Case.last_stage_unit_id.is_not(None),
+                          Case.last_stage_unit_id != Case.handling_unit_id,
+                          in_units(Case.handling_unit_id, select(held.id).where(or_(*mine) if mine else false())))
+        if finals:
+            stmt = stmt.where(Case.state.not_in(finals))
     if query.received_from is not None:
         stmt = stmt.where(Case.received_at >= query.received_from)
     if query.received_before is not None:
         stmt = stmt.where(Case.received_at < query.received_before)
+    if query.citizen:
+        if not may_search_citizens(actor):
+            raise InvalidField(field="citizen", problem_vi="vai trò của bạn không được tìm ý kiến theo người dân",
+                               problem_en="your role may not search cases by citizen")
+        by_citizen = citizen_matches(session, actor, query.citizen)
+        if by_citizen is not None:
+            stmt = stmt.where(by_citizen)
     if query.text:
-        found = matches_all(session, Case.content, query.text)
+        found = content_matches(session, query.text)
         code = normalise_code(query.text)
         if code is not None:
             found = Case.code == code if found is None else or_(found, Case.code == code)
@@ -166,7 +206,12 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
             at, last = decode_cursor(cursor, "received", (datetime, int))
             stmt = stmt.where(Case.received_at <= at,
                               or_(Case.received_at < at, and_(Case.received_at == at, Case.id < last)))
-        cases = _newest_first(session, stmt, limit, at)
+        if query.text:
+            # The search index is the selective part: its hits are read once, not
+            # once per window.
+            cases = list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit + 1)))
+        else:
+            cases = _newest_first(session, stmt, limit, at)
     else:
         due, last = decode_cursor(cursor, "due", ((datetime, None), int)) if cursor is not None else (None, 0)
         cases = []
@@ -174,11 +219,15 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
             dated = stmt.where(Case.due_at.is_not(None))
             if due is not None:
                 dated = dated.where(or_(Case.due_at > due, and_(Case.due_at == due, Case.id > last)))
-            cases = list(session.scalars(dated.order_by(Case.due_at, Case.id).limit(limit + 1)))
+            cases = _by_ids(session, dated.with_only_columns(Case.id).order_by(Case.due_at, Case.id).limit(limit + 1))
             last = 0
         # A deadline bound (overdue, due from/until) already rules the undated out;
         # asking anyway would walk every closed case's NULL deadline to find none.
-        bounded = query.overdue_at is not None or query.due_from is not None or query.due_until is not None
+        # The late-below section is bounded too: walking the undated (mostly closed)
+        # cases by id for it cost the board a scan that grows with the database. A case
+        # late below that now waits without a deadline (a paused stage) is left out.
+        bounded = (query.overdue_at is not None or query.due_from is not None or query.due_until is not None
+                   or query.late_below)
         if len(cases) <= limit and not bounded:
             undated = stmt.where(Case.due_at.is_(None), Case.id > last).order_by(Case.id)
             cases += session.scalars(undated.limit(limit + 1 - len(cases)))
@@ -191,6 +240,18 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
         key = (last_row.received_at, last_row.id) if query.order == "received" else (last_row.due_at, last_row.id)
         next_cursor = encode_cursor(query.order, key)
     return CasePage(rows, next_cursor)
+
+
+def _by_ids(session: Session, ids: Select[tuple[int]]) -> list[Case]:
+    """The cases ``ids`` picks, in its order. The scope's OR gathers and sorts every
+    match (a province's overdue cases) before the limit: ids from the index alone
+    (``ix_cases_*_due_state`` carries what the board filters on), then the page's
+    rows, each read once, with their units."""
+    picked = list(session.scalars(ids))
+    if not picked:
+        return []
+    found = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(picked)))}
+    return [found[i] for i in picked if i in found]
 
 
 def _newest_first(session: Session, stmt: Select[tuple[Case]], limit: int, upper: datetime | None) -> list[Case]:

@@ -33,8 +33,11 @@ SAFE_KEYS = frozenset({
     "old_due_at", "new_due_at", "remind_before", "days_late", "working_days_late", "overdue_days",
     # support.* (engine.services.support_alerts): counts and unit codes only
     "month", "gifts", "target", "week", "villages", "minimum",
+    # meeting.recorded (engine.services.meeting_notice), and the stamp on its opinions' rows
+    "meeting", "held_on", "unit_name", "programme", "opinions", "answered_on_site", "escalated",
 })
-_LOCATING_KEYS = frozenset({"origin_unit"})
+# A denunciation's meeting would say where it was raised, as its village would.
+_LOCATING_KEYS = frozenset({"origin_unit", "meeting"})
 _UNIT_KEYS = frozenset({"handling_unit", "unit", "target_unit", "parent_unit", "escalated_to"})
 _SCALARS = (str, int, float, bool, type(None))
 

@@ -42,15 +42,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from .audit import GENESIS, chain_hash
 from .calendar import LOCAL_TZ
 from .clock import Clock
-from .errors import InvalidField
+from .actors import Actor
+from .errors import InvalidField, RoleNotAllowed
 from .models import Case, CaseEvent, ChainRekey, DailySeal, FundEntry, Unit
 from .support.ledger import entry_hash
 from .uow import UnitOfWork
 
-__all__ = ["SEAL_PREFIX", "SealValue", "SealCheck", "day_cutoff", "compute_seal", "seal_day", "seal_yesterday",
-           "verify_seal", "short_code", "parse_seal_value", "latest_seals"]
+__all__ = ["SEAL_PREFIX", "SEAL_ROLES", "SealValue", "SealCheck", "day_cutoff", "compute_seal", "seal_day",
+           "seal_yesterday", "may_seal", "seal_as", "verify_seal", "short_code", "parse_seal_value", "latest_seals",
+           "MATCH", "MISMATCH", "ALTERED"]
 
 SEAL_PREFIX = b"nghedan-seal-v1\n"
+# The Front seals (it keeps the value outside, in its minutes) and so may an
+# administrator; the units whose work is sealed do not seal it themselves.
+SEAL_ROLES = ("auditor", "admin")
+MATCH, MISMATCH, ALTERED = "match", "mismatch", "altered"
 _SHORT = re.compile(r"^[A-Z2-7]{16}$")
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 
@@ -175,6 +181,17 @@ def seal_day(session: Session, day: date, clock: Clock, *, by: str = "system") -
     return seal
 
 
+def may_seal(actor: Actor) -> bool:
+    return actor.is_system or any(g.role in SEAL_ROLES for g in actor.grants)
+
+
+def seal_as(session: Session, actor: Actor, day: date, clock: Clock) -> DailySeal:
+    """``seal_day`` for a person, if their role may seal. The caller commits."""
+    if not may_seal(actor):
+        raise RoleNotAllowed(trigger="seal", roles=list(SEAL_ROLES))
+    return seal_day(session, day, clock, by=actor.username)
+
+
 def seal_yesterday(session_factory: sessionmaker[Session], clock: Clock) -> SealValue:
     """The worker's daily job: seal the local day that just ended, in its own transaction."""
     with UnitOfWork(session_factory) as uow:
@@ -192,8 +209,8 @@ def parse_seal_value(text: str) -> tuple[str, str]:
     compact = re.sub(r"[\s-]", "", raw).upper()
     if _SHORT.match(compact):
         return "short", compact
-    raise InvalidField(field="value", problem_vi="giá trị niêm phong là 64 ký tự hex hoặc mã ngắn XXXX-XXXX-XXXX-XXXX",
-                       problem_en="a seal value is 64 hex digits or a short code XXXX-XXXX-XXXX-XXXX")
+    raise InvalidField(field="value", problem_vi="mã niêm phong không đúng định dạng (XXXX-XXXX-XXXX-XXXX)",
+                       problem_en="the seal code is not in the right form (XXXX-XXXX-XXXX-XXXX)")
 
 
 @dataclass(frozen=True)
@@ -204,6 +221,16 @@ class SealCheck:
     ok: bool
     recorded: str | None  # the root recorded in the database that day, if any
     recorded_matches: bool | None
+
+    @property
+    def verdict(self) -> str:
+        """``match``; ``altered`` only when the seal recorded that day no longer comes out
+        of the histories (they were changed after it); otherwise ``mismatch``: the value
+        kept is not this day's seal — a typo or another day — which says nothing of a
+        change, so nobody is accused of one."""
+        if self.ok:
+            return MATCH
+        return ALTERED if self.recorded is not None and not self.recorded_matches else MISMATCH
 
 
 def verify_seal(session: Session, day: date, value: str) -> SealCheck:

@@ -3,10 +3,11 @@
 People type without accents on phones and old keyboards, so both sides are folded
 to lowercase ASCII letters: the query in Python, the column in SQL with the same
 table of letters (``translate`` on PostgreSQL; on SQLite, which has no
-``translate``, this module's ``fold`` registered as a SQL function). Folding in SQL needs no extra column and works on rows
-written before this module existed; its cost is a scan of the cases the other
-filters leave (the actor's units first of all). A folded, indexed column (or
-``pg_trgm``) is the step to take when one scope holds hundreds of thousands of cases.
+``translate``, this module's ``fold`` registered as a SQL function). Folding in SQL
+needs no extra column; its cost is a scan of the rows the other filters leave. The
+content of cases has a folded, indexed column instead (``engine.search_index``);
+``matches_all`` serves what is not copied for search, the citizen's name
+(``engine.citizen_search``).
 """
 
 from __future__ import annotations

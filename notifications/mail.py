@@ -25,6 +25,7 @@ from engine.catalogue import text as _
 from engine.message_facts import message_facts, unit_for_message
 from engine.models import Case, EmailItem, NotificationDelivery, OutboxMessage, Unit, User
 from engine.services.calendars import load_calendar
+from engine.services.meeting_notice import MEETING_RECORDED, meeting_of
 
 from .bounds import fit
 from .channels import SendError
@@ -141,6 +142,7 @@ def build_view(session: Session, delivery: NotificationDelivery, lang: str, sett
         data = message_facts(msg.payload, case_kind=case.kind if case else None)
         code = data.get("code") if isinstance(data.get("code"), str) else (case.code if case else None)
         if code is None:
+            _meeting_line(lines, msg.kind, data, lang, settings.base_url)
             continue
         section = section_of(msg.kind)
         # The line shows the case as it is now; each event says what happened then.
@@ -187,6 +189,19 @@ def build_view(session: Session, delivery: NotificationDelivery, lang: str, sett
     view = EmailView(lang=lang, subject="", digest=digest, day=day, base_url=settings.base_url, sections=sections)
     view.subject = _subject(view, settings.mail_subject_prefix)
     return view
+
+
+def _meeting_line(lines: dict[tuple[str, str], CaseLine], kind: str, data: dict[str, Any], lang: str,
+                  base_url: str) -> None:
+    """A meeting's one notice (engine.services.meeting_notice) as a line of its own,
+    linking to the meeting: it stands for its opinions, which have no line each."""
+    meeting = meeting_of(data) if kind == MEETING_RECORDED else None
+    if meeting is None:
+        return
+    unit = str(data.get("unit_name") or "")
+    lines[("updates", f"meeting:{meeting}")] = CaseLine(
+        code=unit, url=f"{base_url}/meetings/{meeting}", topic="", kind="", handling_unit=unit, origin_unit=None,
+        state="", due=None, days_late=None, events=[event_phrase(kind, data, lang)])
 
 
 def _counts(view: EmailView) -> str:

@@ -17,6 +17,10 @@ province's, who would otherwise hear of every opinion in the province. A unit no
 longer in force on the day of the message stands for its in-force successor
 (engine.succession): a merged commune's case reaches the new commune. The person
 who acted is never told of their own action, and nobody of a receipt printed.
+
+A meeting's intake (engine.services.meeting_notice) is told to the meeting's
+leaders once, by its ``meeting.recorded`` row; the rows of its opinions' events
+reach everyone else they would reach, but not those leaders.
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import LOCAL_TZ
 from engine.deadline_rules.recipients import ancestor_ids
-from engine.models import OutboxMessage, RoleGrant, Unit, User
+from engine.models import Meeting, OutboxMessage, RoleGrant, Unit, User
+from engine.services.meeting_notice import MEETING_RECORDED, meeting_of
 from engine.succession import in_force_successor
 
-__all__ = ["recipients_for", "nearest_role_holders", "QUIET_TRIGGERS"]
+__all__ = ["recipients_for", "nearest_role_holders", "meeting_leaders", "QUIET_TRIGGERS"]
 
 # In the history, told to nobody: a receipt printed (a meeting's 300 would flood the
-# leaders' inboxes, and it changes nothing they act on).
-QUIET_TRIGGERS = frozenset({"issue_receipt"})
+# leaders' inboxes, and it changes nothing they act on); a change of assignee, whose
+# own outbox row goes to the person assigned (engine.services.assignments).
+QUIET_TRIGGERS = frozenset({"issue_receipt", "assign"})
 
 
 def nearest_role_holders(session: Session, unit: Unit, roles: Iterable[str]) -> set[int]:
@@ -71,8 +77,26 @@ def _answering(session: Session, unit: Unit | None, day: date) -> Unit | None:
     return in_force_successor(session, unit, day) or unit
 
 
+def meeting_leaders(session: Session, meeting_id: int | None, day: date) -> set[int]:
+    """The leaders told of a meeting's intake: the nearest leaders of its unit."""
+    meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
+    unit = _answering(session, meeting.unit, day) if meeting is not None else None
+    return nearest_role_holders(session, unit, ("leader",)) if unit is not None else set()
+
+
 def recipients_for(session: Session, msg: OutboxMessage) -> set[int]:
     """User ids to notify of ``msg``: active users, never the actor."""
+    found = _recipients(session, msg)
+    if msg.kind != MEETING_RECORDED and meeting_of(msg.payload) is not None:
+        # Told once, by the meeting's own row: not once per opinion.
+        found -= meeting_leaders(session, meeting_of(msg.payload), msg.created_at.astimezone(LOCAL_TZ).date())
+    return found
+
+
+def _recipients(session: Session, msg: OutboxMessage) -> set[int]:
+    if msg.kind == MEETING_RECORDED:
+        day = msg.created_at.astimezone(LOCAL_TZ).date()
+        return meeting_leaders(session, meeting_of(msg.payload), day) - {msg.actor_user_id}
     if msg.recipient_user_id is not None:
         found = {msg.recipient_user_id}
         active = set(session.scalars(select(User.id).where(User.id.in_(found), User.is_active.is_(True))))

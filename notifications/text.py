@@ -81,6 +81,17 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
         return _("notice.informed", lang, where=f" ({unit_name})" if unit_name else "")
     if kind == "case.created":
         return _("notice.case_created", lang)
+    if kind == "case.assigned":  # engine.services.assignments: to the person now responsible
+        return _("notice.case_assigned", lang)
+    if kind == "case.unassigned":
+        return _("notice.case_unassigned", lang)
+    if kind == "meeting.recorded":  # engine.services.meeting_notice: one line for a meeting's opinions
+        n = data.get("opinions") if isinstance(data.get("opinions"), int) else 0
+        held = str(data.get("held_on") or "")
+        day = f"{held[8:10]}/{held[5:7]}/{held[:4]}" if len(held) == 10 else held
+        where = str(data.get("unit_name") or "")
+        return _("notice.meeting_recorded_one" if n == 1 else "notice.meeting_recorded", lang, day=day, where=where,
+                 n=n)
     if kind == "deliveries.dead":  # to admins: some email or webhook deliveries were given up
         n = data.get("count") if isinstance(data.get("count"), int) else 0
         return _("notice.dead_one", lang, n=n) if n == 1 else _("notice.dead", lang, n=n)

@@ -136,7 +136,10 @@ def test_every_role_every_trigger_in_and_out_of_scope(api, api_container, role_t
                     r = api.post(f"/api/v1/cases/{snap.code}/actions/{t.trigger}",
                                  json={"data": _data(t, place, snap.handling_unit, other.code, now)},
                                  headers=bearer(role_tokens[(role, grant_unit)]))
-                    assert r.status_code == _status_of(expected), (key, t.trigger, place, role, r.text)
+                    # Role and scope are refused first; whoever passes them still needs the
+                    # assignee a transition may ask for (requires_assignee): 422, nothing written.
+                    wanted = 422 if expected is None and t.requires_assignee else _status_of(expected)
+                    assert r.status_code == wanted, (key, t.trigger, place, role, r.text)
                     table[(key, t.trigger, place, role)] = r.status_code
                     # Reading and remarking follow the same function.
                     seen = api.get(f"/api/v1/cases/{snap.code}", headers=bearer(role_tokens[(role, grant_unit)]))

@@ -18,7 +18,10 @@ from engine.actors import SYSTEM
 from engine.audit import GENESIS, canonical
 from engine.errors import NotFound, RoleNotAllowed
 from engine.reports import Period, ReportRequest, build_report
-from engine.reports.audit_export import history_csv, history_json, select_case, select_unit, verify_cases
+from engine.reports.audit_export import history_json, select_case, select_unit, verify_cases
+from engine.reports.history_labels import HistoryLabels
+from engine.reports.history_tables import history_csv
+from workflows import load_builtin
 from engine.reports.export import report_csv, report_json, report_xlsx
 from engine.disclosure import mask_name, mask_phone
 from web.cli.main import _register, cli
@@ -50,7 +53,8 @@ def export(service, actor, *, case=None, unit=None, fmt="json") -> str:
         s = uow.session
         sel = select_case(s, actor, case) if case else select_unit(s, actor, unit, Period(date(2026, 10, 1),
                                                                                           date(2026, 10, 31)))
-        chunks = history_json(s, actor, sel, now=service.clock.now()) if fmt == "json" else history_csv(s, actor, sel)
+        chunks = (history_json(s, actor, sel, now=service.clock.now()) if fmt == "json"
+                  else history_csv(s, actor, sel, HistoryLabels(s, "vi", load_builtin())))
         return "".join(chunks)
 
 
@@ -141,9 +145,9 @@ def test_unit_export_and_verdicts(cases, world, service, engine):
         checks = {c.code: c.ok for c in verify_cases(uow.session, sel)}
     assert checks == {cases["plain"]: False, cases["to_cao"]: True, cases["b"]: True}
     rows = list(csv.reader(io.StringIO(export(service, world["aud_p"], unit="A", fmt="csv").lstrip("\ufeff"))))
-    assert rows[0][0] == "Mã ý kiến" and rows[0][-1] == "Chuỗi toàn vẹn"
+    assert rows[0][0] == "Mã ý kiến" and rows[0][-1] == "Kiểm tra toàn vẹn"
     broken = {r[0]: r[-1] for r in rows[1:]}
-    assert broken[cases["plain"]].startswith("SAI") and broken[cases["to_cao"]] == "Đúng"
+    assert broken[cases["plain"]] == "Bị sửa tại sự kiện #2" and broken[cases["to_cao"]] == "Toàn vẹn"
     assert len([r for r in rows[1:] if r[0] == cases["plain"]]) == 2  # one line per event
 
 

@@ -46,7 +46,8 @@ def test_upload_at_intake_and_from_the_case_page_in_chromium(site, context, demo
     assert thumb.evaluate("img => img.naturalWidth > 0")  # loaded under the CSP
     assert "cầu gãy.jpg" in page.locator("section[aria-labelledby=h-files]").inner_text()
 
-    page.locator("details.action > summary", has_text="Ý kiến giám sát").first.click()
+    # An official's remark is a plain one: "Ý kiến giám sát" (urge, confirm) is the Front's form.
+    page.locator("details.action > summary", has_text="Ghi nhận xét vào lịch sử").first.click()
     page.fill("#remark-note", "Bổ sung biên bản và ảnh chụp lại")
     page.set_input_files("#remark-files", [str(letter), str(second)])
     page.locator("form[action$='/remark'] button[type=submit]").click()

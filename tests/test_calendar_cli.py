@@ -87,7 +87,9 @@ def test_the_admin_page_lists_the_year_and_asks_before_removing(browser, world, 
     done = page.post("/admin/calendar/remove", {"day": "2027-02-11", "confirm": "1"}, token_from="/admin")
     assert done.status_code == 303
     assert service.get(world["lead_a"], case.code).due_at == datetime(2027, 2, 24, 17, tzinfo=HCM)
-    assert "Đã lưu; đã tính lại hạn của 1 ý kiến đang mở." in page.get(done.headers["location"]).text
+    # It says what it did (it used to say "Đã lưu" of a removal).
+    assert "Đã bỏ điều chỉnh ngày 11/02/2027; đã tính lại hạn của 1 ý kiến đang mở." in page.get(
+        done.headers["location"]).text
     bad = page.post("/admin/calendar/remove", {"day": "2027-02-11", "confirm": "1"}, token_from="/admin")
     assert bad.status_code == 400 and "2027-02-11" in bad.text  # no such override, said in Vietnamese
     gone = page.post("/admin/calendar/remove", {"day": "2027-02-11"}, token_from="/admin")

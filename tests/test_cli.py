@@ -62,7 +62,8 @@ def test_units_import_rejects_bad_rows(run, tmp_path):
     cyc = tmp_path / "cycle.csv"
     cyc.write_text("code,name,level,parent_code\nA,a,commune,B\nB,b,commune,A\n", encoding="utf-8")
     result = run("units", "import", str(cyc))
-    assert result.exit_code == 2 and "cycle" in result.output
+    # In Vietnamese, as the CLI speaks by default (it used to be an English "cycle" inside it).
+    assert result.exit_code == 2 and "vòng lặp: A → B → A" in result.output
 
 
 def test_users_add_hashes_the_password_read_from_stdin(run, commune, sessions):

@@ -169,15 +169,16 @@ def safe_rows(raw: bytes) -> list[list[str]]:
 
 def assert_history(raw: bytes, texts: tuple[str, ...], *, note: int, seq: int, name: int | None = None,
                    answer_label: str | None = None) -> None:
-    """The remark is a note cell of its own, the answer sits inside the event's data, the
-    citizen's name and phone in their columns — masked, as every export is
-    (engine.disclosure), and the initials of a formula are neutralised too."""
+    """The remark is a note cell of its own, the answer sits inside the event's data (in
+    words where the export is for a person: "Nội dung trả lời: …"), the citizen's name and
+    phone in their columns — masked, as every export is (engine.disclosure), and the
+    initials of a formula are neutralised too."""
     rows = safe_rows(raw)
     body = rows[1:]
     for text in texts:
         assert any(row[note] == "'" + typed(text) for row in body), text
         answer = ('"answer": ' + json.dumps(typed(text), ensure_ascii=False) if answer_label is None
-                  else f"{answer_label}: {typed(text)}")  # the page's CSV is for a person: labels, no JSON
+                  else f"{answer_label}: {typed(text)}")  # for a person: labels, no JSON
         assert any(answer in cell for row in body for cell in row), text
         if name is not None:
             initials = mask_name(typed(text))
@@ -224,18 +225,19 @@ def test_case_history_page_csv(hostile, browser):
 
 
 def test_audit_exports_on_the_pages(hostile, browser):
-    for who, name in (("aud_p", None), ("lead_a", 6)):
+    for who, name in (("aud_p", None), ("lead_a", 7)):
         page = browser(who)
         for code, text in zip(hostile, PAYLOADS):
             r = page.get(f"/audit/cases/{code}/export.csv")
             assert r.status_code == 200, r.text
-            assert_history(r.content, (text,), note=15, seq=9, name=name)
+            assert_history(r.content, (text,), note=16, seq=10, name=name, answer_label="Nội dung trả lời")
         r = page.get(f"/audit/units/export.csv?unit=A&start={DAY}&end={DAY}")
         assert r.status_code == 200, r.text
-        assert_history(r.content, PAYLOADS, note=15, seq=9, name=name)
-    # The auditor's masked name of "=HYPERLINK(...)" is "=." — neutralised too.
+        assert_history(r.content, PAYLOADS, note=16, seq=10, name=name, answer_label="Nội dung trả lời")
+    # The auditor's masked name of "=HYPERLINK(...)" is "=." — neutralised too (column 8: the
+    # channel joined the case's columns when the export was put in words).
     rows = safe_rows(browser("aud_p").get(f"/audit/cases/{hostile[0]}/export.csv").content)
-    assert {row[6] for row in rows[1:]} == {"'=."}
+    assert {row[7] for row in rows[1:]} == {"'=."}
 
 
 def test_reports_on_the_pages(hostile, browser):
@@ -258,13 +260,13 @@ def test_the_api_exports(hostile, api, as_user):
     r = api.get(base + "&format=xlsx", headers=as_user("lead_a"))
     assert r.status_code == 200, r.text
     assert_report_xlsx(r.content, ("A1", "A2", "A-KT", "A-MT"), "A")
-    for who, name in (("aud_p", None), ("lead_a", 6)):
+    for who, name in (("aud_p", None), ("lead_a", 7)):
         r = api.get(f"/api/v1/audit/cases/{hostile[1]}/history?format=csv", headers=as_user(who))
         assert r.status_code == 200, r.text
-        assert_history(r.content, PAYLOADS[1:2], note=15, seq=9, name=name)
+        assert_history(r.content, PAYLOADS[1:2], note=16, seq=10, name=name, answer_label="Nội dung trả lời")
         r = api.get(f"/api/v1/audit/units/A/history?from={DAY}&to={DAY}&format=csv", headers=as_user(who))
         assert r.status_code == 200, r.text
-        assert_history(r.content, PAYLOADS, note=15, seq=9, name=name)
+        assert_history(r.content, PAYLOADS, note=16, seq=10, name=name, answer_label="Nội dung trả lời")
 
 
 def test_the_command_line_exports(hostile, run, tmp_path):
@@ -280,4 +282,4 @@ def test_the_command_line_exports(hostile, run, tmp_path):
     out = run("audit", "export", "--unit", "A", "--from", DAY, "--to", DAY, "--format", "csv", "-o", str(history),
               "--as", "lead_a")
     assert out.exit_code == 0, out.output
-    assert_history(history.read_bytes(), PAYLOADS, note=15, seq=9, name=6)
+    assert_history(history.read_bytes(), PAYLOADS, note=16, seq=10, name=7, answer_label="Nội dung trả lời")

@@ -55,7 +55,9 @@ def test_a_meeting_with_its_opinions_and_their_on_site_steps_is_one_commit(world
     with sessions() as s:
         assert s.scalar(select(IdempotencyKey)) is None  # no key, no record of one
         outbox = list(s.scalars(select(OutboxMessage.dedup_key)))
-        assert len(outbox) == 6 + 4  # a creation each, a step for the four not merely recorded
+        # A creation each, a step for the four not merely recorded, and the meeting's one
+        # notice for its leaders (engine.services.meeting_notice), in the same commit.
+        assert len(outbox) == 6 + 4 + 1 and f"meeting:{view.id}:recorded" in outbox
         assert list(verify_all(s)) == []
 
 
@@ -65,7 +67,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_written(world, meeting
         Opinion(topic="khong_co", content="", kind="bomb"),  # three problems in one row
         Opinion(topic="khac", content="x", unit="B1"),  # another commune's village
         Opinion(topic="khac", content="x", outcome="answer_on_site"),  # no answer (found by firing)
-        Opinion(topic="khac", content="x", unit="A-KT", outcome="escalate", target_unit="A-KT"),  # to itself
+        Opinion(topic="khac", content="x", unit="A1", outcome="escalate", target_unit="A1"),  # to itself
         Opinion(topic="khac", content="x", outcome="verify"),  # not a step on receipt
         Opinion(topic="khac", content="x", answer="typed, but no outcome chosen"),
         Opinion(topic="khac", content="ổn", citizen_phone="gọi tôi <script>"),

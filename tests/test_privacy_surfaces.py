@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import zipfile
+from urllib.parse import quote_plus
 
 import pytest
 from fastapi.testclient import TestClient
@@ -139,12 +140,40 @@ def test_the_case_page_and_its_downloads(scene, browser):
                 _never(dl.text)
 
 
+def test_my_cases_the_board_and_assignee_me_name_no_citizen(scene, browser, service, web_app):
+    """The case work's lists (issue 15): "Việc của tôi", the board's who-must-act and
+    late-below rows, the API's ``assignee=me``, read by every role."""
+    assert service.get(_actor("lead_so", service), scene["plain"]).handling_unit == "P-SO"
+    for kind in ("plain", "to_cao"):
+        service.assign(_actor("lead_so", service), scene[kind], "assign", "off_so")
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            page = browser(role)
+            for path in ("/my-cases", "/"):
+                html = page.get(path).text
+                for kind in ("plain", "to_cao"):
+                    assert seen(html, _who(kind)) == "none", (role, path, kind)
+                _never(html)
+            mine = page.get("/my-cases").text
+            assert (scene["plain"] in mine and scene["to_cao"] in mine) is (role == "off_so"), role
+            r = api.get("/api/v1/cases", params={"assignee": "me"},
+                        headers={"Authorization": f"Bearer {scene['tokens'][role]}"})
+            assert r.status_code == 200 and all(seen(r.text, _who(k)) == "none" for k in ("plain", "to_cao"))
+            assert len(r.json()["items"]) == (2 if role == "off_so" else 0), role
+
+
+def _actor(username: str, service):  # type: ignore[no-untyped-def]
+    with service.uow(write=False) as uow:
+        return directory.actor_for(uow.session, username)
+
+
 def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
     for role in ROLES:
         page = browser(role)
         for kind in ("plain", "to_cao"):
             code, who = scene[kind], _who(kind)
-            for path in (f"/audit/cases/{code}/export.json", f"/audit/cases/{code}/export.csv"):
+            for path in (f"/audit/cases/{code}/export.json", f"/audit/cases/{code}/export.csv",
+                         f"/audit/cases/{code}/export.xlsx", f"/audit/cases/{code}"):
                 r = page.get(path)
                 if role.startswith("off_"):
                     # Officials read reports, not histories (whichever commune: the refusal
@@ -152,14 +181,16 @@ def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
                     assert r.status_code == 403, (path, role)
                     continue
                 assert r.status_code == 200, (path, role)
-                assert seen(r.text, who) == EXPORTED[kind], (path, role)
-                _never(r.text)
+                blob = xlsx_text(r.content) if path.endswith(".xlsx") else r.text
+                assert seen(blob, who) == EXPORTED[kind], (path, role)
+                _never(blob)
         if role in ("lead_a", "aud_p", "admin"):
-            for fmt in ("json", "csv"):
+            for fmt in ("json", "csv", "xlsx"):
                 r = page.get(f"/audit/units/export.{fmt}?unit=A")
-                assert r.status_code == 200 and scene["to_cao"] in r.text
-                assert seen(r.text, PLAIN) == "masked" and seen(r.text, DENOUNCER) == "none", (role, fmt)
-                _never(r.text)
+                blob = xlsx_text(r.content) if fmt == "xlsx" else r.text
+                assert r.status_code == 200 and scene["to_cao"] in blob
+                assert seen(blob, PLAIN) == "masked" and seen(blob, DENOUNCER) == "none", (role, fmt)
+                _never(blob)
         for fmt in ("csv", "json", "xlsx"):
             r = page.get(f"/reports/export.{fmt}")
             if r.status_code != 200:
@@ -168,10 +199,12 @@ def test_the_fronts_exports_and_the_reports(scene, browser, web_container):
             assert seen(blob, PLAIN) == "none" and seen(blob, DENOUNCER) == "none", (role, fmt)
     with TestClient(browser("aud_p").http.app) as api:
         for kind in ("plain", "to_cao"):
-            r = api.get(f"/api/v1/audit/cases/{scene[kind]}/history",
-                        headers={"Authorization": f"Bearer {scene['tokens']['aud_p']}"})
-            assert r.status_code == 200 and seen(r.text, _who(kind)) == EXPORTED[kind]
-            _never(r.text)
+            for fmt in ("json", "csv", "xlsx"):
+                r = api.get(f"/api/v1/audit/cases/{scene[kind]}/history?format={fmt}",
+                            headers={"Authorization": f"Bearer {scene['tokens']['aud_p']}"})
+                blob = xlsx_text(r.content) if fmt == "xlsx" else r.text
+                assert r.status_code == 200 and seen(blob, _who(kind)) == EXPORTED[kind], fmt
+                _never(blob)
 
 
 def test_open311_and_the_public_page_carry_no_identity(scene, browser, web_app):
@@ -258,3 +291,103 @@ def test_the_citizens_side_names_nobody_whoever_prints_or_reads_it(scene, browse
         listed = api.get("/open311/v2/requests.json")
         assert listed.status_code == 200 and scene["to_cao"] not in listed.text
         assert seen(listed.text, PLAIN) == "none" and seen(listed.text, DENOUNCER) == "none"
+
+
+def test_the_case_list_its_export_and_the_search_by_citizen(scene, browser, web_app):
+    """The list page names nobody; its CSV/XLSX export carries the citizen as every
+    export does (masked at most, a denouncer never); a search by name or phone finds
+    a case exactly when the reader sees that citizen in full (IN_APP), on the page
+    and through the API; the Front and administrators may not search by citizen."""
+    for role in ROLES:
+        page = browser(role)
+        listed = page.get("/cases")
+        assert listed.status_code == 200
+        assert seen(listed.text, PLAIN) == "none" and seen(listed.text, DENOUNCER) == "none", role
+        for fmt in ("csv", "xlsx"):
+            r = page.get(f"/cases/export.{fmt}")
+            assert r.status_code == 200, (role, fmt)
+            blob = xlsx_text(r.content) if fmt == "xlsx" else r.text
+            for kind in ("plain", "to_cao"):
+                if IN_APP[kind][role] is None:
+                    assert scene[kind] not in blob, (role, fmt, kind)
+                    continue
+                assert scene[kind] in blob, (role, fmt, kind)
+                assert seen(blob, _who(kind)) == EXPORTED[kind], (role, fmt, kind)
+            _never(blob)
+        for kind in ("plain", "to_cao"):
+            name, phone, _ = _who(kind)
+            for typed in (name, phone):
+                r = page.get("/cases", params={"citizen": typed})
+                assert r.status_code == 200
+                found = scene[kind] in r.text
+                if role in ("aud_p", "admin"):
+                    # No citizen search for them: the box is not there and a typed one is dropped.
+                    assert 'name="citizen"' not in r.text and "Chỉ tìm thấy ý kiến" in r.text
+                    continue
+                assert found is (IN_APP[kind][role] == "full"), (role, kind, typed)
+                # The reader's own typing is echoed (the box, the address): what the
+                # results must not add is anything else of either citizen.
+                shown = r.text.replace(typed, "").replace(quote_plus(typed), "")
+                assert seen(shown, PLAIN) == "none" and seen(shown, DENOUNCER) == "none", (role, kind, typed)
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            auth = {"Authorization": f"Bearer {scene['tokens'][role]}"}
+            for kind in ("plain", "to_cao"):
+                r = api.get("/api/v1/cases", params={"citizen": _who(kind)[0]}, headers=auth)
+                if role in ("aud_p", "admin"):
+                    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+                    continue
+                assert r.status_code == 200
+                assert (scene[kind] in r.text) is (IN_APP[kind][role] == "full"), (role, kind)
+                assert seen(r.text, _who(kind)) == "none"  # a list names nobody, whoever asks
+def test_the_inbox_names_nobody_for_any_role(scene, browser, sessions, clock, service, web_container):
+    """The inbox page (and each item opened) as every role, after the escalations and a
+    meeting whose intake holds both citizens again (its one notice per leader)."""
+    from notifications.fanout import fan_out
+
+    from .test_web_intake import intake_form, meeting
+
+    page = browser("off_a")
+    hidden = intake_form(page)
+    rows = [{"topic": "khac", "content": "Xin làm lại cống", "name": PLAIN[0], "phone": PLAIN[1], "village": "A1",
+             "outcome": "escalate", "target": "P-SO"},
+            {"topic": "an_ninh_trat_tu", "kind": "to_cao", "content": "Tố cáo thu tiền", "name": DENOUNCER[0],
+             "phone": DENOUNCER[1], "village": "A2", "outcome": "escalate", "target": "P-SO"}]
+    assert page.post("/meetings/new", meeting(hidden, rows), csrf=hidden["csrf"]).status_code == 303
+    with UnitOfWork(sessions, write=True) as uow:
+        fan_out(uow.session, clock.now())
+        uow.commit()
+    told = 0
+    for role in ROLES:
+        reader = browser(role)
+        html = reader.get("/inbox")
+        assert html.status_code == 200, role
+        assert seen(html.text, PLAIN) == "none" and seen(html.text, DENOUNCER) == "none", role
+        _never(html.text)
+        assert not re.search(r"Ấp A2|\bA2\b", html.text), role  # nor the denouncer's village
+        for item in re.findall(r'href="/inbox/(\d+)"', html.text):
+            told += 1
+            assert reader.get(f"/inbox/{item}").status_code == 303
+    assert told
+# A dispute's parties (the Tổ dân vận's mediation, handled in the village): the
+# commune's staff see them, the Front and admins masked, other units nothing at all.
+PARTIES = {"off_a": "full", "lead_a": "full", "off_so": None, "lead_so": None, "aud_p": "masked", "admin": "masked",
+           "off_b": None}
+
+
+def test_a_disputes_parties_as_every_role(scene, web_app, web_container, world):
+    from engine.services.cases import NewCase
+    from engine.services.disputes import Party
+
+    code = web_container.programmes.disputes.record(world["off_a"], NewCase(
+        workflow="to-dan-van", unit="A1", topic="dat_dai", kind="kien_nghi", content="Tranh chấp lối đi"),
+        [Party(*PLAIN), Party("Lê Văn Hàng Xóm", "0987000111")])
+    with TestClient(web_app) as api:
+        for role in ROLES:
+            r = api.get(f"/api/v1/disputes/{code}/parties", headers={"Authorization": f"Bearer {scene['tokens'][role]}"})
+            if PARTIES[role] is None:
+                assert r.status_code == 404, role
+                continue
+            assert r.status_code == 200 and seen(r.text, PLAIN) == PARTIES[role], (role, r.text)
+            _never(r.text)
+        assert api.get(f"/api/v1/disputes/{code}/parties").status_code == 401

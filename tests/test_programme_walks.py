@@ -9,6 +9,7 @@ from typing import get_args
 
 import pytest
 
+from engine.assignment import AssigneeRequired
 from engine.audit import verify_all
 from engine.deadline_rules import ExtensionRefused, sweep
 from engine.errors import InvalidField, InvalidTransition, MissingField, OutOfScope, RoleNotAllowed
@@ -105,6 +106,11 @@ def test_guided_and_forwarded_petitions(world, service, clock):
     assert case.due_at == local(2026, 12, 8)
     with pytest.raises(RoleNotAllowed):  # scope: handling — only the unit it went to answers
         service.fire(world["off_a"], case.code, "answer", {"answer": "x"})
+    # A forwarded petition is answered only once someone at the receiving unit is made
+    # responsible for it (requires_assignee in tiep-cong-dan.yaml).
+    with pytest.raises(AssigneeRequired):
+        service.fire(world["off_so"], case.code, "answer", {"answer": "Đã trả lời công dân"})
+    service.assign(world["off_so"], case.code, "take")
     case = service.fire(world["off_so"], case.code, "answer", {"answer": "Đã trả lời công dân"})
     assert case.state == "answered"
     withdrawn = service.fire(world["off_a"], petition(world, "kien_nghi").code, "withdraw", {"reason": "Đã tự thỏa thuận"})

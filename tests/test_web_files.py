@@ -118,7 +118,9 @@ def test_a_200_mb_upload_is_refused_unread(browser, world, sessions):
     response = page.http.post(f"/cases/{case.code}/remark", content=b"x" * 1024,
                               headers={"content-length": str(200 * 2**20),
                                        "content-type": "multipart/form-data; boundary=x"})
-    assert response.status_code == 413 and "Request too large" in response.text
+    # The browser's page in the reader's language (web.errors), not a bare line of text.
+    assert response.status_code == 413 and "Nội dung gửi lên quá lớn" in response.text
+    assert response.headers["content-type"].startswith("text/html")
 
 
 def test_an_interrupted_upload_keeps_nothing(browser, world, sessions, web_container):

@@ -26,7 +26,13 @@ def test_admin_page_is_for_admins_only(browser, world, sessions):
     page = browser("admin")
     html = page.get("/admin").text
     assert "Ấp A1" in html and "off_a" in html and "Lãnh đạo @ A" in html
-    r = page.post("/admin/calendar", {"day": "2026-12-31", "kind": "day_off", "note": "Nghỉ bù <b>"}, token_from="/admin")
+    # Adding asks first too (which open deadlines move), and writes only when confirmed.
+    wanted = {"day": "2026-12-31", "kind": "day_off", "note": "Nghỉ bù <b>"}
+    r = page.post("/admin/calendar", wanted, token_from="/admin")
+    assert r.status_code == 200 and "Đặt ngày 31/12/2026 là: Nghỉ?" in r.text
+    with sessions() as s:
+        assert s.scalar(select(CalendarOverride)) is None
+    r = page.post("/admin/calendar", {**wanted, "confirm": "1"}, token_from="/admin")
     assert r.status_code == 303
     with sessions() as s:
         row = s.get(CalendarOverride, __import__("datetime").date(2026, 12, 31))
@@ -34,9 +40,10 @@ def test_admin_page_is_for_admins_only(browser, world, sessions):
     html = page.get("/admin").text
     assert "31/12/2026" in html and "Nghỉ bù &lt;b&gt;" in html
     for bad in ({"day": "mai", "kind": "day_off"}, {"day": "2026-12-30", "kind": "holiday"}):
-        before = counts(sessions)
-        r = page.post("/admin/calendar", bad, token_from="/admin")
-        assert r.status_code == 400 and counts(sessions) == before
+        for confirm in ("", "1"):
+            before = counts(sessions)
+            r = page.post("/admin/calendar", {**bad, "confirm": confirm}, token_from="/admin")
+            assert r.status_code == 400 and counts(sessions) == before
     # Removing asks first (saying which open deadlines move), and only then removes.
     r = page.post("/admin/calendar/remove", {"day": "2026-12-31"}, token_from="/admin")
     assert r.status_code == 200 and "Bỏ điều chỉnh ngày 31/12/2026?" in r.text

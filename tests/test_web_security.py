@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 import pytest
@@ -39,7 +41,9 @@ def test_pages_have_no_inline_script_or_style(browser, world):
     world.new_case()
     for path in ("/", "/cases", "/meetings/new", "/track", "/account/password"):
         html = page.get(path).text
-        assert "<script" not in html and " style=" not in html and "<style" not in html, path
+        # A script file of this site may load (the CSP allows 'self'); nothing inline.
+        assert not re.search(r"<script(?![^>]*\bsrc=\"/static/)", html), path
+        assert " style=" not in html and "<style" not in html and " onclick=" not in html, path
 
 
 @pytest.mark.parametrize("path", PROTECTED)

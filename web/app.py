@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from .api import install_api
 from .container import Container, build_container
+from .errors import install_errors
 from .pages import install_pages
 from .reports import install_reports
 from .settings import Settings, get_settings
@@ -31,4 +32,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     install_pages(app)  # HTML pages, static files, security headers
     install_api(app, container)  # JSON API /api/v1, Open311 /open311/v2, problem+json
     install_reports(app)  # /reports, /audit and /api/v1/reports, /api/v1/audit
+    install_errors(app)  # error pages for browsers, problem+json for the API (web.errors)
     return app

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
-from engine.db import make_engine, make_session_factory
+from engine.db import make_engine, make_read_engine, make_session_factory
 from engine.files import FileBox, FileLimits, FilesystemStore
 from engine.files.s3 import S3Store
 from engine.services.access import AccessService
@@ -60,6 +60,13 @@ class Container:
     visits: VisitService
     # Deactivation, removed grants, password resets and changes.
     access: AccessService
+    # Sessions for the reads that may lag the primary by the replication delay —
+    # reports, public statistics, exports — on NGHEDAN_READ_DATABASE_URL's replica
+    # when there is one, else the same as ``sessions``. Everything that must read its
+    # own writes (a case page after an action, sign-in, lists an official acts from)
+    # stays on ``sessions``.
+    reads: sessionmaker[Session]
+    read_engine: Engine | None
 
     def with_clock(self, clock: Clock) -> Container:
         """The same database and workflows with the services on another clock (the
@@ -71,6 +78,8 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not None:
+            self.read_engine.dispose()
 
     @property
     def consents(self) -> ConsentService:
@@ -96,6 +105,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         workflows = load_workflows(settings.workflows_dir, over=workflows)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
+    read_engine = make_read_engine(settings.read_database_url) if settings.read_database_url else None
     clock = clock or SystemClock()
     api = ApiSettings()
     files = _file_box(settings)
@@ -107,6 +117,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         api_limiter=RateLimiter(api.rate_per_minute, api.burst), login_throttle=LoginThrottle(),
         track_throttle=TrackThrottle(), files=files, fund=fund, support=support, visits=visits,
         access=AccessService(sessions, clock), programmes=ProgrammeServices(cases),
+        reads=make_session_factory(read_engine) if read_engine is not None else sessions, read_engine=read_engine,
     )
 
 

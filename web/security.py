@@ -282,8 +282,10 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, max_body: int = 1 << 20, body_exempt: tuple[str, ...] = ("/api", "/open311"),
                  server_timing: bool = True, upload_paths: re.Pattern[str] | None = None,
-                 upload_max_body: int = 0) -> None:
+                 upload_max_body: int = 0, too_large_page: Callable[[Scope], Any] | None = None) -> None:
         self.app = app
+        # A page's form over the limit gets an HTML page in the reader's language.
+        self.too_large_page = too_large_page
         self.max_body = max_body
         # Forms that carry files (web.pages.uploads) may send up to a step's files.
         self.upload_paths = upload_paths
@@ -351,6 +353,14 @@ class SecurityHeadersMiddleware:
         return wrapped
 
     async def _too_large(self, scope: Scope, send: Send, https: bool, started: float) -> None:
+        if self.too_large_page is not None and not str(scope.get("path", "")).startswith(self.body_exempt):
+            response = self.too_large_page(scope)
+            response.headers["connection"] = "close"
+            for name, value in (("content-security-policy", CSP), ("x-content-type-options", "nosniff"),
+                                ("x-frame-options", "DENY"), ("referrer-policy", "same-origin")):
+                response.headers[name] = value
+            await response(scope, _no_body, send)
+            return
         body = "Yêu cầu quá lớn / Request too large".encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
@@ -362,6 +372,11 @@ class SecurityHeadersMiddleware:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+async def _no_body() -> Message:
+    # What is left of a refused body is not read.
+    return {"type": "http.disconnect"}
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NGHEDAN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./nghedan.db"
+    # A PostgreSQL streaming replica that reports, public statistics and exports may
+    # read from (docs/deploy.md); unset, everything reads the primary.
+    read_database_url: str | None = None
     workflows_dir: Path | None = Field(default=None, description="Extra or replacement workflow YAML files")
     office_close: time = time(17, 0)
     environment: str = Field(default="development", pattern="^(development|test|production)$")

@@ -8,7 +8,7 @@ the sweep's own batches, through the unit of work.
 
 from __future__ import annotations
 
-from .extensions import EXTEND_ROLES, ExtensionRefused, extend
+from .extensions import EXTEND_ROLES, ExtensionRefused, extend_within
 from .messages import INFORMED, KIND_OF_RULE
 from .recipients import Recipients
 from .stages import OUTCOMES, StageFacts, read_stage
@@ -16,5 +16,5 @@ from .sweep import DEFAULT_BATCH, SweepResult, claim_statement, sweep
 
 __all__ = [
     "DEFAULT_BATCH", "EXTEND_ROLES", "ExtensionRefused", "INFORMED", "KIND_OF_RULE", "OUTCOMES",
-    "Recipients", "StageFacts", "SweepResult", "claim_statement", "extend", "read_stage", "sweep",
+    "Recipients", "StageFacts", "SweepResult", "claim_statement", "extend_within", "read_stage", "sweep",
 ]

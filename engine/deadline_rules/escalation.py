@@ -22,6 +22,7 @@ from ..errors import InvalidTransition
 from ..escalation_direction import escalation_direction
 from ..history import append_event
 from ..models import Case, CaseEvent, Timer
+from ..services.assignments import clear_assignee
 from ..succession import escalation_target
 from ..workflow import Workflow
 from ..workflow.spec import AutoEscalateRule
@@ -49,6 +50,7 @@ def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule
     late = lateness(calendar, case.due_at, now) if case.due_at else 0
     plan = plan_transition(session, wf, case, via.dest, now, calendar, fresh_due)
     from_unit = case.handling_unit
+    released = clear_assignee(case)  # the new unit decides who acts there
     # The event keeps the trigger "auto_escalate" (reports, notifications and old
     # histories know it by that name); the state moves only through the machine.
     source, dest = wf.fire(case, via.trigger)
@@ -58,7 +60,7 @@ def auto_escalate(session: Session, wf: Workflow, case: Case, timer: Timer, rule
         session, case, at=now, actor=SYSTEM, trigger="auto_escalate", from_state=source, to_state=dest,
         data={"due_at": plan.due.isoformat() if plan.due else None, "from_unit": from_unit.code,
               "target_unit": target.code, "escalation": escalation_direction(from_unit, target),
-              "working_days_late": late, "timer": timer.id,
+              "working_days_late": late, "timer": timer.id, **released,
               **plan.event_data(calendar, now)},
     )
     apply_plan(session, wf, case, plan, event, calendar, now, new_timers=new_timers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from engine.db import make_engine
+from engine.migrate import include_object
 from engine.models import Base
 
 config = context.config
@@ -18,6 +19,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         # SQLite cannot ALTER most things; batch mode copies tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

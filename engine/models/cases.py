@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
-from .units import Unit
+from .units import Unit, User
 
 __all__ = ["Meeting", "Case", "CaseEvent", "ChainRekey"]
 
@@ -25,7 +25,8 @@ class Meeting(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     place: Mapped[str] = mapped_column(String(200), default="")
     hosts: Mapped[str] = mapped_column(String(400), default="")
-    attendees: Mapped[int] = mapped_column(Integer, default=0)
+    # None: not counted (a blank on the form), which reports must not read as 0 people.
+    attendees: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -41,8 +42,13 @@ class Case(Base):
         # overdue board: their open cases with a deadline), not the whole table.
         Index("ix_cases_origin_received", "origin_unit_id", "received_at"),
         Index("ix_cases_handling_received", "handling_unit_id", "received_at"),
-        Index("ix_cases_origin_due", "origin_unit_id", "due_at"),
-        Index("ix_cases_handling_due", "handling_unit_id", "due_at"),
+        # The state (and the id, which PostgreSQL's index does not hold otherwise) ride
+        # along: the overdue board finds, counts and orders a province's overdue cases
+        # from the index alone (engine.listing; tests/test_board_plan.py).
+        Index("ix_cases_origin_due_state", "origin_unit_id", "due_at", "state", postgresql_include=["id"]),
+        Index("ix_cases_handling_due_state", "handling_unit_id", "due_at", "state", postgresql_include=["id"]),
+        # "Việc của tôi": a person's open cases, most urgent first.
+        Index("ix_cases_assignee_due", "assignee_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +59,9 @@ class Case(Base):
     topic: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
+    # The content folded for search (engine.search_index): written with the case, in
+    # its transaction; indexed by pg_trgm on PostgreSQL, an FTS5 table on SQLite.
+    content_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     citizen_address: Mapped[str | None] = mapped_column(String(300))
@@ -84,6 +93,13 @@ class Case(Base):
     last_stage_outcome: Mapped[str | None] = mapped_column(String(24))
     last_stage_state: Mapped[str | None] = mapped_column(String(32))
     last_stage_ended_at: Mapped[datetime | None]
+    # The unit that held the last ended stage: a stage missed there and the case since
+    # moved on is "late below" on the receiving unit's board (``CaseQuery.late_below``).
+    # Assignment (engine.assignment): the person of the handling unit who must act now.
+    # No foreign keys: SQLite cannot drop a column a key names, nor copy ``cases``
+    # under its events' keys (migration 0010); users and units are never deleted.
+    last_stage_unit_id: Mapped[int | None] = mapped_column(Integer)
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -93,6 +109,9 @@ class Case(Base):
     # Read-only: a self-referential relationship the unit of work had to order would
     # make it flush cases (and their events, facts, timers) one row at a time.
     duplicate_of: Mapped[Case | None] = relationship(remote_side=[id], viewonly=True)
+    # Loaded in a second query only for the cases that have one (many-to-one, selectin).
+    assignee: Mapped[User | None] = relationship(primaryjoin="foreign(Case.assignee_id) == User.id",
+                                                 viewonly=True, lazy="selectin")
 
 
 class CaseEvent(Base):

@@ -1,5 +1,6 @@
 """Case histories for the Front's auditors: one case, or every case of a unit in a
-period, with each chain's verification, as JSON or CSV (UTF-8 with BOM).
+period, with each chain's verification, as JSON (the tables a person reads, CSV and
+Excel, are ``engine.reports.history_tables``).
 
 Each exported event carries its ``prev_hash`` and ``hash``, so anyone can recompute
 every chain offline (``engine.audit.canonical``): events hold no personal data, only
@@ -29,11 +30,10 @@ from ..disclosure import EXPORT, is_confidential
 from ..errors import NotFound, RoleNotAllowed
 from ..models import Attachment, Case, CaseEvent, Unit, in_units, path_under
 from ..services.views import citizen_of
-from ..tabular import CsvWriter
 from .period import Period
 from .scope import AUDIT_ROLES, resolve_scope
 
-__all__ = ["CaseSelection", "select_case", "select_unit", "iter_case_exports", "history_json", "history_csv",
+__all__ = ["CaseSelection", "select_case", "select_unit", "iter_case_exports", "history_json",
            "verify_cases", "CaseCheck", "BATCH"]
 
 BATCH = 200
@@ -121,6 +121,7 @@ def _batches(session: Session, sel: CaseSelection
 class CaseCheck:
     code: str
     unit: str
+    workflow: str
     state: str
     event_count: int
     ok: bool
@@ -132,7 +133,7 @@ def verify_cases(session: Session, sel: CaseSelection) -> Iterator[CaseCheck]:
     """The chain verification of every selected case, one line each."""
     for case, events, _ in _batches(session, sel):
         brk = check_chain(case, events)
-        yield CaseCheck(case.code, case.origin_unit.code, case.state, case.event_count, brk is None,
+        yield CaseCheck(case.code, case.origin_unit.code, case.workflow_key, case.state, case.event_count, brk is None,
                         brk.problem if brk else None, brk.seq if brk else None)
 
 
@@ -174,32 +175,3 @@ def history_json(session: Session, actor: Actor, sel: CaseSelection, *, now: dat
         count += 1
         broken += 0 if item["verification"]["ok"] else 1
     yield f'\n], "summary": {json.dumps({"cases": count, "broken": broken})}}}\n'
-
-
-CSV_HEADER = (
-    "Mã ý kiến", "Loại", "Lĩnh vực", "Đơn vị tiếp nhận", "Đơn vị xử lý", "Trạng thái", "Người dân",
-    "Điện thoại", "Công khai thông tin", "STT sự kiện", "Thời điểm", "Người thực hiện", "Thao tác", "Từ", "Đến",
-    "Ghi chú", "Dữ liệu", "Mã băm trước", "Mã băm", "Chuỗi toàn vẹn",
-)
-
-
-def history_csv(session: Session, actor: Actor, sel: CaseSelection) -> Iterator[str]:
-    """One line per event, the case's columns repeated; UTF-8 with BOM, one chunk per case."""
-    out = CsvWriter()
-    out.row(CSV_HEADER)
-    for item in iter_case_exports(session, actor, sel):
-        citizen = item["citizen"]
-        verdict = "Đúng" if item["verification"]["ok"] else f"SAI: {item['verification']['problem']}"
-        for ev in item["events"] or [{}]:
-            out.row([
-                item["code"], item["kind"], item["topic"], item["origin_unit"], item["handling_unit"], item["state"],
-                citizen["name"] or "", citizen["phone"] or "", citizen["disclosure"], ev.get("seq", ""),
-                ev.get("at", ""), ev.get("actor", ""), ev.get("trigger", ""), ev.get("from") or "",
-                ev.get("to", ""), ev.get("note", ""),
-                json.dumps(ev.get("data", {}), ensure_ascii=False, sort_keys=True) if ev else "",
-                ev.get("prev_hash", ""), ev.get("hash", ""), verdict,
-            ])
-        yield out.take()
-    rest = out.take()
-    if rest:
-        yield rest

@@ -124,6 +124,8 @@ class Report:
     resolved_by_month: tuple[tuple[str, int], ...]  # resolved cases of the cohort, by month of resolution
     # A successor's report: its opinions received before / from each change (engine.reports.split).
     split: tuple[Row, ...] = ()
+    # The stages the report's own level held, judged there (engine.reports.levels).
+    at_level: Any = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -137,4 +139,5 @@ class Report:
             "by_month": [r.as_dict() for r in self.by_month],
             "resolved_by_month": [{"month": m, "resolved": n} for m, n in self.resolved_by_month],
             "split": [r.as_dict() for r in self.split],
+            "at_level": self.at_level.as_dict() if self.at_level is not None else None,
         }

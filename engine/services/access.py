@@ -128,21 +128,31 @@ class AccessService:
             return _Done(cut=False)
         return self._apply(by, username, "reactivate", change, key)
 
-    def add_user(self, by: Actor | str, username: str, password: str, role: str, unit_code: str, *,
-                 full_name: str = "", email: str | None = None, language: str = "vi") -> AccessResult:
-        """A new user with their first grant (``nghedan users add``)."""
+    def add_user(self, by: Actor | str, username: str, password: str | None, role: str, unit_code: str, *,
+                 full_name: str = "", email: str | None = None, language: str = "vi",
+                 key: str | None = None) -> AccessResult:
+        """A new user with their first grant (``nghedan users add``, the admin page).
+        Without ``password`` they get a temporary one, in the answer only, that they
+        must replace at their first sign-in (as after a reset)."""
         if isinstance(by, Actor) and not by.has_role("admin"):
             raise RoleNotAllowed(trigger="add_user", roles=["admin"])
+        temporary = None if password is not None else self._temporary()
+        hashed = hash_password(temporary) if temporary else None
+        key = key[:MAX_KEY] if key else None
         now = self.clock.now()
         with UnitOfWork(self.sessions, write=True) as uow:
-            user = directory.add_user(uow.session, username, password, now=now, full_name=full_name, email=email,
-                                      language=language)
+            if key is not None and (first := self._replay(uow.session, key)) is not None:
+                return first  # the same form again: the user it added, no second password
+            user = directory.add_user(uow.session, username, password or "-", now=now, full_name=full_name,
+                                      email=email, language=language, password_hash=hashed)
+            if temporary:
+                user.must_change_password, user.temporary_until = True, now + TEMPORARY_VALID
             directory.grant_role(uow.session, user, role, unit_code)
             done = _Done(grant=f"{role} @ {unit_code}", cut=False)
             uow.session.add(AccessChange(at=now, by_name=_by_name(by), user_id=user.id, username=user.username,
-                                         action="add_user", detail=done.detail))
+                                         action="add_user", detail=done.detail, request_key=key))
             uow.commit()
-        return AccessResult("add_user", user.username, now, done.detail)
+        return AccessResult("add_user", user.username, now, done.detail, temporary_password=temporary)
 
     def grant(self, by: Actor | str, username: str, role: str, unit_code: str, *,
               key: str | None = None) -> AccessResult:
@@ -172,7 +182,7 @@ class AccessService:
     def reset_password(self, by: Actor | str, username: str, *, key: str | None = None) -> AccessResult:
         """A temporary password the user must replace at their next sign-in, valid
         for ``TEMPORARY_VALID``."""
-        temporary = "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+        temporary = self._temporary()
         hashed = hash_password(temporary)  # slow on purpose: outside the write transaction
 
         def change(session: Session, user: User, now: datetime) -> _Done:
@@ -223,6 +233,10 @@ class AccessService:
             return [ChangeInfo(r.at, r.by_name, r.username, r.action, r.detail) for r in session.scalars(query)]
 
     # -- how ---------------------------------------------------------------------
+
+    @staticmethod
+    def _temporary() -> str:
+        return "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
 
     @staticmethod
     def _cut_off(session: Session, user: User, now: datetime, *, tokens: bool) -> tuple[int, int | None]:

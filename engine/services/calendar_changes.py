@@ -73,14 +73,18 @@ class Affected:
     first: list[tuple[str, datetime | None, datetime | None]]
 
 
-def affected_cases(service: CaseService, day: date, *, limit: int = 50) -> Affected:
+def affected_cases(service: CaseService, day: date, *, limit: int = 50, kind: str | None = None,
+                   note: str = "") -> Affected:
     """What the admin page asks to confirm. Computed, not guessed: each candidate is
-    recomputed on the calendar without the override, and all of it rolled back."""
+    recomputed on the calendar without the override (or with the one of ``kind``
+    added), and all of it rolled back."""
     now = service.clock.now()
     total, first = 0, []
     with service.uow() as uow:
         session = uow.session
-        if not remove_override(session, day):
+        if kind is not None:
+            set_override(session, day, kind, note, added_at=now)
+        elif not remove_override(session, day):
             raise NotFound(what="ngày điều chỉnh / calendar override", key=day.isoformat())
         session.flush()
         calendar = service.calendar(session)

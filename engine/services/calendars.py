@@ -5,6 +5,7 @@ engine.services.calendar_changes, which moves the open deadlines with it."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -15,6 +16,7 @@ from ..calendar import WorkingCalendar
 from ..errors import InvalidField
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import CalendarOverride
+from .fields import clean_text
 
 __all__ = ["load_calendar", "set_override", "remove_override", "year_listing", "YearListing", "OVERRIDE_KINDS"]
 
@@ -25,7 +27,18 @@ def load_calendar(session: Session, office_close: time = time(17, 0),
                   source: HolidaySource = PACKAGE_HOLIDAYS) -> WorkingCalendar:
     # The overrides table holds a handful of rows a year; reading it per
     # transaction keeps every process in agreement without cache invalidation.
-    rows = session.execute(select(CalendarOverride.day, CalendarOverride.kind)).all()
+    # The calendar built from them is kept per process, keyed by exactly what was
+    # read: it caches each year's working days as it answers, and rebuilding it
+    # for every transaction threw that away (issue 19).
+    rows = frozenset(session.execute(_OVERRIDES).tuples())
+    return _calendar(rows, office_close, source)
+
+
+_OVERRIDES = select(CalendarOverride.day, CalendarOverride.kind)
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar(rows: frozenset[tuple[date, str]], office_close: time, source: HolidaySource) -> WorkingCalendar:
     return WorkingCalendar(
         extra_days_off=[d for d, k in rows if k == "day_off"],
         extra_working_days=[d for d, k in rows if k == "working_day"],
@@ -38,6 +51,9 @@ def set_override(session: Session, day: date, kind: str, note: str = "", *, adde
     if kind not in OVERRIDE_KINDS:
         raise InvalidField(field="kind", problem_vi="phải là day_off hoặc working_day",
                            problem_en="must be day_off or working_day")
+    note = clean_text("note", note, required=False)  # no hidden direction or control characters
+    if len(note) > 200:
+        raise InvalidField(field="note", problem_vi="dài quá 200 ký tự", problem_en="longer than 200 characters")
     row = session.get(CalendarOverride, day)
     if row is None:
         row = CalendarOverride(day=day, kind=kind, note=note[:200])

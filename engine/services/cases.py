@@ -12,15 +12,14 @@ sweep, which escalates overdue cases as the system, through a unit of work too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from ..actors import CITIZEN_ROLE, Actor
-from ..authz import CREATE, CREATE_ROLES, READ, REMARK, decide
+from ..authz import CREATE, CREATE_ROLES, READ, REMARK, REMARK_KINDS, decide
 from ..calendar import LOCAL_TZ, WorkingCalendar
 from ..citizen_digest import DIGEST_KEY, citizen_digest, new_salt
 from ..audit import GENESIS
@@ -30,75 +29,30 @@ from ..deadline_rules import extensions, stages
 from ..deadlines import compute_due
 from ..errors import DomainError, InvalidField, InvalidTransition, NotFound, StaleVersion
 from ..files import FILES_KEY, Checked, FileBox, Upload, record_files
+from ..assignment import AssigneeRequired
 from ..escalation_direction import escalation_direction
 from ..history import append_event
 from ..succession import in_force
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..models import Case, CaseEvent, Meeting, Unit
 from ..models.reports import FINALITY_KEY
+from ..search_index import folded_content, index_cases
 from ..uow import UnitOfWork
 from ..vocab import CHANNELS, KINDS, TOPICS
 from ..workflow import TransitionSpec, Workflow
 from ..workflow.finality import is_final
+from . import assignments
 from .calendars import load_calendar
+from .case_writes import Batch, assign_ids
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
 from .transition_input import TransitionInput, read_transition_input
+from .new_case import CLOCK_SKEW, NewCase, choice
 from .views import ActionOption, CaseSnapshot, EventView, event_view, snapshot
 
-__all__ = ["NewCase", "CaseService", "CREATE_ROLES"]
+__all__ = ["NewCase", "CaseService", "CREATE_ROLES", "CLOCK_SKEW"]
 
 T = TypeVar("T")
-
-# A notebook entry may be typed in later, but not dated in the future.
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class NewCase:
-    workflow: str
-    unit: str
-    topic: str
-    kind: str
-    content: str
-    channel: str = "meeting"
-    citizen_name: str | None = None
-    citizen_phone: str | None = None
-    citizen_address: str | None = None
-    meeting_id: int | None = None
-    received_at: datetime | str | None = None
-    handling_unit: str | None = None
-    # Photos and documents handed over with the opinion (engine.files).
-    files: tuple[Upload, ...] = ()
-
-
-def _choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
-    if not isinstance(value, str) or value not in vocabulary:
-        raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
-                           problem_en=f"must be one of: {', '.join(vocabulary)}")
-    return value
-
-
-class _Batch:
-    """What one batch of new opinions shares: the units already looked up (a
-    meeting's opinions mostly name the same village), the code prefix of each root
-    unit and the codes already given."""
-
-    def __init__(self) -> None:
-        self.units: dict[tuple[str, str, date], Unit] = {}
-        self.prefixes: dict[int, str] = {}
-        self.codes: set[str] = set()
-
-    def unit(self, lookup: Callable[[Session, str, Any, datetime], Unit], session: Session, field: str, code: Any,
-             on: datetime) -> Unit:
-        if not isinstance(code, str):
-            return lookup(session, field, code, on)  # refused there, in the user's words
-        # A unit's validity depends on the day the opinion was received.
-        key = (field, code, on.astimezone(LOCAL_TZ).date())
-        if key not in self.units:
-            self.units[key] = lookup(session, field, code, on)
-        return self.units[key]
-
 
 class CaseService:
     def __init__(self, session_factory: sessionmaker[Session], workflows: Mapping[str, Workflow], clock: Clock,
@@ -209,8 +163,11 @@ class CaseService:
 
     @staticmethod
     def _role_refusal(actor: Actor, case: Case, t: TransitionSpec) -> DomainError | None:
-        return decide(actor, t.trigger, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
-                      transition=t, case_code=case.code)
+        refusal = decide(actor, t.trigger, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
+                         transition=t, case_code=case.code)
+        if refusal is None and t.requires_assignee and case.assignee_id is None:
+            return AssigneeRequired(case=case.code, label_vi=t.label.vi, label_en=t.label.en)
+        return refusal
 
     # -- writing ------------------------------------------------------------------
 
@@ -229,15 +186,17 @@ class CaseService:
         they land together with other rows (the meeting they were heard at, a form's
         one-time nonce) or not at all."""
         calendar = self.calendar(uow.session)
-        batch = _Batch()
+        batch = Batch(len(items))
         # No flush between opinions: the batch's rows go out together in one flush
         # (multi-row INSERTs) instead of one round of statements per opinion.
         with uow.session.no_autoflush:
             cases = [self._create(uow, calendar, actor, item, batch) for item in items]
+            assign_ids(uow.session)
         uow.session.flush()
+        index_cases(uow.session, cases)
         return [snapshot(c, actor) for c in cases]
 
-    def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: _Batch) -> Case:
+    def _create(self, uow: UnitOfWork, calendar: WorkingCalendar, actor: Actor, new: NewCase, batch: Batch) -> Case:
         session, now = uow.session, self.clock.now()
         wf = self.workflow(new.workflow)
         received_at = now if new.received_at is None else parse_instant("received_at", new.received_at)
@@ -256,10 +215,11 @@ class CaseService:
                 raise InvalidField(field="meeting_id", problem_vi="không có buổi tiếp xúc này", problem_en="no such meeting")
             meeting_id = meeting.id
         state = wf.initial
+        content = clean_text("content", new.content)
         case = Case(
             code=self._fresh_code(session, origin, received_at, batch), workflow_key=wf.key, state=state,
-            kind=_choice("kind", new.kind, KINDS), topic=_choice("topic", new.topic, TOPICS),
-            channel=_choice("channel", new.channel, CHANNELS), content=clean_text("content", new.content),
+            kind=choice("kind", new.kind, KINDS), topic=choice("topic", new.topic, TOPICS),
+            channel=choice("channel", new.channel, CHANNELS), content=content, content_folded=folded_content(content),
             citizen_name=optional_text("citizen_name", new.citizen_name), citizen_phone=clean_phone(new.citizen_phone),
             citizen_address=optional_text("citizen_address", new.citizen_address), identity_salt=new_salt(),
             origin_unit=origin, handling_unit=handling, meeting_id=meeting_id, received_at=received_at,
@@ -290,18 +250,12 @@ class CaseService:
                                        case.citizen_address),
         }
 
-    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, batch: _Batch) -> str:
+    def _fresh_code(self, session: Session, origin: Unit, received_at: datetime, batch: Batch) -> str:
         root_id = int(origin.path.strip("/").split("/")[0])
         if root_id not in batch.prefixes:
             root = session.get(Unit, root_id)
             batch.prefixes[root_id] = code_prefix(root.code if root else origin.code)
-        prefix, year = batch.prefixes[root_id], self.calendar_day(received_at).year
-        while True:
-            code = new_code(prefix, year)
-            # The batch's own codes are not flushed yet, so the query cannot see them.
-            if code not in batch.codes and session.scalar(select(Case.id).where(Case.code == code)) is None:
-                batch.codes.add(code)
-                return code
+        return batch.code(session, batch.prefixes[root_id], self.calendar_day(received_at).year, new_code)
 
     def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
              *, expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> CaseSnapshot:
@@ -341,6 +295,8 @@ class CaseService:
         due = plan.due
         moved = ({"escalation": escalation_direction(case.handling_unit, given.target_unit)}
                  if given.target_unit is not None else {})
+        if given.target_unit is not None and given.target_unit.id != case.handling_unit_id:
+            moved.update(assignments.clear_assignee(case))
         source, dest = wf.fire(case, t.trigger)
         self._apply(case, given, now, due)
         event = append_event(session, case, at=now, actor=actor, trigger=t.trigger, from_state=source,
@@ -393,7 +349,27 @@ class CaseService:
                *, expected_version: int | None = None) -> CaseSnapshot:
         """Gia hạn: a leader of the handling unit moves the current stage's deadline by
         ``working_days``, with a reason, within the workflow's limit (engine.deadline_rules)."""
-        return extensions.extend(self, actor, code, working_days, reason, expected_version=expected_version)
+        with self.uow() as uow:
+            case = self.extend_within(uow, actor, code, working_days, reason, expected_version=expected_version)
+            return commit_case(uow, case, actor)
+
+    def extend_within(self, uow: UnitOfWork, actor: Actor, code: str, working_days: Any, reason: Any,
+                      *, expected_version: int | None = None) -> Case:
+        return extensions.extend_within(self, uow, actor, code, working_days, reason,
+                                        expected_version=expected_version)
+
+    def assign(self, actor: Actor, code: str, action: Any, username: Any = None,
+               *, expected_version: int | None = None) -> CaseSnapshot:
+        """Giao xử lý: assign the case to a person of its handling unit, take it, or
+        release it (engine.assignment decides who may)."""
+        with self.uow() as uow:
+            case = self.assign_within(uow, actor, code, action, username, expected_version=expected_version)
+            return commit_case(uow, case, actor)
+
+    def assign_within(self, uow: UnitOfWork, actor: Actor, code: str, action: Any, username: Any = None,
+                      *, expected_version: int | None = None) -> Case:
+        return assignments.assign_within(self, uow, actor, code, action, username,
+                                         expected_version=expected_version)
 
     def remark(self, actor: Actor, code: str, note: str, *, kind: str = "remark",
                expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> CaseSnapshot:
@@ -409,14 +385,14 @@ class CaseService:
                       expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> Case:
         """``remark`` inside a unit of work the caller owns and commits (with the
         request's idempotency key, say)."""
-        if kind not in ("remark", "urge", "confirm"):
-            raise InvalidField(field="kind", problem_vi="phải là remark, urge hoặc confirm",
-                               problem_en="must be remark, urge or confirm")
+        if kind not in REMARK_KINDS:
+            raise InvalidField(field="kind", problem_vi="phải là nhận xét, đôn đốc hoặc xác nhận",
+                               problem_en="must be a remark, an urge or a confirmation")
         now = self.clock.now()
         case = self.load(uow.session, actor, code, for_update=True)
         refusal = decide(actor, REMARK, origin_path=case.origin_unit.path, handling_path=case.handling_unit.path,
-                         case_code=case.code)
-        if refusal is not None:  # a citizen reads their case but writes no remark
+                         case_code=case.code, kind=kind)
+        if refusal is not None:  # a citizen writes no remark; only the Front urges or confirms
             raise refusal
         if expected_version is not None and expected_version != case.version:
             raise StaleVersion(case=case.code, expected=expected_version, actual=case.version)

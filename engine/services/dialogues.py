@@ -83,9 +83,9 @@ class DialogueService:
         self.cases = cases
 
     def record(self, actor: Actor, new: NewDialogue) -> tuple[int, list[str]]:
-        return self.cases.within(lambda uow: self._record(uow, actor, new))
+        return self.cases.within(lambda uow: self.record_within(uow, actor, new))
 
-    def _record(self, uow: UnitOfWork, actor: Actor, new: NewDialogue) -> tuple[int, list[str]]:
+    def record_within(self, uow: UnitOfWork, actor: Actor, new: NewDialogue) -> tuple[int, list[str]]:
         session, now = uow.session, self.cases.clock.now()
         unit = managed_unit(session, actor, new.unit, action="dialogue")
         day = parse_day("held_on", new.held_on)
@@ -110,9 +110,9 @@ class DialogueService:
     def conclude(self, actor: Actor, meeting_id: int, title: Any, body: Any,
                  commitments: Sequence[Commitment]) -> str:
         """Announce the conclusion; its public code."""
-        return self.cases.within(lambda uow: self._conclude(uow, actor, meeting_id, title, body, commitments))
+        return self.cases.within(lambda uow: self.conclude_within(uow, actor, meeting_id, title, body, commitments))
 
-    def _conclude(self, uow: UnitOfWork, actor: Actor, meeting_id: int, title: Any, body: Any,
+    def conclude_within(self, uow: UnitOfWork, actor: Actor, meeting_id: int, title: Any, body: Any,
                   commitments: Sequence[Commitment]) -> str:
         session, now = uow.session, self.cases.clock.now()
         meeting = session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from ..actors import Actor, Grant
-from ..errors import Conflict, InvalidField, NotFound
+from ..errors import InvalidField, NotFound
 from ..models import RoleGrant, Unit, User
 from ..passwords import hash_password, verify_password
 from ..succession import inherited_grants
 from ..vocab import ROLES, UNIT_LEVELS
+from .fields import clean_text
 
 __all__ = [
     "UnitRow", "read_units_csv", "import_units", "unit_by_code", "add_user",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 MAX_PASSWORD = 1024
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD = 8  # for passwords people choose; the CLI's initial ones are the operator's call
 
 
@@ -84,6 +87,11 @@ def unit_by_code(session: Session, code: str) -> Unit:
     return unit
 
 
+def _cycle(chain: str) -> InvalidField:
+    return InvalidField(field="parent_code", problem_vi=f"cây đơn vị bị vòng lặp: {chain}",
+                        problem_en=f"the unit tree has a cycle: {chain}")
+
+
 def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
     """Insert or update units by code; parents may come after children in the file.
     Returns (created, updated). Does not commit."""
@@ -97,13 +105,20 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
         if code in placed:
             return existing[code]
         if code in trail:
-            raise Conflict(detail=f"unit tree has a cycle: {' → '.join(trail + (code,))}")
+            raise _cycle(" → ".join(trail + (code,)))
         row = pending[code]
         parent = None
         if row.parent_code:
             parent = place(row.parent_code, trail + (code,)) if row.parent_code in pending \
                 else unit_by_code(session, row.parent_code)
         unit = existing.get(code)
+        # A known unit put under one of its own descendants (in the tree, not only in
+        # the file) would make every path below it endless.
+        ancestor = parent
+        while unit is not None and ancestor is not None:
+            if ancestor is unit:
+                raise _cycle(f"{code} → {row.parent_code}")
+            ancestor = ancestor.parent
         if unit is None:
             unit = Unit(code=code, path="")
             session.add(unit)
@@ -140,7 +155,7 @@ def import_units(session: Session, rows: Iterable[UnitRow]) -> tuple[int, int]:
 
 
 def add_user(session: Session, username: str, password: str, *, now: datetime, full_name: str = "",
-             email: str | None = None, language: str = "vi") -> User:
+             email: str | None = None, language: str = "vi", password_hash: str | None = None) -> User:
     username = username.strip()
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise InvalidField(field="username", problem_vi="chỉ gồm chữ, số, dấu chấm, gạch; tối đa 64 ký tự",
@@ -148,9 +163,19 @@ def add_user(session: Session, username: str, password: str, *, now: datetime, f
     if not password or len(password) > MAX_PASSWORD:
         raise InvalidField(field="password", problem_vi="mật khẩu trống hoặc quá dài",
                            problem_en="password empty or too long")
+    full_name = clean_text("citizen_name", full_name, required=False)  # a person's name: the same 200 and checks
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        raise InvalidField(field="email", problem_vi="địa chỉ email không đúng dạng (ví dụ ten@xa.gov.vn)",
+                           problem_en="not an email address (e.g. name@commune.gov.vn)")
+    if language not in ("vi", "en"):
+        raise InvalidField(field="language", problem_vi="ngôn ngữ phải là tiếng Việt hoặc tiếng Anh",
+                           problem_en="the language must be Vietnamese or English")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(detail=f"user {username} exists")
-    user = User(username=username, password_hash=hash_password(password), full_name=full_name,
+        raise InvalidField(field="username", problem_vi=f"tên đăng nhập “{username}” đã có người dùng",
+                           problem_en=f"the username “{username}” is taken")
+    # A hash made beforehand (a temporary password) keeps the slow hashing out of the transaction.
+    user = User(username=username, password_hash=password_hash or hash_password(password), full_name=full_name,
                 email=email, language=language, created_at=now)
     session.add(user)
     session.flush()

@@ -21,7 +21,9 @@ from ..uow import UnitOfWork
 from .cases import CaseService, NewCase
 from .fields import clean_phone, clean_text, optional_text
 
-__all__ = ["Party", "DisputeService", "MAX_PARTIES"]
+__all__ = ["PROGRAMME", "Party", "DisputeService", "MAX_PARTIES"]
+
+PROGRAMME = "to-dan-van"
 
 MAX_PARTIES = 20
 
@@ -39,19 +41,19 @@ class DisputeService:
 
     def record(self, actor: Actor, new: NewCase, parties: Sequence[Party]) -> str:
         """The dispute's case code; the case and its parties land together or not at all."""
+        return self.cases.within(lambda uow: self.record_within(uow, actor, new, parties))
+
+    def record_within(self, uow: UnitOfWork, actor: Actor, new: NewCase, parties: Sequence[Party]) -> str:
         if not 2 <= len(parties) <= MAX_PARTIES:
             raise InvalidField(field="parties", problem_vi=f"một tranh chấp có từ 2 đến {MAX_PARTIES} bên",
                                problem_en=f"a dispute has 2 to {MAX_PARTIES} parties")
-
-        def work(uow: UnitOfWork) -> str:
-            [snap] = self.cases.create_within(uow, actor, [new])
-            case_id = uow.session.scalar(select(Case.id).where(Case.code == snap.code))
-            uow.session.add_all(
-                CaseParty(case_id=case_id, position=i, name=clean_text(f"parties[{i}].name", p.name),
-                          phone=clean_phone(p.phone), address=optional_text(f"parties[{i}].address", p.address))
-                for i, p in enumerate(parties))
-            return snap.code
-        return self.cases.within(work)
+        [snap] = self.cases.create_within(uow, actor, [new])
+        case_id = uow.session.scalar(select(Case.id).where(Case.code == snap.code))
+        uow.session.add_all(
+            CaseParty(case_id=case_id, position=i, name=clean_text(f"parties[{i}].name", p.name),
+                      phone=clean_phone(p.phone), address=optional_text(f"parties[{i}].address", p.address))
+            for i, p in enumerate(parties))
+        return snap.code
 
     def parties(self, actor: Actor, code: str, *, purpose: str = SHOW) -> list[Contact]:
         with self.cases.uow(write=False) as uow:

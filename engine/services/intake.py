@@ -27,6 +27,7 @@ from ..errors import DomainError, InvalidField, OutOfScope, UnitNotAllowed
 from ..files import FileLimits, Upload, check_file
 from ..models import Unit
 from ..succession import in_force
+from ..unit_kinds import is_village
 from ..vocab import KINDS, TOPICS
 from ..workflow import Workflow
 from .cases import NewCase
@@ -36,7 +37,7 @@ from .participants import CheckedParticipant, Participant, check_participants
 __all__ = [
     "NewMeeting", "Opinion", "IntakeProblem", "InvalidIntake", "UnitNotAllowed", "CheckedIntake",
     "CheckedOpinion", "check_intake", "fingerprint", "default_reason", "MAX_ATTENDEES",
-    "MAX_OPINIONS", "EARLIEST", "OUTCOME_FIELDS",
+    "MAX_OPINIONS", "EARLIEST", "OUTCOME_FIELDS", "received_at",
 ]
 
 MAX_ATTENDEES = 100_000
@@ -83,7 +84,7 @@ class NewMeeting:
     unit: str
     place: str | None = None
     hosts: str | None = None
-    attendees: int | str = 0
+    attendees: int | str | None = None  # None or blank: not counted (stays empty, never 0)
     opinions: Sequence[Opinion] = ()
     # Officials who took part (engine.services.participants); None: none listed.
     participants: Sequence[Participant] | None = None
@@ -126,7 +127,7 @@ class CheckedIntake:
     unit: Unit | None
     place: str
     hosts: str
-    attendees: int
+    attendees: int | None
     opinions: list[CheckedOpinion] = field(default_factory=list)
     problems: list[IntakeProblem] = field(default_factory=list)
     participants: list[CheckedParticipant] = field(default_factory=list)
@@ -168,11 +169,11 @@ def _day(value: Any, today: date) -> date:
     return value
 
 
-def _whole(value: Any) -> int:
+def _whole(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 6:
         value = int(value.strip())
-    elif is_blank(value):
-        value = 0
+    elif value is None or is_blank(value):
+        return None  # nobody counted them: an empty count is not "nobody came"
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ATTENDEES:
         raise InvalidField(field="attendees", problem_vi=f"phải là số nguyên từ 0 đến {MAX_ATTENDEES}",
                            problem_en=f"must be a whole number from 0 to {MAX_ATTENDEES}")
@@ -222,6 +223,11 @@ class _Units:
         return unit
 
 
+def received_at(held_on: date, now: datetime) -> datetime:
+    """When a meeting's opinions count as received: its morning, or now if earlier."""
+    return min(now, datetime.combine(held_on, MEETING_STARTS, LOCAL_TZ))
+
+
 def default_reason(held_on: date) -> str:
     # Stored in the case's history, which is kept in Vietnamese.
     return f"Vượt thẩm quyền trả lời tại chỗ (buổi tiếp xúc ngày {held_on:%d/%m/%Y})."
@@ -245,7 +251,7 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
         programme=new.programme, held_on=held_on, unit=unit,
         place=p.take(None, "place", optional_text, "place", new.place) or "",
         hosts=p.take(None, "hosts", optional_text, "hosts", new.hosts) or "",
-        attendees=p.take(None, "attendees", _whole, new.attendees) or 0, problems=problems)
+        attendees=p.take(None, "attendees", _whole, new.attendees), problems=problems)
     checked.participants, refused = check_participants(session, new.participants, unit)
     for err in refused:
         p.add(None, "participants", err)
@@ -258,11 +264,11 @@ def check_intake(session: Session, actor: Actor, new: NewMeeting, workflows: Map
         p.add(None, "opinions", InvalidField(field="opinions", problem_vi=f"tối đa {MAX_OPINIONS} ý kiến mỗi lần",
                                              problem_en=f"at most {MAX_OPINIONS} opinions at a time"))
         return checked
-    received_at = min(now, datetime.combine(held_on or today, MEETING_STARTS, LOCAL_TZ))
+    received = received_at(held_on or today, now)
     on_receipt = {t.trigger: t for t in wf.transitions_from(wf.initial)} if wf else {}
     for row, opinion in enumerate(opinions):
         before = len(problems)
-        item = _check_opinion(p, row, opinion, new, units, received_at, unit)
+        item = _check_opinion(p, row, opinion, new, units, received, unit)
         if isinstance(opinion, Opinion) and opinion.files:
             # Checked here too so that a refused file is named on its opinion's row; the
             # case service checks again as it stores them (one rule: engine.files).
@@ -291,11 +297,22 @@ def _check_opinion(p: _Problems, row: int, o: Opinion, new: NewMeeting, units: _
         return None  # the meeting's unit is refused already: once is enough
     code = new.unit if is_blank(o.unit) else o.unit
     unit = p.take(row, "unit", units.where_recorded, "unit", code, received_at.astimezone(LOCAL_TZ).date())
+    if unit is not None and meeting_unit is not None and not _raised_at(unit, meeting_unit):
+        p.add(row, "unit", InvalidField(
+            field="unit", problem_vi="phải là thôn, ấp, khóm, tổ dân phố thuộc đơn vị tổ chức buổi tiếp xúc",
+            problem_en="must be a village of the unit that held the meeting"))
+        unit = None
     if None in (topic, kind, content, unit):
         return None
     return NewCase(workflow=new.programme, unit=unit.code, topic=topic, kind=kind, content=content, channel="meeting",
                    citizen_name=name, citizen_phone=phone, citizen_address=address, received_at=received_at,
                    files=tuple(o.files) if isinstance(o.files, (list, tuple)) else ())
+
+
+def _raised_at(unit: Unit, meeting_unit: Unit) -> bool:
+    # Where an opinion was raised: the meeting's own unit or one of its villages, never
+    # a department, the police, the Front or another commune's village.
+    return unit.id == meeting_unit.id or (is_village(unit) and unit.path.startswith(meeting_unit.path))
 
 
 def _files_ok(files: Sequence[Upload], limits: FileLimits | None) -> bool:

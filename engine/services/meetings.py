@@ -27,13 +27,16 @@ from ..uow import UnitOfWork
 from .cases import CaseService
 from .consents import record_consent
 from .idempotency import IdempotencyKeyReused, check_key, claim, find
+from .meeting_notice import write_meeting_notice
 from .intake import (
     EARLIEST, MAX_ATTENDEES, MAX_OPINIONS, IntakeProblem, InvalidIntake, NewMeeting, Opinion, check_intake,
     fingerprint,
 )
+from .intake_timing import LateEntry, late_entry
 from .participants import MAX_PARTICIPANTS, Participant
 
 __all__ = ["NewMeeting", "Opinion", "Participant", "MeetingView", "Recorded", "MeetingService", "InvalidIntake",
+           "LateEntry",
            "IdempotencyKeyReused", "MAX_ATTENDEES", "MAX_PARTICIPANTS", "MAX_OPINIONS", "EARLIEST"]
 
 
@@ -46,7 +49,7 @@ class MeetingView:
     unit_name: str
     place: str
     hosts: str
-    attendees: int
+    attendees: int | None  # None: not counted
     # Officials who took part, in the order listed: (username or None, name).
     participants: tuple[tuple[str | None, str], ...]
     created_at: datetime
@@ -145,6 +148,7 @@ class MeetingService:
         if problems or meeting is None:
             raise InvalidIntake(problems)
         codes = [x.code for x in created]
+        write_meeting_notice(session, meeting, codes, actor, now)
         if ledger is not None:
             ledger.codes = codes
         return Recorded(self._view(session, actor, meeting, tuple(codes)), replayed=False)
@@ -161,6 +165,14 @@ class MeetingService:
         if meeting is None or not actor.covers(meeting.unit.path):
             raise _not_found(row.meeting_id)  # the grant was withdrawn since
         return Recorded(self._view(session, actor, meeting, tuple(row.codes)), replayed=True)
+
+    def late_entry(self, new: NewMeeting) -> LateEntry | None:
+        """Whether ``new``'s opinions would start out overdue if saved now
+        (``engine.services.intake_timing``): the form warns and asks first."""
+        wf = self.cases.workflows.get(new.programme) if isinstance(new.programme, str) else None
+        with self.cases.uow(write=False) as uow:
+            calendar = self.cases.calendar(uow.session)
+        return late_entry(calendar, wf, new.held_on, self.cases.clock.now())
 
     def get(self, actor: Actor, meeting_id: int) -> MeetingView:
         with self.cases.uow(write=False) as uow:

@@ -80,9 +80,9 @@ class ReceptionService:
 
     def record(self, actor: Actor, new: NewReception) -> tuple[int, list[str]]:
         """The reception day's meeting id and its petitions' codes."""
-        return self.cases.within(lambda uow: self._record(uow, actor, new))
+        return self.cases.within(lambda uow: self.record_within(uow, actor, new))
 
-    def _record(self, uow: UnitOfWork, actor: Actor, new: NewReception) -> tuple[int, list[str]]:
+    def record_within(self, uow: UnitOfWork, actor: Actor, new: NewReception) -> tuple[int, list[str]]:
         session, now = uow.session, self.cases.clock.now()
         unit = managed_unit(session, actor, new.unit, action="receive")
         day = parse_day("held_on", new.held_on)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..calendar import LOCAL_TZ
 from ..errors import InvalidField
-from ..models import Meeting, OutboxMessage, ReceptionDay, ReceptionSchedule, RoleGrant, User
+from ..models import Meeting, OutboxMessage, ReceptionDay, ReceptionSchedule, RoleGrant, Unit, User
 from ..uow import UnitOfWork
 from .cases import CaseService
 from .fields import optional_text
@@ -80,6 +80,19 @@ class ScheduleService:
                        Meeting.held_on >= first, Meeting.held_on <= last).scalar_subquery())
         rows = session.execute(select(ReceptionSchedule, held).order_by(ReceptionSchedule.id)).all()
         return [ScheduleStatus(s.id, s.user_id, s.unit.code, s.capacity, s.days_per_month, n) for s, n in rows]
+
+    def visible(self, actor: Actor, on: date) -> list[tuple[ScheduleStatus, str, str]]:
+        """The schedules of units the reader covers, with the head's and the unit's
+        names, and the days held in ``on``'s month."""
+        with self.cases.uow(write=False) as uow:
+            rows = self.status(uow.session, on)
+            units = {u.code: u for u in uow.session.scalars(select(Unit).where(
+                Unit.code.in_({s.unit_code for s in rows})))}
+            names = dict(uow.session.execute(select(User.id, func.coalesce(func.nullif(User.full_name, ""),
+                                                                            User.username))
+                                             .where(User.id.in_({s.user_id for s in rows}))).tuples().all())
+            return [(s, names.get(s.user_id, ""), units[s.unit_code].name) for s in rows
+                    if actor.is_system or actor.covers(units[s.unit_code].path)]
 
     def alert_before_month_end(self, *, days: int = ALERT_DAYS) -> int:
         """Write the alerts due now (see the module); the number of rows written."""

@@ -25,6 +25,8 @@ from .programme_checks import choice, managed_unit, parse_day, user_by_name
 
 __all__ = ["TEAM_ROLES", "MemberView", "TeamService"]
 
+# Who may read a team's roster: its commune's staff, the Front, admins and the members.
+READ_ROLES = ("official", "leader", "auditor", "admin", "member")
 TEAM_ROLES: dict[str, tuple[str, str]] = {
     "leader": ("Tổ trưởng", "Team leader"),
     "deputy": ("Tổ phó", "Deputy leader"),
@@ -48,47 +50,62 @@ class TeamService:
 
     def set_up(self, actor: Actor, village: str, name: Any) -> int:
         """The village's team (its id); set up once per village."""
-        def work(uow: UnitOfWork) -> int:
-            unit = managed_unit(uow.session, actor, village, level="village", action="team")
-            if uow.session.scalar(select(Team.id).where(Team.unit_id == unit.id)) is not None:
-                raise InvalidField(field="unit", problem_vi="thôn, ấp này đã có Tổ dân vận",
-                                   problem_en="this village already has a team")
-            team = Team(unit_id=unit.id, name=clean_text("name", name), created_at=self.cases.clock.now())
-            uow.session.add(team)
-            uow.session.flush()
-            return team.id
-        return self.cases.within(work)
+        return self.cases.within(lambda uow: self.set_up_within(uow, actor, village, name))
+
+    def set_up_within(self, uow: UnitOfWork, actor: Actor, village: str, name: Any) -> int:
+        unit = managed_unit(uow.session, actor, village, level="village", action="team")
+        if uow.session.scalar(select(Team.id).where(Team.unit_id == unit.id)) is not None:
+            raise InvalidField(field="unit", problem_vi="thôn, ấp này đã có Tổ dân vận",
+                               problem_en="this village already has a team")
+        team = Team(unit_id=unit.id, name=clean_text("name", name), created_at=self.cases.clock.now())
+        uow.session.add(team)
+        uow.session.flush()
+        return team.id
 
     def add_member(self, actor: Actor, village: str, name: Any, role: Any, joined_on: Any,
                    *, username: str | None = None) -> int:
-        def work(uow: UnitOfWork) -> int:
-            team = self._team(uow, actor, village)
-            user: User | None = user_by_name(uow.session, "username", username) if username else None
-            member = TeamMember(team_id=team.id, user_id=user.id if user else None,
-                                name=clean_text("name", name if name else (user.full_name if user else name)),
-                                role=choice("role", role, TEAM_ROLES), joined_on=parse_day("joined_on", joined_on))
-            uow.session.add(member)
-            uow.session.flush()
-            return member.id
-        return self.cases.within(work)
+        return self.cases.within(lambda uow: self.add_member_within(uow, actor, village, name, role, joined_on,
+                                                                    username=username))
+
+    def add_member_within(self, uow: UnitOfWork, actor: Actor, village: str, name: Any, role: Any, joined_on: Any,
+                          *, username: str | None = None) -> int:
+        team = self._team(uow, actor, village)
+        user: User | None = user_by_name(uow.session, "username", username) if username else None
+        member = TeamMember(team_id=team.id, user_id=user.id if user else None,
+                            name=clean_text("name", name if name else (user.full_name if user else name)),
+                            role=choice("role", role, TEAM_ROLES), joined_on=parse_day("joined_on", joined_on))
+        uow.session.add(member)
+        uow.session.flush()
+        return member.id
 
     def leave(self, actor: Actor, village: str, member_id: int, left_on: Any) -> None:
-        def work(uow: UnitOfWork) -> None:
-            team = self._team(uow, actor, village)
-            member = uow.session.get(TeamMember, member_id) if isinstance(member_id, int) else None
-            if member is None or member.team_id != team.id:
-                raise NotFound(what="tổ viên / member", key=str(member_id)[:20])
-            day = parse_day("left_on", left_on)
-            if day < member.joined_on or member.left_on is not None:
-                raise InvalidField(field="left_on", problem_vi="ngày rời tổ không hợp lệ",
-                                   problem_en="not a valid leaving day for this member")
-            member.left_on = day
-        self.cases.within(work)
+        self.cases.within(lambda uow: self.leave_within(uow, actor, village, member_id, left_on))
+
+    def leave_within(self, uow: UnitOfWork, actor: Actor, village: str, member_id: int, left_on: Any) -> None:
+        team = self._team(uow, actor, village)
+        member = uow.session.get(TeamMember, member_id) if isinstance(member_id, int) else None
+        if member is None or member.team_id != team.id:
+            raise NotFound(what="tổ viên / member", key=str(member_id)[:20])
+        day = parse_day("left_on", left_on)
+        if day < member.joined_on or member.left_on is not None:
+            raise InvalidField(field="left_on", problem_vi="ngày rời tổ không hợp lệ",
+                               problem_en="not a valid leaving day for this member")
+        member.left_on = day
 
     def members(self, actor: Actor, village: str, on: date) -> list[MemberView]:
         """Who was on the team on ``on`` (joined by then, not yet left)."""
+        found = self.roster(actor, village, on)
+        if found is None:
+            raise NotFound(what="Tổ dân vận / team", key=str(village)[:40])
+        return found
+
+    def roster(self, actor: Actor, village: str, on: date) -> list[MemberView] | None:
+        """``members``, or None when the village (which the reader may see) has no team yet."""
         with self.cases.uow(write=False) as uow:
-            team = self._team(uow, actor, village, roles=("official", "leader", "auditor", "admin", "member"))
+            unit = managed_unit(uow.session, actor, village, level="village", roles=READ_ROLES, action="team")
+            team = uow.session.scalar(select(Team).where(Team.unit_id == unit.id))
+            if team is None:
+                return None
             rows = uow.session.execute(
                 select(TeamMember, User.username).outerjoin(User, User.id == TeamMember.user_id)
                 .where(TeamMember.team_id == team.id, TeamMember.joined_on <= on,

@@ -44,6 +44,9 @@ class CaseSnapshot:
     last_stage_outcome: str | None = None
     last_stage_state: str | None = None
     last_stage_ended_at: datetime | None = None
+    # The person who must act now (engine.assignment): username and name, or None.
+    assignee: str | None = None
+    assignee_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ def snapshot(case: Case, actor: Actor) -> CaseSnapshot:
         meeting_id=case.meeting_id, citizen=citizen_of(case, actor), version=case.version, event_count=case.event_count,
         last_stage_outcome=case.last_stage_outcome, last_stage_state=case.last_stage_state,
         last_stage_ended_at=case.last_stage_ended_at,
+        assignee=case.assignee.username if case.assignee_id and case.assignee else None,
+        assignee_name=(case.assignee.full_name or case.assignee.username) if case.assignee_id and case.assignee
+        else None,
     )
 
 

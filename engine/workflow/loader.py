@@ -146,6 +146,9 @@ def spec_problems(spec: WorkflowSpec) -> list[tuple[str, str]]:
                 out.append((key, f"state {source!r} is listed twice"))
         if t.dest not in states:
             out.append((f"{base}.to", f"unknown state {t.dest!r} (states: {known})"))
+        if t.requires_assignee and set(t.roles) <= {"citizen"}:
+            out.append((f"{base}.requires_assignee", "only staff are assigned: a transition only the citizen "
+                                                     "fires cannot require an assignee"))
         if t.deadline == "keep" and set(t.source) != {t.dest}:
             out.append((f"{base}.deadline", "deadline: keep leaves the case where it is: "
                                             "from must list only the state in to"))

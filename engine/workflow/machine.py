@@ -34,8 +34,9 @@ from .spec import Label, StateSpec, TransitionSpec, WorkflowSpec
 
 __all__ = ["Workflow", "StatefulModel", "RESERVED_TRIGGERS"]
 
-# transitions refuses a trigger named like the attribute holding the state.
-RESERVED_TRIGGERS: frozenset[str] = frozenset({"state"})
+# transitions refuses a trigger named like the attribute holding the state; "assign"
+# is the history's name for a change of assignee (engine.assignment).
+RESERVED_TRIGGERS: frozenset[str] = frozenset({"state", "assign"})
 
 
 class StatefulModel(Protocol):

@@ -110,6 +110,9 @@ def _escalation_problems(spec: WorkflowSpec, name: str, rule: AutoEscalateRule, 
     if via[0].kinds:
         return [(key, f"{via[0].trigger!r} applies only to some kinds ({', '.join(via[0].kinds)}): the system "
                       "escalates every overdue case, so the transition it fires must apply to every kind")]
+    if via[0].requires_assignee:
+        return [(key, f"{via[0].trigger!r} requires an assignee, and the system is nobody's assignee: "
+                      "the transition it fires may not require one")]
     missing = [f for f in via[0].requires if f not in SYSTEM_FIELDS]
     if missing:
         return [(key, f"the system cannot fill in {', '.join(missing)}, which {via[0].trigger!r} requires; "

@@ -305,6 +305,9 @@ class TransitionSpec(_Frozen):
     # Only cases of these kinds may take it (empty: every kind). The case service
     # refuses it for another kind and does not offer it.
     kinds: tuple[Kind, ...] = ()
+    # Only once a person of the handling unit is assigned (engine.assignment): the
+    # case service refuses it before, saying so; the sweep may not fire it.
+    requires_assignee: StrictBool = False
 
     def applies_to(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds

@@ -4,7 +4,8 @@ The server is uvicorn in a thread on 127.0.0.1, on a socket bound to a free port
 before the thread starts. The browser is Debian's ``/usr/bin/chromium`` driven by
 Playwright (never ``playwright install``: nothing is downloaded), with a fresh
 profile directory per test. Without Chromium the tests are skipped, except in CI
-(``CI=true``) where a missing browser is a failure.
+(``CI=true``) where a missing browser is a failure. Every page a context opens is
+checked with axe-core (tests/browser/axe.py); its violations fail the test.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .axe import AxeChecker, axe_source_or_skip
 
 __all__ = ["CHROMIUM_ARGS", "chromium_or_skip", "live_server", "chromium", "ARTIFACTS"]
 
@@ -81,19 +84,39 @@ def live_server(app: Any) -> Iterator[str]:
         assert not thread.is_alive(), "the test server did not stop"
 
 
+def _scripted_page(pw: Any, executable: str, viewport: dict[str, int]) -> Any:
+    """A page that runs scripts (axe on no-JS snapshots); the checker closes its browser."""
+    browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    return browser.new_page(viewport=viewport)
+
+
 @contextmanager
-def chromium(profile: Path, *, width: int = 360, height: int = 740) -> Iterator[Any]:
-    """A Chromium context with a fresh profile; closed (and the driver stopped) on exit."""
+def chromium(profile: Path, *, width: int = 360, height: int = 740, **options: Any) -> Iterator[Any]:
+    """A Chromium context with a fresh profile; closed (and the driver stopped) on exit.
+    Every page it loads is checked with axe-core; a violation fails the test when the
+    block ends (unless the block failed already: that error is the one to read)."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_or_skip()
+    axe = AxeChecker(axe_source_or_skip(), scripts=options.get("java_script_enabled", True))
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(profile), executable_path=executable, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": width, "height": height}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
-            service_workers="block",
+            service_workers="block", **options,
         )
+        axe.watch(context)
+        failed = False
         try:
             yield context
+        except BaseException:
+            failed = True
+            raise
         finally:
-            context.close()
+            try:
+                axe.finish(check=not failed, scripted_page=lambda: _scripted_page(
+                    pw, executable, {"width": width, "height": height}))
+            finally:
+                context.close()
+        if axe.violations:
+            pytest.fail(axe.report(), pytrace=False)

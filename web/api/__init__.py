@@ -1,8 +1,8 @@
 """The JSON API (``/api/v1``) and the Open311 adapter (``/open311/v2``).
 
 ``install_api(app, container)`` is the one call the application factory makes: it
-adds the routers, the request-body limit, the problem+json rendering of unmatched
-API paths and the OpenAPI components the problems refer to. The limits and the rate
+adds the routers, the request-body limit and the OpenAPI components the problems
+refer to (unmatched paths are answered by ``web.errors``). The limits and the rate
 limiter come from the container (``web.container``).
 """
 
@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.types import Scope
 
 from .lang import negotiate
-from .problems import from_http, problem_json
+from .problems import problem_json
 
 if TYPE_CHECKING:  # the container builds this package's settings and rate limiter
     from ..container import Container
@@ -42,34 +40,26 @@ def _too_large(scope: Scope, limit: int) -> Response:
 
 def install_api(app: FastAPI, container: Container) -> None:
     from ..open311 import router as open311_router
-    from ..open311.routing import open311_error_for_http
     from ..open311.schemas import OPEN311_MODELS
     from .bodylimit import BodyLimitMiddleware
+    from .bulk import router as bulk_router
     from .cases import router as cases_router
+    from .casework import router as casework_router
     from .files import router as files_router
     from ..uploads import UPLOAD_PATHS
     from .catalog import router as catalog_router
     from .meetings import router as meetings_router
     from .openapi import install_problem_schema
+    from .programmes import router as programmes_router
     from .support import router as support_router
 
     settings = container.api_settings
-    for router in (cases_router, files_router, meetings_router, catalog_router, open311_router, support_router):
+    for router in (bulk_router, cases_router, files_router, meetings_router, catalog_router, open311_router,
+                   support_router, programmes_router, casework_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, prefixes=API_PREFIXES,
                        respond=_too_large, upload_paths=UPLOAD_PATHS,
                        upload_max_bytes=container.files.limits.max_step_bytes)
 
-    async def unmatched(request: Request, exc: Exception) -> Response:
-        # 404 for an unknown path, 405 for a wrong method: raised by the router
-        # before any API route runs, so they are rendered here, for API paths only.
-        assert isinstance(exc, HTTPException)
-        path = request.url.path
-        if path.startswith("/open311/"):
-            return open311_error_for_http(request, exc)
-        if path.startswith("/api/"):
-            return from_http(exc, negotiate(request.headers.get("accept-language")))
-        return await http_exception_handler(request, exc)
-
-    app.add_exception_handler(HTTPException, unmatched)
+    # Unmatched paths (404, 405) are answered by web.errors, by path prefix.
     install_problem_schema(app, extra_models=OPEN311_MODELS)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Callable, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from engine.actors import Actor
@@ -17,7 +18,7 @@ from engine.audit import verify_case
 from engine.codes import normalise_code
 from engine.consent import ConsentInput
 from engine.errors import NotFound, OutOfScope
-from engine.listing import CaseQuery, CaseRow, page_cases
+from engine.listing import CaseQuery, CaseRow, count_cases, page_cases
 from engine.models import Case
 from engine.services.cases import NewCase
 from engine.services.consents import create_with_consent
@@ -33,7 +34,7 @@ from .openapi import problems
 from .problems import ApiProblem
 from .routing import ProblemRoute, request_lang
 from .schemas import (
-    ActionOut, CaseCreate, CaseList, CaseOut, CaseSummary, ChainOut, EventOut, EventsOut, FireRequest,
+    ActionOut, CaseCreate, CaseList, CaseOut, CaseSummary, Channel, ChainOut, EventOut, EventsOut, FireRequest, Kind,
     RemarkRequest, Topic,
 )
 
@@ -45,6 +46,7 @@ CodePath = Annotated[str, Path(max_length=40, description="Tracking code, e.g. T
 TriggerPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A workflow trigger.")]
 StateName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 MAX_LIST_FILTER = 20
+COUNT_CAP = 1001
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", pattern=r"^[!-~]{1,100}$",
     description="Any value of yours, unique per request (a UUID will do). Sent again within a day with the same "
@@ -83,7 +85,7 @@ def case_out(container: Container, actor: Actor, snap: CaseSnapshot, lang: str,
         satisfaction=snap.satisfaction, duplicate_of=snap.duplicate_of, meeting_id=snap.meeting_id,
         citizen_name=citizen.name, citizen_phone=citizen.phone, citizen_address=citizen.address,
         citizen_disclosure=citizen.disclosure, citizen_withheld=citizen.withheld, event_count=snap.event_count,
-        allowed_actions=[_action(o, lang) for o in options],
+        allowed_actions=[_action(o, lang) for o in options], assignee=snap.assignee, assignee_name=snap.assignee_name,
     )
 
 
@@ -145,26 +147,44 @@ def list_cases(
     order: Annotated[Literal["received", "due"], Query(description="received: newest first; due: most "
                                                                    "urgent first.")] = "received",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    assignee: Annotated[Literal["me"] | None, Query(description="me: only the cases assigned to you.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    kind: Annotated[list[Kind] | None, Query()] = None,  # type: ignore[valid-type]
+    channel: Annotated[Channel | None, Query()] = None,  # type: ignore[valid-type]
+    meeting_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    received_from: Annotated[AwareDatetime | None, Query(description="Received at or after (ISO 8601 with an "
+                                                                     "offset).")] = None,
+    received_before: Annotated[AwareDatetime | None, Query(description="Received before.")] = None,
+    citizen: Annotated[str | None, Query(max_length=100, description="The citizen's name (accents ignored) or "
+                                                                     "phone: only cases whose citizen you may "
+                                                                     "see in full; never a denunciation by its "
+                                                                     "author unless you lead the unit handling "
+                                                                     "it. Refused for roles that see no "
+                                                                     "citizen.")] = None,
+    count: Annotated[bool, Query(description="Also count what the filters find (up to 1001).")] = False,
     actor: Actor = Depends(current_actor),
     container: Container = Depends(get_container),
 ) -> CaseList:
-    for name, values in (("state", state), ("topic", topic)):
+    for name, values in (("state", state), ("topic", topic), ("kind", kind)):
         if values and len(values) > MAX_LIST_FILTER:
             raise ApiProblem("invalid-input", f"Tối đa {MAX_LIST_FILTER} giá trị cho “{name}”.",
                              f"At most {MAX_LIST_FILTER} values for “{name}”.")
-    for text in (unit, q, cursor):
+    for text in (unit, q, cursor, citizen):
         if text is not None and "\x00" in text:
             raise ApiProblem("invalid-input", "Tham số chứa ký tự NUL.", "A parameter contains a NUL character.")
     finals = final_states(container.workflows)
     query = CaseQuery(states=tuple(state or ()), unit=unit or None, topics=tuple(topic or ()), workflow=workflow,
                       overdue_at=container.clock.now() if overdue else None, open_only=status == "open",
-                      closed_only=status == "closed", final_states=finals, text=q, order=order)
+                      closed_only=status == "closed", final_states=finals, text=q, order=order,
+                      kinds=tuple(kind or ()), channel=channel, meeting=meeting_id, received_from=received_from,
+                      received_before=received_before, citizen=citizen or None,
+                      assignee_id=(actor.user_id or -1) if assignee == "me" else None)
     with UnitOfWork(container.sessions, write=False) as uow:
         page = page_cases(uow.session, actor, query, limit=limit, cursor=cursor or None)
+        total = count_cases(uow.session, actor, query, cap=COUNT_CAP) if count else None
     lang = request_lang(request)
     return CaseList(items=[CaseSummary(**_summary(container, r, lang)) for r in page.items],  # type: ignore[arg-type]
-                    next_cursor=page.next_cursor)
+                    next_cursor=page.next_cursor, count=total)
 
 
 @router.get("/{code}", response_model=CaseOut, summary="A case, with what you may do with it now",

@@ -24,7 +24,7 @@ __all__ = [
     "CaseCreate", "FireRequest", "TransitionData", "RemarkRequest", "MeetingCreate", "OpinionCreate",
     "ActionOut", "CaseOut", "CaseSummary", "CaseList", "EventOut", "ChainOut", "EventsOut",
     "MeetingOut", "ParticipantIn", "ParticipantOut", "UnitOut", "UnitList", "LabelOut", "WorkflowSummary",
-    "WorkflowOut", "INT32",
+    "WorkflowOut", "INT32", "ExtensionRequest", "AssignmentRequest",
 ]
 
 INT32 = 2**31 - 1
@@ -169,7 +169,8 @@ class MeetingCreate(_Request):
     unit: UnitCode
     place: text(LIMITS["place"]) | None = None  # type: ignore[valid-type]
     hosts: text(LIMITS["hosts"]) | None = None  # type: ignore[valid-type]
-    attendees: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTENDEES)] = 0
+    attendees: Annotated[int, Field(strict=True, ge=0, le=MAX_ATTENDEES)] | None = Field(
+        default=None, description="Citizens attending; omitted or null when nobody counted them (kept empty, not 0).")
     opinions: list[OpinionCreate] = Field(
         default_factory=list, max_length=MAX_OPINIONS,
         description="The opinions heard there, recorded with the meeting in one transaction: all or none.")
@@ -228,11 +229,32 @@ class CaseOut(CaseSummary):
     citizen_withheld: bool = Field(description="True when the citizen's identity is withheld from this caller.")
     event_count: int
     allowed_actions: list[ActionOut]
+    assignee: str | None = Field(default=None, description="Username of the person who must act now, if assigned.")
+    assignee_name: str | None = Field(default=None, description="Their name as the pages show it.")
+
+
+class ExtensionRequest(_Request):
+    """Gia hạn: move the current stage's deadline by whole working days, within the workflow's limit."""
+
+    working_days: Annotated[int, Field(strict=True, ge=1, le=366)]
+    reason: text(LIMITS["reason"], min_length=1)  # type: ignore[valid-type]
+    expected_version: Annotated[int, Field(strict=True, ge=1, le=INT32)] | None = None
+
+
+class AssignmentRequest(_Request):
+    """assign: a leader names the person (``assignee``, a username); take: you take it yourself;
+    release: nobody is assigned any more."""
+
+    action: Literal["assign", "take", "release"]
+    assignee: text(64, min_length=1) | None = None  # type: ignore[valid-type]
+    expected_version: Annotated[int, Field(strict=True, ge=1, le=INT32)] | None = None
 
 
 class CaseList(BaseModel):
     items: list[CaseSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    count: int | None = Field(default=None, description="With `count=true`: how many cases the filters find, "
+                                                        "counted up to 1001 (more than 1000 reads as 1001).")
 
 
 class EventOut(BaseModel):
@@ -274,7 +296,7 @@ class MeetingOut(BaseModel):
     unit_name: str
     place: str
     hosts: str
-    attendees: int
+    attendees: int | None = Field(description="Citizens attending; null when nobody counted them.")
     participants: list[ParticipantOut]
     created_at: datetime
     created_by: str | None

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.actors import Actor
 from engine.reports import Period
 from engine.services.fund import NewIncome
-from engine.services.idempotency import once
 from engine.services.support import MAX_AFTERNOON, NewActivity, SupportService
 from engine.services.visits import MAX_VISIT_OPINIONS, NewVisit, VisitOpinion
 from engine.uow import UnitOfWork
@@ -32,6 +30,7 @@ from ..deps import get_container
 from ..reports.support import make_support_report, support_response
 from .auth import current_actor
 from .cases import IdempotencyKey
+from .created import created_once, plain
 from .openapi import problems
 from .routing import ProblemRoute
 from .schemas import INT32
@@ -102,24 +101,6 @@ class VisitIn(_Body):
     note: str | None = Field(default=None, max_length=1600)
 
 
-def _plain(view: Any) -> dict[str, Any]:
-    return jsonable_encoder(asdict(view))
-
-
-def _created(container: Container, actor: Actor, key: str | None, operation: str, payload: Any,
-             work: Callable[[UnitOfWork], Any]) -> JSONResponse:
-    """``work`` (returning a view) once: under ``key``, its answer is kept with it."""
-    if key is None:
-        return JSONResponse(container.cases.within(lambda uow: jsonable_encoder(work(uow))), status_code=201)
-
-    def answer(uow: UnitOfWork, body: Any) -> dict[str, Any]:
-        return {"status": 201, "body": jsonable_encoder(body)}
-
-    first, replayed = once(container.cases, actor, key, operation, payload, work, answer)
-    return JSONResponse(first["body"], status_code=first["status"],
-                        headers={"Idempotent-Replayed": "true"} if replayed else {})
-
-
 def _support(container: Container) -> SupportService:
     return container.support
 
@@ -129,8 +110,8 @@ def _support(container: Container) -> SupportService:
 def create_activity(body: ActivityIn, idempotency_key: IdempotencyKey = None, actor: Actor = Depends(current_actor),
                     container: Container = Depends(get_container)) -> JSONResponse:
     svc = _support(container)
-    return _created(container, actor, idempotency_key, "support.activity", body.model_dump(mode="json"),
-                    lambda uow: _plain(svc.view(uow.session, actor, svc.record_within(uow, actor, body.new()))))
+    return created_once(container, actor, idempotency_key, "support.activity", body.model_dump(mode="json"),
+                    lambda uow: plain(svc.view(uow.session, actor, svc.record_within(uow, actor, body.new()))))
 
 
 @router.post("/support/meetings/{meeting_id}/activities", status_code=201, tags=["support"], responses=problems(403),
@@ -142,8 +123,8 @@ def create_afternoon(meeting_id: Annotated[int, Path(ge=1, le=INT32)], body: Aft
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
         done = svc.afternoon_within(uow, actor, meeting_id, [a.new() for a in body.activities])
-        return {"meeting_id": meeting_id, "activities": [_plain(svc.view(uow.session, actor, a)) for a in done]}
-    return _created(container, actor, idempotency_key, "support.afternoon",
+        return {"meeting_id": meeting_id, "activities": [plain(svc.view(uow.session, actor, a)) for a in done]}
+    return created_once(container, actor, idempotency_key, "support.afternoon",
                     [meeting_id, body.model_dump(mode="json")], work)
 
 
@@ -152,7 +133,7 @@ def create_afternoon(meeting_id: Annotated[int, Path(ge=1, le=INT32)], body: Aft
 def list_activities(unit: Annotated[str, Query(max_length=32)], start: Annotated[date, Query(alias="from")],
                     end: Annotated[date, Query(alias="to")], actor: Actor = Depends(current_actor),
                     container: Container = Depends(get_container)) -> JSONResponse:
-    return JSONResponse([_plain(v) for v in _support(container).list(actor, unit, start, end)])
+    return JSONResponse([plain(v) for v in _support(container).list(actor, unit, start, end)])
 
 
 @router.get("/funds/{commune}", tags=["fund"], responses=problems(404), summary="A commune's fund ledger")
@@ -160,7 +141,7 @@ def fund_entries(commune: UNIT, actor: Actor = Depends(current_actor),
                  container: Container = Depends(get_container)) -> JSONResponse:
     count, balance, entries = container.fund.entries(actor, commune)
     return JSONResponse({"commune": commune, "entry_count": count, "balance": balance,
-                         "entries": [_plain(e) for e in entries]})
+                         "entries": [plain(e) for e in entries]})
 
 
 @router.post("/funds/{commune}/income", status_code=201, tags=["fund"], responses=problems(403, 404, 409),
@@ -170,8 +151,8 @@ def create_income(commune: UNIT, body: IncomeIn, idempotency_key: IdempotencyKey
     fund = container.fund
     new = NewIncome(commune=commune, on_date=body.on_date, amount=body.amount, meeting_id=body.meeting_id,
                     donor=body.donor, note=body.note)
-    return _created(container, actor, idempotency_key, "fund.income", [commune, body.model_dump(mode="json")],
-                    lambda uow: _plain(fund.view(uow.session, actor, fund.income_within(
+    return created_once(container, actor, idempotency_key, "fund.income", [commune, body.model_dump(mode="json")],
+                    lambda uow: plain(fund.view(uow.session, actor, fund.income_within(
                         uow, actor, new, expected_count=body.expected_count))))
 
 
@@ -181,8 +162,8 @@ def create_reversal(commune: UNIT, seq: Annotated[int, Path(ge=1, le=INT32)], bo
                     idempotency_key: IdempotencyKey = None, actor: Actor = Depends(current_actor),
                     container: Container = Depends(get_container)) -> JSONResponse:
     fund = container.fund
-    return _created(container, actor, idempotency_key, "fund.reversal", [commune, seq, body.model_dump(mode="json")],
-                    lambda uow: _plain(fund.view(uow.session, actor, fund.reverse_within(
+    return created_once(container, actor, idempotency_key, "fund.reversal", [commune, seq, body.model_dump(mode="json")],
+                    lambda uow: plain(fund.view(uow.session, actor, fund.reverse_within(
                         uow, actor, commune, seq, body.reason, expected_count=body.expected_count))))
 
 
@@ -197,8 +178,8 @@ def create_visit(body: VisitIn, idempotency_key: IdempotencyKey = None, actor: A
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
         visit, codes = visits.record_within(uow, actor, new)
-        return _plain(visits.view(uow.session, visit, tuple(codes)))
-    return _created(container, actor, idempotency_key, "visit.create", body.model_dump(mode="json"), work)
+        return plain(visits.view(uow.session, visit, tuple(codes)))
+    return created_once(container, actor, idempotency_key, "visit.create", body.model_dump(mode="json"), work)
 
 
 @router.get("/visits/coverage", tags=["visits"], responses=problems(404),
@@ -215,7 +196,7 @@ def coverage(unit: Annotated[str, Query(max_length=32)], day: date | None = None
 @router.get("/visits/{visit_id}", tags=["visits"], responses=problems(404), summary="A home visit")
 def get_visit(visit_id: Annotated[int, Path(ge=1, le=INT32)], actor: Actor = Depends(current_actor),
               container: Container = Depends(get_container)) -> JSONResponse:
-    return JSONResponse(_plain(container.visits.get(actor, visit_id)))
+    return JSONResponse(plain(container.visits.get(actor, visit_id)))
 
 
 @router.get("/reports/support", tags=["reports"], response_class=Response, responses=problems(403, 404),

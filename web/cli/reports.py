@@ -19,7 +19,9 @@ import click
 from engine.actors import SYSTEM, Actor
 from engine.calendar import LOCAL_TZ
 from engine.reports import Period, ReportRequest, build_report
-from engine.reports.audit_export import history_csv, history_json, select_case, select_unit
+from engine.reports.audit_export import history_json, select_case, select_unit
+from engine.reports.history_labels import HistoryLabels
+from engine.reports.history_tables import history_csv
 from engine.reports.export import report_csv, report_json, report_xlsx
 from engine.seals import seal_day, verify_seal
 from engine.services.directory import actor_for
@@ -167,5 +169,5 @@ def audit_export(c: Container, code: str | None, unit: str | None, start: str | 
         sel = select_case(session, actor, code) if code else select_unit(session, actor, unit or "",
                                                                           Period.of(start, end))
         chunks: Any = (history_json(session, actor, sel, now=c.clock.now()) if fmt == "json"
-                       else history_csv(session, actor, sel))
+                       else history_csv(session, actor, sel, HistoryLabels(session, current_lang(), c.workflows)))
         _write_text(chunks, output)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
@@ -29,30 +31,44 @@ def login_form(next: str = "/", bye: str = "", ctx: Ctx = Depends(get_ctx)) -> R
     return _login_page(ctx, next_path=safe_next(next), notice=ctx.t("logged_out") if bye else None)
 
 
-@router.post("/login")
-def login(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
-    ctx, form = checked
+@dataclass(frozen=True)
+class SignInResult:
+    token: str | None  # the new session's cookie value; None: refused
+    error: str | None
+    status: int
+
+
+def try_sign_in(ctx: Ctx, username: str, password: str) -> SignInResult:
+    """The one sign-in step (the login page, the intake's sign-in-again): throttled,
+    the attempt counted and committed before the password is checked."""
     c, t = ctx.c, ctx.t
-    username = form.get("username").strip()[:200]
-    password = form.get("password")
-    next_path = safe_next(form.get("next"))
-    # The attempt is counted (and committed) before its password is checked.
+    username = username.strip()[:200]
     slot = c.login_throttle.take(c, username, ctx.ip)
     if slot.wait > 0:
-        return _login_page(ctx, next_path=next_path, username=username, status=429,
-                           error=t("login_throttled", minutes=max(1, (slot.wait + 59) // 60)))
+        return SignInResult(None, t("login_throttled", minutes=max(1, (slot.wait + 59) // 60)), 429)
     with UnitOfWork(c.sessions, write=True) as uow:
         user = authenticate(uow.session, username, password, now=c.clock.now()) if username and password else None
         found = (user.id, user.language) if user is not None else None
         uow.commit()  # a rehashed password is kept
     if found is None:
-        return _login_page(ctx, next_path=next_path, username=username, status=401, error=t("login_failed"))
+        return SignInResult(None, t("login_failed"), 401)
     c.login_throttle.succeeded(c, username, ctx.ip, slot)
     user_id, language = found
     token = start_session(c, user_id, language=language if language in LANGS else "vi", ip=ctx.ip,
                           user_agent=ctx.request.headers.get("user-agent", ""))
+    return SignInResult(token, None, 303)
+
+
+@router.post("/login")
+def login(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
+    ctx, form = checked
+    username = form.get("username").strip()[:200]
+    next_path = safe_next(form.get("next"))
+    result = try_sign_in(ctx, username, form.get("password"))
+    if result.token is None:
+        return _login_page(ctx, next_path=next_path, username=username, status=result.status, error=result.error)
     response = redirect(ctx, next_path)
-    response.set_cookie(SESSION_COOKIE, token, **cookie_options(ctx.https))
+    response.set_cookie(SESSION_COOKIE, result.token, **cookie_options(ctx.https))
     return response
 
 
@@ -119,4 +135,4 @@ def switch_language(checked: tuple[Ctx, Form] = Depends(posted)) -> Response:
     return response
 
 
-__all__ = ["router"]
+__all__ = ["router", "try_sign_in", "SignInResult"]

@@ -1,5 +1,5 @@
-"""The overdue board, the case list, a case's page with its actions, supervision
-remarks and the export of a case's history."""
+"""The overdue board, a case's page with its actions, supervision remarks and the
+export of a case's history. The case list is ``web.pages.case_lists``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -20,19 +19,20 @@ from engine.codes import normalise_code
 from engine.deadlines import lateness
 from engine.errors import (Conflict, DomainError, InvalidField, InvalidTransition, MissingField, NotFound,
                            OutOfScope, RoleNotAllowed, StaleVersion)
-from engine.listing import CasePage, CaseQuery, page_cases
-from engine.pagination import MAX_CURSOR
-from engine.models import Case, Meeting, User
+from engine.authz import REMARK_KINDS, remark_kinds
+from engine.models import Case, Meeting, Unit, User
 from engine.services.calendars import load_calendar
 from engine.services.views import ActionOption, CaseSnapshot, EventView
 from engine.tabular import CSV_MEDIA_TYPE
-from engine.vocab import SATISFACTION, TOPICS
-from engine.workflow import final_states
+from engine.vocab import SATISFACTION
 
 from .admin import dead_letters
 from .case_files import files_by_step
+from .casework_panel import DONE_NOTICES, FORMS, case_panel
+from .casework_rows import step_details, step_people
 from .common import Ctx, Form, PageNotFound, redirect, render, signed_in, signed_in_post, unit_names
-from .data import board as board_query, escalation_units, scope_units, to_row
+from .data import board as board_query, escalation_units
+from .duplicates import case_duplicates
 from .history_csv import history_csv
 from .i18n import Translator, local_dt
 from .support import board_section
@@ -40,7 +40,6 @@ from .uploads import UploadForm, signed_in_upload
 
 router = APIRouter()
 
-REMARK_KINDS = ("remark", "urge", "confirm")
 FILE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 ACTION_FIELDS = ("answer", "target_unit", "reason", "appointment", "satisfaction", "duplicate_of", "note")
 
@@ -61,87 +60,6 @@ def overdue_board(ctx: Ctx = Depends(signed_in)) -> Response:
         data = board_query(session, ctx.user.actor, c.workflows, ctx.t, cal, now)
     return render(ctx, "board.html", board=data, now=now, dead_letters=dead_letters(ctx),
                   support=board_section(ctx))
-
-
-# -- the case list -----------------------------------------------------------------
-
-def _all_states(ctx: Ctx) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for wf in ctx.c.workflows.values():
-        for name in wf.spec.states:
-            seen.setdefault(name, wf.label(name, ctx.lang))
-    return list(seen.items())
-
-
-@dataclass(frozen=True)
-class ListForm:
-    """The filter form of ``/cases`` as typed in the address: what is shown back in
-    the form and carried to the next page. ``query`` turns it into the engine's query."""
-
-    state: str = ""  # "open", a state name or "" (all)
-    unit: str = ""
-    topic: str = ""
-    programme: str = ""
-    overdue: bool = False
-    q: str = ""
-    sort: str = "due"  # "due" or "new"
-    after: str = ""  # the engine's cursor of the page
-
-    def params(self, **override: Any) -> dict[str, str]:
-        values = {"state": self.state, "unit": self.unit, "topic": self.topic, "programme": self.programme,
-                  "overdue": "1" if self.overdue else "", "q": self.q, "sort": self.sort, "after": self.after}
-        values.update({k: str(v) for k, v in override.items()})
-        return {k: v for k, v in values.items() if v and not (k == "sort" and v == "due")}
-
-    def to_case_query(self, finals: list[str], now: datetime) -> CaseQuery:
-        return CaseQuery(
-            states=(self.state,) if self.state and self.state != "open" else (), open_only=self.state == "open",
-            unit=self.unit or None, topics=(self.topic,) if self.topic else (), workflow=self.programme or None,
-            overdue_at=now if self.overdue else None, final_states=finals, text=self.q or None,
-            order="received" if self.sort == "new" else "due")
-
-
-def _list_page(session: Any, ctx: Ctx, form: ListForm, now: datetime) -> CasePage:
-    """The page the form asks for; a filter or cursor the engine refuses is not the
-    reader's fault: an unknown unit finds nothing, a foreign cursor starts over."""
-    assert ctx.user is not None
-    query = form.to_case_query(final_states(ctx.c.workflows), now)
-    try:
-        return page_cases(session, ctx.user.actor, query, cursor=form.after or None)
-    except InvalidField as err:
-        if err.params.get("field") == "cursor":
-            return page_cases(session, ctx.user.actor, query)
-        if err.params.get("field") == "unit":
-            return CasePage([], None)
-        raise
-
-
-@router.get("/cases")
-def case_list(state: str = "", unit: str = "", topic: str = "", programme: str = "", overdue: str = "",
-              q: str = "", sort: str = "due", after: str = "", ctx: Ctx = Depends(signed_in)) -> Response:
-    assert ctx.user is not None
-    c = ctx.c
-    states = _all_states(ctx)
-    unit, q = unit.replace("\x00", ""), q.replace("\x00", "")  # PostgreSQL refuses NUL in text
-    form = ListForm(
-        state=state if state == "open" or state in dict(states) else "",
-        unit=unit.strip()[:32], topic=topic if topic in TOPICS else "",
-        programme=programme if programme in c.workflows else "", overdue=overdue in ("1", "on", "true"),
-        q=q.strip()[:200], sort=sort if sort in ("due", "new") else "due",
-        after=after if len(after) <= MAX_CURSOR else "",
-    )
-    now = c.clock.now()
-    with c.sessions() as session:
-        cal = _calendar(ctx, session)
-        page = _list_page(session, ctx, form, now)
-        rows = [to_row(x, c.workflows, ctx.t, cal, now) for x in page.items]
-        units = scope_units(session, ctx.user.actor)
-    next_url = "/cases?" + urlencode(form.params(after=page.next_cursor)) if page.next_cursor else None
-    first_url = "/cases?" + urlencode(form.params(after="")) if form.after else None
-    topics = [(code, ctx.t.pick(pair)) for code, pair in TOPICS.items()]
-    programmes = [(key, wf.name.get(ctx.lang)) for key, wf in c.workflows.items()]
-    return render(ctx, "cases.html", rows=rows, query=form, states=states, units=units, next_url=next_url,
-                  first_url=first_url, topics=topics, programmes=programmes, dead_letters=dead_letters(ctx))
 
 
 # -- a case ------------------------------------------------------------------------
@@ -191,6 +109,7 @@ def _timeline(ctx: Ctx, wf: Any, events: list[EventView], names: dict[str, str],
             details.append((t("duplicate_of"), d["duplicate_of"]))
         if d.get("due_at") and isinstance(d["due_at"], str):
             details.append((t("due_was_set"), _iso_local(d["due_at"])))
+        details += step_details(t, d, people)
         out.append(TimelineEntry(
             seq=e.seq, at=e.at, who=people.get(e.actor) or (t("who_citizen") if e.actor == CITIZEN_ROLE else e.actor),
             label=t.trigger(e.trigger, wf),
@@ -233,16 +152,20 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
                                                             if isinstance(e.data.get("target_unit"), str)}
         names = unit_names(session, codes)
         people = dict(session.execute(select(User.username, User.full_name)
-                                      .where(User.username.in_({e.actor for e in events}))).tuples().all())
+                                      .where(User.username.in_({e.actor for e in events}.union(
+                                          *(step_people(e.data) for e in events))))).tuples().all())
         people = {u: (f"{n} ({u})" if n else u) for u, n in people.items()}
+        paths = dict(session.execute(select(Unit.code, Unit.path)
+                                     .where(Unit.code.in_({snap.origin_unit, snap.handling_unit}))).tuples().all())
         meeting = session.get(Meeting, snap.meeting_id) if snap.meeting_id else None
         meeting_info = (meeting.id, meeting.held_on, meeting.place) if meeting else None
         targets = escalation_units(session, cal.local_date(now), exclude=snap.handling_unit) if needs_units else []
+        duplicates, merged = case_duplicates(session, actor, snap.code)
     final = wf.is_final(snap.state)
     overdue = snap.due_at is not None and not final and snap.due_at < now
     late = lateness(cal, snap.due_at, now) if overdue and snap.due_at else 0
     auditor_only = actor.has_role("auditor") and not options
-    if form_state is not None and (form_state.trigger == "__remark__"
+    if form_state is not None and (form_state.trigger in ("__remark__", *FORMS)
                                    or form_state.trigger in {o.trigger for o in options}):
         alert = None  # the message is shown next to its form
     return render(
@@ -250,9 +173,11 @@ def _case_page(ctx: Ctx, code: str, *, form_state: FormState | None = None, aler
         timeline=_timeline(ctx, wf, events, names, people), options=options, names=names, targets=targets,
         meeting=meeting_info, overdue=overdue, late=late, final=final,
         auditor_only=auditor_only, form_state=form_state, alert=alert, notice=notice,
-        remark_kinds=REMARK_KINDS, min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
+        remark_kinds=remark_kinds(actor, origin_path=paths.get(snap.origin_unit, ""),
+                                  handling_path=paths.get(snap.handling_unit, "")), min_appointment=local_dt(now, "%Y-%m-%dT%H:%M"),
         files=files_by_step(ctx, snap.code), file_accept=FILE_ACCEPT, can_remove_files=actor.has_role("admin"),
-        consent=c.consents.status(actor, snap.code),
+        consent=c.consents.status(actor, snap.code), panel=case_panel(ctx, snap), duplicates=duplicates,
+        merged=merged,
     )
 
 
@@ -269,6 +194,8 @@ def _done_notice(ctx: Ctx, code: str, done: str) -> str | None:
         return ctx.t("remark_done") if done == "remark" else ctx.t("file_removed_done")
     if done == "consent":
         return ctx.t("consent_withdrawn_done")
+    if done in DONE_NOTICES:
+        return ctx.t(DONE_NOTICES[done])
     for wf in ctx.c.workflows.values():
         for t in wf.spec.transitions:
             if t.trigger == done:

@@ -29,7 +29,7 @@ from .i18n import DEFAULT_LANG, LANGS, Translator, local_date, local_dt
 
 __all__ = ["Ctx", "get_ctx", "signed_in", "posted", "check_posted", "signed_in_post", "Form", "render", "redirect",
            "LoginRequired", "CsrfFailed", "PasswordChangeRequired", "PageNotFound", "Forbidden", "BadForm", "safe_next",
-           "unit_names", "TEMPLATES"]
+           "unit_names", "TEMPLATES", "from_this_site"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -145,6 +145,10 @@ class Form:
     def __contains__(self, name: str) -> bool:
         return name in self._data
 
+    def getall(self, name: str, limit: int = 100) -> list[str]:
+        """Every value of a repeated field (checkboxes), text only, at most ``limit``."""
+        return [v for v in self._data.getlist(name)[:limit] if isinstance(v, str)]
+
 
 async def read_form(request: Request) -> Form:
     try:
@@ -162,6 +166,11 @@ def _origin_ok(request: Request) -> bool:
         return True
     host = request.headers.get("host", "")
     return origin in (f"http://{host}", f"https://{host}")
+
+
+def from_this_site(request: Request) -> bool:
+    """Whether a post comes from a page of this site (no Origin header, or ours)."""
+    return _origin_ok(request)
 
 
 def check_posted(ctx: Ctx, form: Form) -> None:
@@ -194,9 +203,16 @@ def _env() -> jinja2.Environment:
     env.filters["dmy"] = local_date
     env.filters["dmyhm"] = local_dt
     env.globals["unit_choices"] = unit_choices
+    env.globals["menu"] = _menu
     env.globals.update(TOPICS=TOPICS, KINDS=KINDS, CHANNELS=CHANNELS, SATISFACTION=SATISFACTION, ROLES=ROLES,
                        UNIT_LEVELS=UNIT_LEVELS)
     return env
+
+
+def _menu(ctx: Ctx) -> list[Any]:
+    from .navigation import menu  # the menu reads the engine's sections; it renders through this module
+
+    return menu(ctx)
 
 
 def unit_choices(units: Iterable[Any]) -> list[tuple[str, str]]:

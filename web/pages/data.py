@@ -4,7 +4,7 @@ within the actor's scope."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Sequence
 
@@ -20,6 +20,7 @@ from engine.succession import in_force_among
 from engine.vocab import TOPICS
 from engine.workflow import Workflow, final_states, is_final
 
+from .casework_rows import annotate
 from .i18n import Translator, vi_sort_key
 
 __all__ = ["Row", "to_row", "board", "unit_tree", "scope_units", "intake_units", "escalation_units",
@@ -47,6 +48,11 @@ class Row:
     overdue: bool
     late_days: int
     content: str
+    # Who must act now: the assignee's name, or the roles of the handling unit.
+    who: str = ""
+    # Filled in for the boards (web.pages.casework_rows.annotate).
+    extended: str = ""
+    late_below: str = ""
 
 
 def to_row(case: CaseRow, workflows: dict[str, Workflow], t: Translator, cal: WorkingCalendar, now: datetime) -> Row:
@@ -69,6 +75,8 @@ class Board:
     overdue_total: int  # at most COUNT_CAP + 1
     soon: list[Row]
     horizon: datetime
+    # Cases a lower level let go overdue, now handled here (CaseQuery.late_below).
+    late_below: list[Row] = field(default_factory=list)
 
     @property
     def overdue_text(self) -> str:
@@ -88,8 +96,15 @@ def board(session: Session, actor: Actor, workflows: dict[str, Workflow], t: Tra
                                                                                 cap=COUNT_CAP + 1)
     soon = page_cases(session, actor, CaseQuery(open_only=True, final_states=finals, due_from=now, due_until=horizon,
                                                 order="due"), limit=BOARD_LIMIT)
-    return Board(overdue=[to_row(c, workflows, t, cal, now) for c in late.items], overdue_total=late_total,
-                 soon=[to_row(c, workflows, t, cal, now) for c in soon.items], horizon=horizon)
+    below = page_cases(session, actor, CaseQuery(late_below=True, final_states=finals, order="due"),
+                       limit=BOARD_LIMIT)
+
+    def rows(items: list[CaseRow]) -> list[Row]:
+        return annotate(session, t, items, [to_row(c, workflows, t, cal, now) for c in items], cal.local_date(now),
+                        workflows)
+
+    return Board(overdue=rows(late.items), overdue_total=late_total, soon=rows(soon.items), horizon=horizon,
+                 late_below=rows(below.items))
 
 
 # -- units -----------------------------------------------------------------------

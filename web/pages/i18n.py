@@ -18,6 +18,7 @@ from engine.calendar import LOCAL_TZ, deadline_parts
 from engine.catalogue import DEFAULT_LANG, LANGS, has, pick, text
 from engine.errors import DomainError
 from engine.search import fold
+from engine.vocab import ROLES
 
 __all__ = ["LANGS", "DEFAULT_LANG", "Translator", "fold", "vi_sort_key", "local_date", "local_dt"]
 
@@ -77,6 +78,8 @@ class Translator:
             params["field"] = self.field(params["field"])
         if isinstance(params.get("trigger"), str) and has(f"trigger.{params['trigger']}"):
             params["trigger"] = self.trigger(params["trigger"])
+        if isinstance(params.get("roles"), list):  # "cần: Giám sát (MTTQ)", not "auditor"
+            params["roles_text"] = ", ".join(self.pick(ROLES.get(r), r) for r in params["roles"])
         return err.message(self.lang, **params)
 
 

@@ -12,7 +12,9 @@ from fastapi.responses import Response
 
 from engine.uow import UnitOfWork
 
-from .common import Ctx, Form, redirect, render, signed_in, signed_in_post
+from .common import Ctx, Form, PageNotFound, redirect, render, safe_next, signed_in, signed_in_post
+
+__all__ = ["router", "inbox_module", "unread_count"]
 
 router = APIRouter()
 
@@ -24,7 +26,7 @@ def inbox_module() -> ModuleType | None:
         module = importlib.import_module("notifications.inbox")
     except ImportError:
         return None
-    needed = ("unread_count", "list_items", "mark_all_read")
+    needed = ("unread_count", "list_items", "open_item", "mark_all_read")
     return module if all(hasattr(module, n) for n in needed) else None
 
 
@@ -57,3 +59,19 @@ def inbox_read(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
             module.mark_all_read(uow.session, ctx.user.user_id, now=ctx.c.clock.now())
             uow.commit()
     return redirect(ctx, "/inbox")
+
+
+@router.get("/inbox/{item_id}")
+def inbox_open(item_id: str, ctx: Ctx = Depends(signed_in)) -> Response:
+    """Opening an item marks it read, then goes where it points (the case, the
+    meeting); the page links here rather than to the case itself."""
+    assert ctx.user is not None
+    module = inbox_module()
+    if module is None or not item_id.isdigit() or len(item_id) > 12:
+        raise PageNotFound()
+    with UnitOfWork(ctx.c.sessions, write=True) as uow:
+        entry = module.open_item(uow.session, ctx.user.user_id, int(item_id), now=ctx.c.clock.now(), lang=ctx.lang)
+        uow.commit()
+    if entry is None:  # another person's item, or none: the same answer
+        raise PageNotFound()
+    return redirect(ctx, safe_next(entry.link, "/inbox"))

@@ -4,14 +4,18 @@ The meeting (date, unit, place, hosts, attendees) is typed once, then one row pe
 opinion with what was done with it on the spot. The page reads the form and hands
 it to ``MeetingService.record``, which checks everything and writes the meeting,
 its opinions and their on-site answers or escalations in one transaction, keyed by
-the form's one-time nonce; the page marks each problem next to its field.
+the form's one-time nonce; the page marks each problem next to its field and lists
+them all at the top, each linked to its field. A meeting entered so late that its
+opinions would start out overdue (``MeetingService.late_entry``) is saved only once
+the person confirms. An expired session or form token shows everything typed again
+(``web.pages.intake_recovery``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -30,12 +34,16 @@ from engine.services.fields import is_blank
 from engine.services.meetings import (
     MAX_OPINIONS, IdempotencyKeyReused, InvalidIntake, NewMeeting, Opinion, Participant,
 )
+from engine.unit_kinds import is_village
 from engine.vocab import KINDS, TOPICS
 
 from ..security import new_token
-from .common import Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in
-from .uploads import UploadForm, signed_in_upload
+from .duplicates import intake_notices
+from .common import CsrfFailed, Ctx, Form, Forbidden, PageNotFound, redirect, render, signed_in
 from .data import escalation_units, intake_units, to_row
+from .i18n import local_dt
+from .intake_recovery import IntakePost, after_sign_in, intake_post, relogin_page
+from .uploads import UploadForm
 
 router = APIRouter()
 
@@ -43,7 +51,7 @@ DEFAULT_ROWS = 5
 MORE_ROWS = 5
 MAX_ROWS = MAX_OPINIONS
 ROW_FIELDS = ("topic", "kind", "content", "name", "phone", "village", "outcome", "answer", "target", "reason",
-              "files", "consent", "consent_address", "consent_author")
+              "appointment", "files", "consent", "consent_address", "consent_author")
 # The engine's names for what this form calls otherwise.
 ROW_FIELD = {"citizen_name": "name", "citizen_phone": "phone", "unit": "village", "target_unit": "target",
              "consent_channel": "consent", "consent_author_requested": "consent_author"}
@@ -83,7 +91,8 @@ def _blank_row() -> IntakeRow:
     return IntakeRow(values={"kind": "kien_nghi", "outcome": "record"})
 
 
-def _page(ctx: Ctx, intake: Intake, *, status: int = 200, alert: str | None = None) -> Response:
+def _page(ctx: Ctx, intake: Intake, *, status: int = 200, alert: str | None = None, notice: str | None = None,
+          summary: list[tuple[str, str]] | None = None, late: str | None = None) -> Response:
     assert ctx.user is not None
     today = _today(ctx)
     with ctx.c.sessions() as session:
@@ -94,6 +103,10 @@ def _page(ctx: Ctx, intake: Intake, *, status: int = 200, alert: str | None = No
     t = ctx.t
     return render(
         ctx, "meeting_new.html", status=status, intake=intake, units=units, targets=targets, alert=alert,
+        notice=notice, summary=summary or [], late=late,
+        # Where an opinion was raised is a village: the engine says which units are.
+        villages=[u for u in units if is_village(u)],
+        min_appointment=local_dt(ctx.c.clock.now(), "%Y-%m-%dT%H:%M"),
         today=today.isoformat(), max_rows=MAX_ROWS,
         programme_choices=[(k, wf.name.get(ctx.lang)) for k, wf in ctx.c.workflows.items()],
         topic_choices=[(k, t.pick(v)) for k, v in TOPICS.items()],
@@ -133,6 +146,19 @@ def _participants(text: str) -> tuple[Participant, ...] | None:
                  for line in lines)
 
 
+def _appointment(text: str | None) -> str | None:
+    """A ``datetime-local`` value (Vietnam wall-clock time) as an instant with its
+    offset; anything else goes to the engine as typed, which says what is wrong."""
+    if is_blank(text):
+        return None
+    assert text is not None
+    try:
+        naive = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    return naive.replace(tzinfo=LOCAL_TZ).isoformat() if naive.tzinfo is None else text
+
+
 def _opinion(v: dict[str, str], files: list[Upload]) -> Opinion:
     # The form shows the answer for one choice and the target and reason for the
     # other; what is typed in the hidden part is not sent.
@@ -142,7 +168,9 @@ def _opinion(v: dict[str, str], files: list[Upload]) -> Opinion:
                    outcome=None if outcome == "record" else outcome,
                    answer=v.get("answer") if outcome == "answer_on_site" else None,
                    target_unit=v.get("target") if outcome == "escalate" else None,
-                   reason=v.get("reason") if outcome == "escalate" else None, files=tuple(files),
+                   reason=v.get("reason") if outcome == "escalate" else None,
+                   appointment=_appointment(v.get("appointment")) if outcome == "escalate" else None,
+                   files=tuple(files),
                    consent=ConsentInput(channel=v.get("consent") or None, address=v.get("consent_address") or None,
                                         author_requested=v.get("consent_author") == "1")
                    if v.get("consent") or v.get("consent_address") else None)
@@ -156,29 +184,81 @@ def _message(ctx: Ctx, err: DomainError) -> str:
     return ctx.t.error(err)
 
 
-def _mark(ctx: Ctx, intake: Intake, sent: list[int], err: InvalidIntake) -> list[str]:
+def _field_id(row: int | None, name: str) -> str:
+    """The id of a field's control in the template (``r3-consent-address``)."""
+    return name if row is None else f"r{row}-{name.replace('_', '-')}"
+
+
+def _mark(ctx: Ctx, intake: Intake, sent: list[int], err: InvalidIntake) -> list[tuple[str, str]]:
     """Put each problem next to its field (``sent``: the form row of each opinion);
-    returns those the form has no place for, named by their row."""
-    elsewhere = []
+    returns the summary: each problem as (link to its field or row, text)."""
+    t = ctx.t
+    summary = []
     for p in err.problems:
         message = _message(ctx, p.error)
         if p.row is None:
-            errors, name, known = intake.errors, p.field, MEETING_FIELDS
+            errors, name, known, row = intake.errors, p.field, MEETING_FIELDS, None
         else:
-            errors, name, known = intake.rows[sent[p.row]].errors, ROW_FIELD.get(p.field, p.field), ROW_FIELDS
+            row = sent[p.row]
+            errors, name, known = intake.rows[row].errors, ROW_FIELD.get(p.field, p.field), ROW_FIELDS
+        where = t("intake_summary_meeting") if row is None else t("intake_row", n=row + 1)
         if name in known and name not in errors:
             errors[name] = message
+            summary.append((f"#{_field_id(row, name)}", f"{where} – {_label(t, name)}: {message}"))
         else:
-            elsewhere.append(message if p.row is None else f"{ctx.t('intake_row', n=sent[p.row] + 1)}: {message}")
-    return elsewhere
+            summary.append((f"#row-{row}" if row is not None else "#meeting", f"{where}: {message}"))
+    return summary
+
+
+def _label(t: Any, name: str) -> str:
+    labels = {"village": t.field("village"), "target": t.field("target_unit"), "name": t.field("citizen_name"),
+              "phone": t.field("citizen_phone"), "answer": t("intake_answer"), "reason": t("intake_reason"),
+              "appointment": t("intake_appointment"), "files": t("files_add"), "consent": t("consent_channel"),
+              "consent_address": t("consent_address"), "consent_author": t("consent_author"),
+              "unit": t("intake_unit"), "participants": t("participants_label"), "programme": t("programme"),
+              "topic": t("topic"), "kind": t("kind")}
+    return labels.get(name) or t.field(name)
+
+
+def _hidden(form: Form) -> list[tuple[str, str]]:
+    """Every typed value of the intake, to carry through signing in again."""
+    names = ["programme", "held_on", "unit", "place", "hosts", "attendees", "participants", "nonce", "rows"]
+    out = [(n, form.get(n)) for n in names if form.get(n)]
+    for i in range(len(_read(form).rows)):
+        out += [(f"r{i}_{f}", form.get(f"r{i}_{f}")) for f in ROW_FIELDS if f != "files" and form.get(f"r{i}_{f}")]
+    return out
+
+
+def _kept(ctx: Ctx, intake: Intake, form: UploadForm, key: str) -> Response:
+    """The form again with everything typed, the session's token, the same nonce."""
+    if not _NONCE.match(intake.nonce):
+        intake.nonce = new_token()
+    files = any(form.files_for(f"r{i}_files") for i in range(len(intake.rows)))
+    notice = " ".join([ctx.t(key), *([ctx.t("intake_files_again")] if files else [])])
+    # 403 for a stale token, as every other form answers it; signed in again: the form.
+    return _page(ctx, intake, status=200 if key == "intake_kept" else 403, notice=notice)
 
 
 @router.post("/meetings/new")
-def intake_save(checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> Response:
-    ctx, form = checked
+def intake_save(posted: IntakePost = Depends(intake_post)) -> Response:
+    ctx, form, token_ok = posted
+    intake = _read(form)
+    if ctx.user is None:  # the session expired while the rows were typed
+        kept = sum(not r.blank for r in intake.rows)
+        if form.get("relogin") == "1":
+            return after_sign_in(ctx, form, lambda signed: _kept(signed, _read(form), form, "intake_kept"),
+                                 _hidden(form), kept)
+        return relogin_page(ctx, _hidden(form), kept)
+    if not token_ok:  # signed in again elsewhere: the session's token changed
+        if not ctx.can_record:
+            raise CsrfFailed()  # nothing of theirs to keep: the usual refusal
+        return _kept(ctx, intake, form, "intake_form_expired")
+    return _save(ctx, form, intake)
+
+
+def _save(ctx: Ctx, form: UploadForm, intake: Intake) -> Response:
     assert ctx.user is not None
     t = ctx.t
-    intake = _read(form)
     if "more" in form:
         intake.rows += [_blank_row() for _ in range(min(MORE_ROWS, MAX_ROWS - len(intake.rows)))]
         return _page(ctx, intake)
@@ -194,12 +274,18 @@ def intake_save(checked: tuple[Ctx, UploadForm] = Depends(signed_in_upload)) -> 
                      hosts=intake.hosts, attendees=intake.attendees,
                      opinions=tuple(_opinion(intake.rows[i].values, form.files_for(f"r{i}_files")) for i in sent),
                      participants=_participants(intake.participants))
+    if form.get("late_ok") != "1":
+        late = ctx.c.meetings.late_entry(new)
+        if late is not None:
+            text = t("intake_late", held_on=late.held_on.strftime("%d/%m/%Y"), due=local_dt(late.due_at),
+                     n=len(sent), days=late.working_days_late)
+            files = any(form.files_for(f"r{i}_files") for i in sent)
+            return _page(ctx, intake, status=409, late=text, notice=t("intake_files_again") if files else None)
     try:
         recorded = ctx.c.meetings.record(ctx.user.actor, new, key=intake.nonce)
     except InvalidIntake as err:
-        elsewhere = _mark(ctx, intake, sent, err)
-        alert = " ".join([t("intake_errors", n=len(err.problems)), *elsewhere])
-        return _page(ctx, intake, status=400, alert=alert)
+        summary = _mark(ctx, intake, sent, err)
+        return _page(ctx, intake, status=400, alert=t("intake_errors", n=len(err.problems)), summary=summary)
     except IdempotencyKeyReused as err:
         return _page(ctx, intake, status=409, alert=t.error(err))
     except DomainError as err:
@@ -250,6 +336,7 @@ def meeting_page(meeting_id: str, saved: str = "", replayed: str = "",
         cases = list(session.scalars(select(Case).where(Case.meeting_id == meeting.id, scope_clause(actor))
                                      .order_by(Case.id)))
         rows = [to_row(case_row(x), ctx.c.workflows, ctx.t, cal, now) for x in cases]
+        duplicates = intake_notices(session, actor, ctx.t, cases) if saved.isdigit() else []
         info = {"id": meeting.id, "held_on": meeting.held_on, "place": meeting.place, "hosts": meeting.hosts,
                 "attendees": meeting.attendees, "unit": meeting.unit.name,
                 "programme": (ctx.c.workflows[meeting.programme].name.get(ctx.lang)
@@ -261,7 +348,7 @@ def meeting_page(meeting_id: str, saved: str = "", replayed: str = "",
         notices.append(ctx.t("intake_saved", n=int(saved)))
     if replayed:
         notices.append(ctx.t("intake_replayed"))
-    return render(ctx, "meeting.html", meeting=info, rows=rows, notices=notices)
+    return render(ctx, "meeting.html", meeting=info, rows=rows, notices=notices, duplicates=duplicates)
 
 
 __all__ = ["router"]

@@ -60,7 +60,7 @@ def _register(ctx: Ctx, unit: str, start: str, end: str, purpose: str):  # type:
         return wf.label(state, ctx.lang) if wf is not None else state
 
     try:
-        with ctx.c.sessions() as session:
+        with ctx.c.reads() as session:
             return reception_register(session, actor, unit or None, first, last, purpose=purpose, lang=ctx.lang,
                                       state_label=state_label)
     except (NotFound, OutOfScope, InvalidField):
@@ -78,7 +78,7 @@ def figures_page(ctx: Ctx = Depends(signed_in), unit: str = "", start: str = "",
     today = ctx.c.clock.now().astimezone(LOCAL_TZ).date()
     first, last = _day(start, today.replace(day=1)), _day(end, today)
     try:
-        with ctx.c.sessions() as session:
+        with ctx.c.reads() as session:
             figures = programme_figures(session, actor, unit or None, first, last)
     except (NotFound, OutOfScope, InvalidField):
         raise PageNotFound() from None

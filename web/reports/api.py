@@ -18,7 +18,8 @@ from pydantic import BaseModel
 from engine.actors import Actor
 from engine.errors import RoleNotAllowed
 from engine.reports import AUDIT_ROLES, Period
-from engine.reports.audit_export import select_case, select_unit, verify_cases
+from engine.reports.audit_export import CaseCheck, select_case, select_unit, verify_cases
+from engine.reports.history_labels import HistoryLabels
 from engine.seals import latest_seals, short_code, verify_seal
 from engine.tabular import XLSX_MEDIA_TYPE
 
@@ -36,8 +37,9 @@ router = APIRouter(prefix="/api/v1", route_class=ProblemRoute)
 _JSON_CSV = {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}}
 REPORT_200 = {200: {"description": "The report: JSON, CSV (UTF-8 with BOM) or an Excel workbook.",
                     "content": {**_JSON_CSV, XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
-HISTORY_200 = {200: {"description": "Case histories with their chain verification: JSON or CSV (UTF-8 with BOM).",
-                     "content": _JSON_CSV}}
+HISTORY_200 = {200: {"description": ("Case histories with their chain verification: JSON (machine fields), or CSV "
+                                     "(UTF-8 with BOM) and Excel in words, in the caller's language."),
+                     "content": {**_JSON_CSV, XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
 
 CODE = Annotated[str, Path(max_length=40)]
 UNIT = Annotated[str, Path(max_length=32)]
@@ -75,6 +77,17 @@ class VerificationOut(BaseModel):
     ok: bool
     problem: str | None
     seq: int | None
+    # The same in words, in the caller's language (engine.reports.history_labels).
+    unit_name: str
+    state_label: str
+    verdict: str
+
+
+def _verification(labels: HistoryLabels, check: CaseCheck) -> VerificationOut:
+    return VerificationOut(code=check.code, unit=check.unit, state=check.state, event_count=check.event_count,
+                           ok=check.ok, problem=check.problem, seq=check.seq, unit_name=labels.unit(check.unit),
+                           state_label=labels.state(check.workflow, check.state),
+                           verdict=labels.verdict({"ok": check.ok, "seq": check.seq}))
 
 
 class UnitVerificationOut(BaseModel):
@@ -99,14 +112,18 @@ class SealCheckOut(BaseModel):
     current_code: str
     current_root_hash: str
     recorded_root_hash: str | None
+    # match | mismatch (not this day's seal: a typo or another day) | altered (the seal
+    # recorded that day no longer comes out: the histories changed after it).
+    verdict: Literal["match", "mismatch", "altered"]
 
 
 @router.get("/audit/cases/{code}/history", tags=["audit"], summary="A case's full history and its verification",
             response_class=Response, responses={**HISTORY_200, **problems(403, 404)})
-def case_history(code: CODE, format: Annotated[Literal["json", "csv"], Query()] = "json",
+def case_history(code: CODE, format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
                  actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> Response:
     _auditor(actor)
-    return history_response(container, actor, lambda s: select_case(s, actor, code), format, f"ho-so-{code}")
+    return history_response(container, actor, lambda s: select_case(s, actor, code), format, f"ho-so-{code}",
+                            actor.language)
 
 
 @router.get("/audit/cases/{code}/verification", response_model=VerificationOut, tags=["audit"],
@@ -117,7 +134,7 @@ def case_verification(code: CODE, actor: Actor = Depends(current_actor),
     with container.sessions() as session:
         sel = select_case(session, actor, code)
         [check] = list(verify_cases(session, sel))
-    return VerificationOut(**check.__dict__)
+        return _verification(HistoryLabels(session, actor.language, container.workflows), check)
 
 
 @router.get("/audit/units/{unit}/history", tags=["audit"],
@@ -125,12 +142,12 @@ def case_verification(code: CODE, actor: Actor = Depends(current_actor),
             response_class=Response, responses={**HISTORY_200, **problems(403, 404)})
 def unit_history(unit: UNIT, start: Annotated[str, Query(alias="from", min_length=8, max_length=10)],
                  end: Annotated[str, Query(alias="to", min_length=8, max_length=10)],
-                 format: Annotated[Literal["json", "csv"], Query()] = "json",
+                 format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
                  actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> Response:
     _auditor(actor)
     period = Period.of(start, end)
     return history_response(container, actor, lambda s: select_unit(s, actor, unit, period), format,
-                            f"lich-su-{unit}-{period.start}-{period.end}")
+                            f"lich-su-{unit}-{period.start}-{period.end}", actor.language)
 
 
 @router.get("/audit/units/{unit}/verification", response_model=UnitVerificationOut, tags=["audit"],
@@ -143,7 +160,8 @@ def unit_verification(unit: UNIT, start: Annotated[str, Query(alias="from", min_
     period = Period.of(start, end)
     with container.sessions() as session:
         sel = select_unit(session, actor, unit, period)
-        results = [VerificationOut(**c.__dict__) for c in verify_cases(session, sel)]
+        labels = HistoryLabels(session, actor.language, container.workflows)
+        results = [_verification(labels, c) for c in verify_cases(session, sel)]
     return UnitVerificationOut(unit=unit, period=period.as_dict(), cases=len(results),
                                broken=sum(not r.ok for r in results), results=results)
 
@@ -167,4 +185,5 @@ def seal_verification(day: date, value: Annotated[str, Query(min_length=1, max_l
     with container.sessions() as session:
         check = verify_seal(session, day, value)
     return SealCheckOut(day=day, ok=check.ok, current_code=check.actual.short_code,
-                        current_root_hash=check.actual.root_hash, recorded_root_hash=check.recorded)
+                        current_root_hash=check.actual.root_hash, recorded_root_hash=check.recorded,
+                        verdict=check.verdict)

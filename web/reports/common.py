@@ -12,7 +12,9 @@ from fastapi.responses import Response, StreamingResponse
 from engine.actors import Actor
 from engine.calendar import LOCAL_TZ
 from engine.reports import Period, Report, ReportRequest, build_report
-from engine.reports.audit_export import CaseSelection, history_csv, history_json
+from engine.reports.audit_export import CaseSelection, history_json
+from engine.reports.history_labels import HistoryLabels
+from engine.reports.history_tables import history_csv, history_xlsx
 from engine.reports.export import report_csv, report_json, report_xlsx
 from engine.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
@@ -52,7 +54,7 @@ def presets(c: Container) -> list[tuple[str, Period]]:
 
 def make_report(c: Container, actor: Actor, period: Period, unit: str | None, programme: str | None,
                 as_of: str | None = None) -> Report:
-    with c.sessions() as session:
+    with c.reads() as session:
         return build_report(session, actor, ReportRequest(period, unit or None, programme or None, as_of or None),
                             now=c.clock.now(), programmes=programme_names(c))
 
@@ -78,23 +80,29 @@ def report_response(report: Report, fmt: str, lang: str) -> Response:
 
 
 def history_response(c: Container, actor: Actor, select: Callable[[Any], CaseSelection], fmt: str,
-                     name: str) -> Response:
+                     name: str, lang: str = "vi") -> Response:
     """Check the selection now (so a refusal is an ordinary error response), then
-    stream the export from its own session."""
-    with c.sessions() as session:
+    stream the export from its own session. CSV and Excel speak ``lang``; JSON keeps
+    the machine fields."""
+    with c.reads() as session:
         selection = select(session)
+    filename = f"{ascii_name(name)}.{fmt}"
+    if fmt == "xlsx":
+        with c.reads() as session:
+            body = history_xlsx(session, actor, selection, HistoryLabels(session, lang, c.workflows))
+        return Response(body, media_type=XLSX_MEDIA_TYPE, headers=_attachment(filename))
 
     def chunks() -> Iterator[bytes]:
-        with c.sessions() as session:
+        with c.reads() as session:
             if fmt == "csv":
-                for chunk in history_csv(session, actor, selection):
+                for chunk in history_csv(session, actor, selection, HistoryLabels(session, lang, c.workflows)):
                     yield chunk.encode("utf-8")
             else:
                 for chunk in history_json(session, actor, selection, now=c.clock.now()):
                     yield chunk.encode("utf-8")
 
     media = CSV_MEDIA_TYPE if fmt == "csv" else "application/json"
-    return StreamingResponse(chunks(), media_type=media, headers=_attachment(f"{ascii_name(name)}.{fmt}"))
+    return StreamingResponse(chunks(), media_type=media, headers=_attachment(filename))
 
 
 def query_string(**params: Any) -> str:

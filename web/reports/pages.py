@@ -1,15 +1,12 @@
-"""The ``/reports`` page (figures, charts, downloads, printable on A4) and the
-``/audit`` pages (chain verification per case and per unit, exports, daily seals).
+"""The ``/reports`` page (figures, charts, downloads, printable on A4); the ``/audit``
+pages are ``web.reports.audit_pages``, which shares the helpers below.
 
 Signed-in users only, through the pages' own session and CSRF machinery
-(``web.pages.common``). A unit outside the user's grants is "not found"; the audit
-pages are for leaders, the Front's auditors and administrators.
+(``web.pages.common``). A unit outside the user's grants is "not found".
 """
 
 from __future__ import annotations
 
-from itertools import islice
-from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -17,29 +14,26 @@ from sqlalchemy import or_, select
 
 from engine.actors import Actor
 from engine.calendar import LOCAL_TZ
-from engine.codes import normalise_code
 from engine.errors import DomainError, InvalidField, NotFound, OutOfScope, RoleNotAllowed
 from engine.models import Unit, path_under
-from engine.reports import AUDIT_ROLES, REPORT_ROLES, Period
-from engine.reports.audit_export import iter_case_exports, select_case, select_unit, verify_cases
+from engine.reports import REPORT_ROLES, Period
 from engine.numbers import format_number
 from engine.reports.export import column_headers, row_cells, summary_lines
 from engine.reports.labels import AS_OF, AT_END, CASE_COLUMNS, DIMENSIONS, TITLE
+from engine.reports.levels import RULE as LEVEL_RULE
 from engine.reports.timeliness import RULE
-from engine.seals import latest_seals, short_code, verify_seal
 
-from ..pages.common import Ctx, Forbidden, PageNotFound, redirect, render, signed_in
+from ..pages.common import Ctx, Forbidden, PageNotFound, render, signed_in
 from .charts import bar_chart, line_chart, stacked_bars
-from .common import default_period, history_response, make_report, presets, query_string, report_response
+from .common import default_period, make_report, presets, query_string, report_response
 from ..pages.i18n import Translator as Words
 
-__all__ = ["router"]
+__all__ = ["router", "actor_with", "refusal", "period_of", "unit_choices"]
 
 router = APIRouter()
-SHOWN_CASES = 500
 
 
-def _actor(ctx: Ctx, roles: tuple[str, ...]) -> Actor:
+def actor_with(ctx: Ctx, roles: tuple[str, ...]) -> Actor:
     assert ctx.user is not None
     actor = ctx.user.actor
     if not any(g.role in roles for g in actor.grants):
@@ -47,7 +41,7 @@ def _actor(ctx: Ctx, roles: tuple[str, ...]) -> Actor:
     return actor
 
 
-def _refusal(err: DomainError) -> Exception:
+def refusal(err: DomainError) -> Exception:
     if isinstance(err, (NotFound, OutOfScope)):
         return PageNotFound()
     if isinstance(err, RoleNotAllowed):
@@ -55,13 +49,13 @@ def _refusal(err: DomainError) -> Exception:
     return err
 
 
-def _period(start: str, end: str, fallback: Period) -> Period:
+def period_of(start: str, end: str, fallback: Period) -> Period:
     if not start and not end:
         return fallback
     return Period.of(start or end, end or start)
 
 
-def _unit_choices(ctx: Ctx, actor: Actor, roles: tuple[str, ...]) -> list[tuple[str, str]]:
+def unit_choices(ctx: Ctx, actor: Actor, roles: tuple[str, ...]) -> list[tuple[str, str]]:
     """Units the user may report on: each subtree they hold and two levels below."""
     roots = sorted({g.unit_path for g in actor.grants if g.role in roles})
     if not roots:
@@ -89,17 +83,17 @@ def reports_page(ctx: Ctx = Depends(signed_in), start: str = "", end: str = "", 
 
 def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str, as_of: str) -> Response:
     words = Words(ctx.lang)
-    actor = _actor(ctx, REPORT_ROLES)
+    actor = actor_with(ctx, REPORT_ROLES)
     error = None
     try:
-        period = _period(start, end, default_period(ctx.c))
+        period = period_of(start, end, default_period(ctx.c))
         report = make_report(ctx.c, actor, period, unit, programme, as_of)
     except InvalidField as err:
         error = ctx.t.error(err)
         period = default_period(ctx.c)
         report = make_report(ctx.c, actor, period, None, None)
     except DomainError as err:
-        raise _refusal(err) from None
+        raise refusal(err) from None
     lang = ctx.lang
     pick = words.pick
     topics = [(pick((r.label, r.label_en)), r.cases.received) for r in report.by_topic]
@@ -125,9 +119,9 @@ def _reports(ctx: Ctx, start: str, end: str, unit: str, programme: str, as_of: s
         title_text=pick(TITLE), figure_rows=summary_lines(report, lang),
         headers=column_headers(report, lang), cells=row_cells, num=lambda v: format_number(v, lang),
         at_end=pick(AT_END), as_of_label=pick(AS_OF).format(day=report.as_of.strftime("%d/%m/%Y")),
-        rule=pick(RULE),
+        rule=pick(RULE), level_rule=pick(LEVEL_RULE),
         dimensions=[(attr, pick((vi, en)), pick((c_vi, c_en))) for attr, vi, en, c_vi, c_en in DIMENSIONS],
-        unit_choices=_unit_choices(ctx, actor, REPORT_ROLES),
+        unit_choices=unit_choices(ctx, actor, REPORT_ROLES),
         programme_choices=[(k, wf.name.get(lang)) for k, wf in ctx.c.workflows.items()],
         presets=[(words(key), query_string(start=p.start.isoformat(), end=p.end.isoformat(), unit=unit or None,
                                            programme=programme or None)) for key, p in presets(ctx.c)],
@@ -141,112 +135,11 @@ def reports_export(fmt: str, ctx: Ctx = Depends(signed_in), start: str = "", end
                    programme: str = "", as_of: str = "") -> Response:
     if fmt not in ("xlsx", "csv", "json"):
         raise PageNotFound()
-    actor = _actor(ctx, REPORT_ROLES)
+    actor = actor_with(ctx, REPORT_ROLES)
     try:
-        report = make_report(ctx.c, actor, _period(start, end, default_period(ctx.c)), unit, programme, as_of)
+        report = make_report(ctx.c, actor, period_of(start, end, default_period(ctx.c)), unit, programme, as_of)
     except InvalidField:
         raise PageNotFound() from None
     except DomainError as err:
-        raise _refusal(err) from None
+        raise refusal(err) from None
     return report_response(report, fmt, ctx.lang)
-
-
-# -- audit -----------------------------------------------------------------------------
-
-@router.get("/audit")
-def audit_home(ctx: Ctx = Depends(signed_in), day: str = "", value: str = "") -> Response:
-    words = Words(ctx.lang)
-    actor = _actor(ctx, AUDIT_ROLES)
-    result = error = None
-    if day or value:
-        try:
-            when = Period.of(day, day).start
-            with ctx.c.sessions() as session:
-                check = verify_seal(session, when, value)
-            key = "seal_ok" if check.ok else "seal_bad"
-            result = (check.ok, words(key, day=when.strftime("%d/%m/%Y"), code=check.actual.short_code))
-        except InvalidField as err:
-            error = ctx.t.error(err)
-    with ctx.c.sessions() as session:
-        seals = [(s.day, short_code(s.root_hash), s.root_hash, s.case_count, s.event_count)
-                 for s in latest_seals(session, 31)]
-    period = default_period(ctx.c)
-    return render(ctx, "audit/index.html", status=400 if error else 200, w=words, seals=seals, result=result,
-                  error=error, day=day, value=value, period=period,
-                  unit_choices=_unit_choices(ctx, actor, AUDIT_ROLES))
-
-
-@router.get("/audit/cases")
-def audit_find_case(ctx: Ctx = Depends(signed_in), code: str = "") -> Response:
-    _actor(ctx, AUDIT_ROLES)
-    normal = normalise_code(code) if code else None
-    if not normal:
-        raise PageNotFound()
-    return redirect(ctx, f"/audit/cases/{normal}")
-
-
-def _one_case(ctx: Ctx, actor: Actor, code: str) -> dict[str, Any]:
-    try:
-        with ctx.c.sessions() as session:
-            sel = select_case(session, actor, code)
-            return next(iter_case_exports(session, actor, sel))
-    except DomainError as err:
-        raise _refusal(err) from None
-
-
-@router.get("/audit/cases/{code}")
-def audit_case(code: str, ctx: Ctx = Depends(signed_in)) -> Response:
-    actor = _actor(ctx, AUDIT_ROLES)
-    item = _one_case(ctx, actor, code)
-    wf = ctx.c.workflows.get(item["workflow"])
-    return render(ctx, "audit/case.html", w=Words(ctx.lang), item=item, wf=wf)
-
-
-@router.get("/audit/cases/{code}/export.{fmt}")
-def audit_case_export(code: str, fmt: str, ctx: Ctx = Depends(signed_in)) -> Response:
-    if fmt not in ("json", "csv"):
-        raise PageNotFound()
-    actor = _actor(ctx, AUDIT_ROLES)
-    try:
-        return history_response(ctx.c, actor, lambda s: select_case(s, actor, code), fmt, f"ho-so-{code}")
-    except DomainError as err:
-        raise _refusal(err) from None
-
-
-@router.get("/audit/units")
-def audit_unit(ctx: Ctx = Depends(signed_in), unit: str = "", start: str = "", end: str = "") -> Response:
-    words = Words(ctx.lang)
-    actor = _actor(ctx, AUDIT_ROLES)
-    if not unit:
-        raise PageNotFound()
-    try:
-        period = _period(start, end, default_period(ctx.c))
-        with ctx.c.sessions() as session:
-            sel = select_unit(session, actor, unit, period)
-            checks = list(islice(verify_cases(session, sel), SHOWN_CASES + 1))
-    except InvalidField as err:
-        return render(ctx, "audit/unit.html", status=400, w=words, error=ctx.t.error(err), checks=[], unit=unit,
-                      period=default_period(ctx.c), query="", more=False)
-    except DomainError as err:
-        raise _refusal(err) from None
-    more = len(checks) > SHOWN_CASES
-    return render(ctx, "audit/unit.html", w=words, error=None, checks=checks[:SHOWN_CASES], unit=unit,
-                  period=period, more=more,
-                  query=query_string(unit=unit, start=period.start.isoformat(), end=period.end.isoformat()))
-
-
-@router.get("/audit/units/export.{fmt}")
-def audit_unit_export(fmt: str, ctx: Ctx = Depends(signed_in), unit: str = "", start: str = "",
-                      end: str = "") -> Response:
-    if fmt not in ("json", "csv") or not unit:
-        raise PageNotFound()
-    actor = _actor(ctx, AUDIT_ROLES)
-    try:
-        period = _period(start, end, default_period(ctx.c))
-        return history_response(ctx.c, actor, lambda s: select_unit(s, actor, unit, period), fmt,
-                                f"lich-su-{unit}-{period.start}-{period.end}")
-    except InvalidField:
-        raise PageNotFound() from None
-    except DomainError as err:
-        raise _refusal(err) from None
-

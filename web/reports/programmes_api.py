@@ -32,5 +32,5 @@ def programmes_report(
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
     period = Period.of(start, end)
-    with container.sessions() as session:
+    with container.reads() as session:
         return programme_figures(session, actor, unit, period.start, period.end)

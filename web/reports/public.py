@@ -40,7 +40,7 @@ def _stats(ctx: Ctx, unit: str, first: str, last: str) -> PublicStats:
     first = first if _MONTH.match(first) else _months_back(date(int(last[:4]), int(last[5:]), 1), 11)
     if first > last:
         first, last = last, first
-    with ctx.c.sessions() as session:
+    with ctx.c.reads() as session:
         stmt = (select(Unit).where(Unit.code == unit[:32]) if unit
                 else select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))
         found = session.scalar(stmt)

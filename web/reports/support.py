@@ -20,7 +20,7 @@ __all__ = ["make_support_report", "support_response", "support_chart"]
 
 
 def make_support_report(c: Container, actor: Actor, period: Period, unit: str | None) -> SupportReport:
-    with c.sessions() as session:
+    with c.reads() as session:
         return support_report(session, actor, unit or None, period)
 
 
