@@ -44,8 +44,7 @@ Action = Literal["assign", "take", "release"]
 
 class AssignmentRefused(DomainError):
     code = "assignment-refused"
-    template_vi = "Không thể giao xử lý ý kiến {case}: {why_vi}"
-    template_en = "Case {case} cannot be assigned: {why_en}"
+    key = "error.assignment-refused"
 
 
 class AssignmentNotAllowed(AssignmentRefused):
@@ -58,8 +57,7 @@ class AssigneeRequired(DomainError):
     """The workflow asks for an assignee before this step (``requires_assignee``)."""
 
     code = "assignee-required"
-    template_vi = "Cần giao ý kiến {case} cho một người xử lý trước khi “{label_vi}”."
-    template_en = "Case {case} must be assigned to a person before “{label_en}”."
+    key = "error.assignee-required"
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,9 @@ def event_phrase(kind: str, data: Mapping[str, Any], lang: str, state_label: Sta
         held = str(data.get("held_on") or "")
         day = f"{held[8:10]}/{held[5:7]}/{held[:4]}" if len(held) == 10 else held
         where = str(data.get("unit_name") or "")
-        return _("notice.meeting_recorded_one" if n == 1 else "notice.meeting_recorded", lang, day=day, where=where,
-                 n=n)
+        if n == 1:
+            return _("notice.meeting_recorded_one", lang, day=day, where=where, n=n)
+        return _("notice.meeting_recorded", lang, day=day, where=where, n=n)
     if kind == "deliveries.dead":  # to admins: some email or webhook deliveries were given up
         n = data.get("count") if isinstance(data.get("count"), int) else 0
         return _("notice.dead_one", lang, n=n) if n == 1 else _("notice.dead", lang, n=n)

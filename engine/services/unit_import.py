@@ -17,7 +17,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from .directory import UnitRow
 from .fields import clean_text
 from .units import ImportReport, import_decision
 
-__all__ = ["MAX_LINES", "LineProblem", "ReadFile", "UnitChange", "ImportPreview", "read_file", "preview"]
+__all__ = ["MAX_LINES", "LineProblem", "ReadFile", "UnitChange", "ImportPreview", "read_file", "read_lines", "preview"]
 
 MAX_LINES = 5_000  # a province's tree per file; a country's is several files
 COLUMNS = ("code", "name", "level", "parent_code", "valid_from", "valid_to", "successor_code")
@@ -125,10 +125,16 @@ def read_file(session: Session, data: bytes) -> ReadFile:
         return ReadFile([], {}, [_problem(1, None, f"thiếu cột {', '.join(missing)} ở dòng tiêu đề",
                                           f"the header lacks the column(s) {', '.join(missing)}")])
     reader.fieldnames = header
+    return read_lines(session, reader)
+
+
+def read_lines(session: Session, raws: Iterable[Mapping[str, Any]]) -> ReadFile:
+    """``read_file``'s checks on lines already split into columns (a file's, or the one
+    line of a unit edited in a form), numbered from 2 as under a header."""
     problems: list[LineProblem] = []
     rows: list[UnitRow] = []
     lines: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(raws, start=2):
         if line - 1 > MAX_LINES:
             return ReadFile([], {}, [_problem(None, None, f"tệp có hơn {MAX_LINES:,} dòng; hãy chia thành nhiều tệp"
                                               .replace(",", "."), f"the file has over {MAX_LINES:,} lines; split it")])
@@ -182,10 +188,12 @@ def _status(row: UnitRow, unit: Unit | None, codes: dict[int, str]) -> tuple[str
     return ("changed", changed) if changed else ("unchanged", ())
 
 
-def preview(session: Session, data: bytes, on: date, *, final_states: Sequence[str] = ()) -> ImportPreview:
-    """What importing ``data`` changes, having imported it in ``session`` (the
-    caller commits or rolls back); nothing is imported when a line has a problem."""
-    read = read_file(session, data)
+def preview(session: Session, data: bytes | Sequence[Mapping[str, Any]], on: date, *,
+            final_states: Sequence[str] = ()) -> ImportPreview:
+    """What importing ``data`` (a file's bytes, or lines already in columns) changes,
+    having imported it in ``session`` (the caller commits or rolls back); nothing is
+    imported when a line has a problem."""
+    read = read_file(session, data) if isinstance(data, bytes) else read_lines(session, data)
     out = ImportPreview(problems=list(read.problems))
     if out.problems:
         return out

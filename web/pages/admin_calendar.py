@@ -45,7 +45,7 @@ def calendar_page(year: str = "", done: str = "", day: str = "", moved: str = ""
 
 
 def _kind_label(ctx: Ctx, kind: str) -> str:
-    return ctx.t("admin_day_off" if kind == "day_off" else "admin_working_day")
+    return ctx.t("admin_day_off") if kind == "day_off" else ctx.t("admin_working_day")
 
 
 def _moves(ctx: Ctx, affected: calendar_changes.Affected) -> list[str]:

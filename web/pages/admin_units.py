@@ -6,9 +6,7 @@ decision of ``engine.services.units.merge_units``, asked first)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from datetime import date
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +17,7 @@ from starlette.formparsers import MultiPartException
 
 from engine.errors import DomainError, InvalidField
 from engine.models import Unit
-from engine.services.unit_import import COLUMNS, ImportPreview, preview
+from engine.services.unit_import import ImportPreview, preview
 from engine.services.units import merge_units, unit_lines
 from engine.uow import UnitOfWork
 from engine.vocab import UNIT_LEVELS
@@ -166,15 +164,6 @@ def unit_page(code: str, ctx: Ctx = Depends(signed_in)) -> Response:
     return _unit_form(ctx, code)
 
 
-def _one_line(code: str, values: dict[str, str], successor: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerow([code, values["name"], values["level"], values["parent_code"], values["valid_from"],
-                     values["valid_to"], successor])
-    return out.getvalue().encode("utf-8")
-
-
 @router.post("/admin/units/{code}")
 def save_unit(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     ctx, form = checked
@@ -187,7 +176,7 @@ def save_unit(code: str, checked: tuple[Ctx, Form] = Depends(signed_in_post)) ->
             raise PageNotFound()
         successor = session.get(Unit, unit.successor_id).code if unit.successor_id else ""
     # The same checks as a file's line (engine.services.unit_import), applied the same way.
-    data = _one_line(unit.code, values, successor)
+    data = [{"code": unit.code, **values, "successor_code": successor}]
     problems: list[str] = []
 
     def work(uow: UnitOfWork) -> str:

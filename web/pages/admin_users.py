@@ -75,8 +75,9 @@ def _result(ctx: Ctx, result: AccessResult) -> Response:
     if result.replayed:
         message = t("access_replayed", at=local_dt(result.at))
     else:
-        message = t("adm_user_added" if result.action == "add_user" else "adm_grant_added", user=result.username,
-                    grant=_grant_label(ctx, result.detail))
+        grant = _grant_label(ctx, result.detail)
+        message = (t("adm_user_added", user=result.username, grant=grant) if result.action == "add_user"
+                   else t("adm_grant_added", user=result.username, grant=grant))
     return render(ctx, "admin_done.html", title=t("adm_done_title"), message=message, details=[],
                   secret=result.temporary_password, secret_label=t("adm_temporary", days=TEMPORARY_VALID.days),
                   links=[(f"/admin/users/{result.username}", t("adm_open_user", user=result.username)),

@@ -282,7 +282,7 @@ def bulk(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     items = _selection(form)
     if action not in BULK_ACTIONS or not items:
         return render(ctx, "cases_bulk.html", status=400, result=None, back=back,
-                      alert=ctx.t("lists_bulk_none" if not items else "error_title"))
+                      alert=ctx.t("lists_bulk_none") if not items else ctx.t("error_title"))
     label = ctx.t(BULK_ACTIONS[action])
     data = {name: form.get(name) for name in BULK_FIELDS[action] if form.get(name).strip()}
     if "appointment" in data:
