@@ -24,6 +24,8 @@ from web.app import create_app
 from web.container import Container
 from web.demo import DEMO_PASSWORD, load_demo
 
+from .browser import journeys
+from .browser.journeys import Problems, fits_the_screen
 from .browser.live import ARTIFACTS, chromium, chromium_or_skip, live_server
 
 PHONE = {"width": 360, "height": 740}
@@ -57,33 +59,8 @@ def shots() -> Path:
     return ARTIFACTS
 
 
-class Problems:
-    """Console errors (a CSP violation is one) and failed requests seen by the page."""
-
-    def __init__(self, page: Any) -> None:
-        self.seen: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.seen.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.seen.append(f"request failed: {r.url}"))
-        page.on("response", self._response)
-
-    def _console(self, message: Any) -> None:
-        # A page answered with 4xx on purpose (a refused form) is reported by the
-        # console as a failed load; that is checked through responses below.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.seen.append(f"console: {message.text}")
-
-    def _response(self, response: Any) -> None:
-        if response.request.resource_type != "document" and response.status >= 400:
-            self.seen.append(f"{response.status} {response.url}")
-
-
 def sign_in(page: Any, site: str, username: str) -> None:
-    page.goto(f"{site}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{site}/")
+    journeys.sign_in(page, site, username, DEMO_PASSWORD)
     assert page.locator("h1").inner_text() == "Việc cần làm"
 
 
@@ -91,9 +68,6 @@ def sign_out(page: Any) -> None:
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url(re.compile(r".*/login\?bye=1$"))
 
-
-def fits_the_screen(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
 def open_action(page: Any, label: str) -> None:

@@ -16,11 +16,11 @@ from engine.models import Unit, User
 from web.app import create_app
 from web.container import Container
 
+from .browser.journeys import SIZES
 from .browser.live import chromium, chromium_or_skip, live_server
 from .test_error_pages import MENUS as PAGE_MENUS
 from .world import PASSWORD
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 740}}
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from engine.models import Case, CaseEvent
 
-from .test_browser import DESKTOP, PHONE, Problems, context, demo, shots, sign_in, site  # noqa: F401
+from .browser.journeys import Problems
+from .test_browser import DESKTOP, PHONE, context, demo, shots, sign_in, site  # noqa: F401
 
 WIDE = {"width": 1366, "height": 900}
 

@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -17,10 +16,10 @@ from engine.models import User
 from web.app import create_app
 from web.container import Container
 
+from .browser.journeys import SIZES, fits_the_screen, sign_in
 from .browser.live import chromium, chromium_or_skip, live_server
-from .world import PASSWORD, World
+from .world import World
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 740}}
 
 
 @pytest.fixture
@@ -34,16 +33,6 @@ def site(container: Container, world: World) -> Iterator[str]:
         yield url
 
 
-def sign_in(page: Any, site: str, username: str) -> None:
-    page.goto(f"{site}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{site}/")
-
-
-def fits_the_screen(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
 @pytest.mark.parametrize("size", list(SIZES))

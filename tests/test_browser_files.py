@@ -15,7 +15,8 @@ from engine.actors import SYSTEM
 from engine.files.access import list_files
 
 from .files_support import GPS_IFD, jpeg_with_gps, pdf
-from .test_browser import Problems, context, demo, sign_in, site  # noqa: F401
+from .browser.journeys import Problems
+from .test_browser import context, demo, sign_in, site  # noqa: F401
 
 
 def test_upload_at_intake_and_from_the_case_page_in_chromium(site, context, demo, tmp_path: Path):  # noqa: F811

@@ -18,11 +18,11 @@ from engine.models import Case, Meeting
 from web.app import create_app
 from web.container import Container
 
+from .browser import journeys
+from .browser.journeys import SIZES, Problems, fits_the_screen
 from .browser.live import chromium, chromium_or_skip, live_server
-from .test_browser import Problems, fits_the_screen
 from .world import PASSWORD
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 740}}
 
 
 @pytest.fixture
@@ -40,11 +40,7 @@ def context(request: pytest.FixtureRequest, tmp_path: Path, site: str) -> Iterat
 
 
 def sign_in(page: Any, site: str, username: str = "off_a") -> None:
-    page.goto(f"{site}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{site}/")
+    journeys.sign_in(page, site, username)
 
 
 def active_id(page: Any) -> str:

@@ -14,11 +14,10 @@ import pytest
 from engine.services.cases import NewCase
 from web.app import create_app
 
+from .browser.journeys import SIZES, sign_in
 from .browser.live import chromium, chromium_or_skip, live_server
 from .browser.web import web_container  # noqa: F401
-from .world import PASSWORD
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 740}}
 GROUPS = {"desktop": "Cống thoát nước bị nghẹt", "phone": "Đèn chiếu sáng không sáng"}
 
 
@@ -35,13 +34,6 @@ def site(web_container, world, service) -> Any:  # noqa: F811
         yield url
 
 
-def _sign_in(page: Any, site: str, username: str) -> None:
-    page.goto(f"{site}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{site}/")
-
 
 def _codes(page: Any) -> list[str]:
     return page.locator("table.cases a.code").all_inner_texts()
@@ -52,7 +44,7 @@ def test_page_filter_select_and_escalate(site, tmp_path: Path, size: str):
     with chromium(tmp_path / "profile", **SIZES[size]) as context:
         context.set_default_timeout(30_000)
         page = context.new_page()
-        _sign_in(page, site, "lead_a")
+        sign_in(page, site, "lead_a")
         page.goto(f"{site}/cases?sort=new")
         assert page.locator("#result-count").inner_text().startswith("Tìm thấy 500 ý kiến")
         seen: list[str] = []

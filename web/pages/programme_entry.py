@@ -12,7 +12,7 @@ key, ``support_forms.once_then``).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -114,30 +114,35 @@ def reception_form(ctx: Ctx = Depends(signed_in)) -> Response:
                  [{} for _ in range(ROWS)], fresh_nonce())
 
 
-@router.post("/programmes/receptions/new")
-def reception_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
-    ctx, form = checked
-    values = {f: form.get(f) for f in RECEPTION_FIELDS}
+def _save_day(ctx: Ctx, form: Form, template: str, workflow: str, fields: tuple[str, ...],
+              record: Callable[[Any, dict[str, str], list[dict[str, str]]], str]) -> Response:
+    """A reception day's or a dialogue's form: more rows, or the day with its filled
+    rows recorded once (``record`` writes them in the transaction and says where to go
+    next); a refusal shows the form again with every typed value."""
+    values = {f: form.get(f) for f in fields}
     rows = _rows(form, "p", PETITION_FIELDS, 200)
     nonce = fresh_nonce(form.get("nonce"))
     if "more" in form:
-        return _form(ctx, "programmes/reception_new.html", RECEPTIONS, values, rows + [{} for _ in range(2)], nonce)
+        return _form(ctx, template, workflow, values, rows + [{} for _ in range(2)], nonce)
     filled = _filled(rows, "content")
-    new = NewReception(unit=values["unit"], held_on=values["held_on"], occasion=values["occasion"],
-                       capacity=values["capacity"], receiver_name=values["receiver_name"], place=values["place"],
-                       petitions=tuple(_petition(r) for r in filled))
-    actor = _actor(ctx)
-    receptions = ctx.c.programmes.receptions
-
-    def work(uow: Any) -> str:
-        receptions.record_within(uow, actor, new)
-        return f"/programmes/register?unit={values['unit']}&start={values['held_on']}&end={values['held_on']}"
     try:
-        url = once_then(ctx, nonce, "page.reception", [values, filled], work)
+        url = once_then(ctx, nonce, f"page.{workflow}", [values, filled], lambda uow: record(uow, values, filled))
     except DomainError as err:
-        return _form(ctx, "programmes/reception_new.html", RECEPTIONS, values, rows, fresh_nonce(),
-                     ctx.t.error(err), status=400)
+        return _form(ctx, template, workflow, values, rows, fresh_nonce(), ctx.t.error(err), status=400)
     return redirect(ctx, url)
+
+
+@router.post("/programmes/receptions/new")
+def reception_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
+    ctx, form = checked
+    actor, receptions = _actor(ctx), ctx.c.programmes.receptions
+
+    def record(uow: Any, v: dict[str, str], filled: list[dict[str, str]]) -> str:
+        receptions.record_within(uow, actor, NewReception(
+            unit=v["unit"], held_on=v["held_on"], occasion=v["occasion"], capacity=v["capacity"],
+            receiver_name=v["receiver_name"], place=v["place"], petitions=tuple(_petition(r) for r in filled)))
+        return f"/programmes/register?unit={v['unit']}&start={v['held_on']}&end={v['held_on']}"
+    return _save_day(ctx, form, "programmes/reception_new.html", RECEPTIONS, RECEPTION_FIELDS, record)
 
 
 # ------------------------------------------------------------------ dialogues
@@ -155,28 +160,15 @@ def dialogue_form(ctx: Ctx = Depends(signed_in)) -> Response:
 @router.post("/programmes/dialogues/new")
 def dialogue_save(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     ctx, form = checked
-    values = {f: form.get(f) for f in DIALOGUE_FIELDS}
-    rows = _rows(form, "p", PETITION_FIELDS, 200)
-    nonce = fresh_nonce(form.get("nonce"))
-    if "more" in form:
-        return _form(ctx, "programmes/dialogue_new.html", DIALOGUES, values, rows + [{} for _ in range(2)], nonce)
-    filled = _filled(rows, "content")
-    new = NewDialogue(unit=values["unit"], held_on=values["held_on"], chair=values["chair"],
-                      front_representative=values["front_representative"],
-                      attendees=values["attendees"] or 0, place=values["place"],
-                      opinions=tuple(_petition({**r, "route": ""}) for r in filled))
-    actor = _actor(ctx)
-    dialogues = ctx.c.programmes.dialogues
+    actor, dialogues = _actor(ctx), ctx.c.programmes.dialogues
 
-    def work(uow: Any) -> str:
-        meeting_id, _ = dialogues.record_within(uow, actor, new)
+    def record(uow: Any, v: dict[str, str], filled: list[dict[str, str]]) -> str:
+        meeting_id, _ = dialogues.record_within(uow, actor, NewDialogue(
+            unit=v["unit"], held_on=v["held_on"], chair=v["chair"], front_representative=v["front_representative"],
+            attendees=v["attendees"] or 0, place=v["place"],
+            opinions=tuple(_petition({**r, "route": ""}) for r in filled)))
         return f"/programmes/dialogues/{meeting_id}/conclusion"
-    try:
-        url = once_then(ctx, nonce, "page.dialogue", [values, filled], work)
-    except DomainError as err:
-        return _form(ctx, "programmes/dialogue_new.html", DIALOGUES, values, rows, fresh_nonce(), ctx.t.error(err),
-                     status=400)
-    return redirect(ctx, url)
+    return _save_day(ctx, form, "programmes/dialogue_new.html", DIALOGUES, DIALOGUE_FIELDS, record)
 
 
 def _conclusion_form(ctx: Ctx, meeting_id: int, values: dict[str, Any], rows: list[dict[str, str]], nonce: str,
