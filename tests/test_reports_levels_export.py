@@ -58,9 +58,10 @@ def test_the_level_section_is_a_labelled_line_of_the_csv(world, service, clock):
     assert (line["Mã"], line["Tên"]) == ("A", reps["A"].unit_name)
     assert (line["Giải quyết đúng hạn – cuối kỳ"], line["Đúng hạn sau gia hạn – cuối kỳ"],
             line["Trễ hạn – cuối kỳ"]) == ("0", "1", "1")
+    assert line["Số ý kiến tiếp nhận"] == "2"  # the opinions of the period it judges
     # Nothing else is said on that line: it is not a cohort's row.
     others = {h for h in header[3:]} - {"Giải quyết đúng hạn – cuối kỳ", "Đúng hạn sau gia hạn – cuối kỳ",
-                                         "Trễ hạn – cuối kỳ"}
+                                         "Trễ hạn – cuối kỳ", "Số ý kiến tiếp nhận"}
     assert all(line[h] == "" for h in others)
     # The province's own stage (the department's answer) was in time.
     header, rows = _csv(report_csv(reps["P"], "en"))

@@ -68,10 +68,12 @@ def _table_rows(report: Report, lang: str) -> Iterable[list[Any]]:
 
 def _level_row(report: Report, lang: str) -> list[Any]:
     """The "đúng hạn theo cấp xử lý" line: its three counts under the columns of the
-    same name at the period end (the instant engine.reports.levels counts to), the
-    rest empty, so a program still reads one row per line under one header."""
+    same name at the period end (the instant engine.reports.levels counts to), under
+    "received" the opinions of the period it judges (their sum), the rest empty, so a
+    program still reads one row per line under one header."""
     counts = report.at_level.as_dict()
     cells: list[Any] = [None] * len(column_headers(report, lang))
+    cells[0] = sum(counts[key] for key, _, _ in LEVEL_COLUMNS)
     for key, _, _ in LEVEL_COLUMNS:
         cells[[c[0] for c in CASE_COLUMNS].index(key)] = counts[key]
     return [AT_LEVEL[1 if lang == "en" else 0], report.unit or "", report.unit_name, *cells]
