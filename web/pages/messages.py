@@ -8,6 +8,7 @@ from __future__ import annotations
 from .messages_admin import admin_FIELD_LABELS, admin_MESSAGES
 from .messages_audit import audit_MESSAGES
 from .messages_citizen import CITIZEN_MESSAGES
+from .messages_finish import finish_MESSAGES
 from .messages_caseflow import caseflow_MESSAGES
 from .messages_lists import lists_MESSAGES
 from .messages_intake import intake_MESSAGES
@@ -448,6 +449,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "consent_withdrawn_done": ("Đã ghi nhận: không gửi thêm tin nhắn nào cho người dân.", "Recorded: no further message goes to the citizen."),
     # citizen: the tracking page with the receipt's PIN, receipts, minutes, public statistics
     **CITIZEN_MESSAGES,
+    **finish_MESSAGES,
     **caseflow_MESSAGES,
     **admin_MESSAGES,
     **lists_MESSAGES,
