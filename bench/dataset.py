@@ -174,11 +174,12 @@ def sweep_instants(sweeps: int) -> list[datetime]:
 
 
 def load_cases(engine: Engine, province: Province, start: int, stop: int, due_timers: int = 0,
-               sweeps: int = 1, *, total_cases: int | None = None) -> int:
+               sweeps: int = 1, *, total_cases: int | None = None, first_group: int = 0) -> int:
     """Insert cases number ``start`` to ``stop - 1`` of ``total_cases`` (default
     ``stop``), received in that order over the year; ``due_timers`` x ``sweeps`` of
     them, spread evenly, get a timer due half an hour before one of
-    ``sweep_instants(sweeps)``. Returns the number of timers armed."""
+    ``sweep_instants(sweeps)`` (from the ``first_group``-th on). Returns the number
+    of timers armed."""
     total_cases = total_cases or stop
     total = due_timers * sweeps
     step = max(1, (stop - start) // total) if total else 0
@@ -189,7 +190,7 @@ def load_cases(engine: Engine, province: Province, start: int, stop: int, due_ti
         for i in range(first, min(stop, first + CHUNK)):
             rule, group = None, 0
             if step and (i - start) % step == 0 and armed < total:
-                rule, group, armed = _due_rule(armed // sweeps), armed % sweeps, armed + 1
+                rule, group, armed = _due_rule(armed // sweeps), first_group + armed % sweeps, armed + 1
             village = province.villages[(i if rule is None else armed) % len(province.villages)]
             row, fact, timer = _case(i, total_cases, rnd, village, rule, group)
             rows.append(row)

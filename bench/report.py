@@ -54,6 +54,7 @@ def print_growth(steps: list[dict[str, Any]]) -> None:
               f"{sw['statements']:>6}  {rep['seconds']:>8.3f}  {s['province_report']['seconds']:>8.3f}  "
               f"{rep['json_seconds']:>6.3f}")
     print("(report: the whole country's year; province: one province's)")
+    print("roll-ups folded after each load step: " + ", ".join(f"{s['rollup_seconds']:.1f} s" for s in steps))
     if len(steps) == 2:
         small, big = steps
         print(f"sweep time ratio {big['sweep']['seconds'] / small['sweep']['seconds']:.2f} (target < 2, "

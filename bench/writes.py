@@ -19,6 +19,7 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 from engine import migrate
 from engine.clock import FrozenClock
 from engine.db import WRITE, make_engine, make_session_factory
+from engine.deadline_rules.stages import LIVE
 from engine.models import Case, CaseEvent, CaseFacts, OutboxMessage, Timer, Unit
 from engine.services import directory
 from engine.services.cases import CaseService, NewCase
@@ -63,7 +64,11 @@ SELECT_VERSION = select(Case.version).where(Case.id == bindparam("cid"))
 UPDATE_CASE = update(Case).where(Case.id == bindparam("cid"), Case.version == bindparam("old_version"))
 UPDATE_FACTS = update(CaseFacts).where(CaseFacts.case_id == bindparam("cid")).values(
     on_site_at=func.coalesce(CaseFacts.on_site_at, bindparam("at")), met_at=func.coalesce(CaseFacts.met_at, bindparam("at")))
-CANCEL_TIMERS = update(Timer).where(Timer.case_id == bindparam("cid"), Timer.status == "pending")
+# The stage's live timers, as the service selects them: by case and stage, on the
+# (case_id, rule, stage_seq) index. ``status = 'pending'`` alone would be planned on
+# the sweep's (status, due_at) index and walk every pending timer in the database.
+CANCEL_TIMERS = update(Timer).where(Timer.case_id == bindparam("cid"), Timer.stage_seq == bindparam("stage"),
+                                    Timer.status.in_(LIVE))
 
 
 def _case_row(code: str, unit_id: int, now: datetime, due: datetime) -> dict[str, Any]:
@@ -139,7 +144,7 @@ def _raw_transitions(engine: Engine, ids: list[int], now: datetime) -> int:
             conn.execute(UPDATE_FACTS, {"cid": case_id, "at": now})
             conn.execute(INSERT_OUTBOX, dict(dedup_key=f"raw:{case_id}:2", kind="case.transitioned", case_id=case_id,
                                              payload={}, created_at=now, status="pending"))
-            conn.execute(CANCEL_TIMERS, {"cid": case_id, "status": "cancelled", "result": "stage ended"})
+            conn.execute(CANCEL_TIMERS, {"cid": case_id, "stage": 1, "status": "cancelled", "result": "stage ended"})
             conn.execute(INSERT_TIMER, [dict(case_id=case_id, rule=rule, stage_seq=2, state="answered_on_site",
                                              due_at=now + timedelta(days=10), status="pending", created_at=now,
                                              result="") for rule in ("remind", "overdue")])

@@ -222,11 +222,15 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
             dated = stmt.where(Case.due_at.is_not(None))
             if due is not None:
                 dated = dated.where(or_(Case.due_at > due, and_(Case.due_at == due, Case.id > last)))
-            cases = list(session.scalars(dated.order_by(Case.due_at, Case.id).limit(limit + 1)))
+            cases = _by_ids(session, dated.with_only_columns(Case.id).order_by(Case.due_at, Case.id).limit(limit + 1))
             last = 0
         # A deadline bound (overdue, due from/until) already rules the undated out;
         # asking anyway would walk every closed case's NULL deadline to find none.
-        bounded = query.overdue_at is not None or query.due_from is not None or query.due_until is not None
+        # The late-below section is bounded too: walking the undated (mostly closed)
+        # cases by id for it cost the board a scan that grows with the database. A case
+        # late below that now waits without a deadline (a paused stage) is left out.
+        bounded = (query.overdue_at is not None or query.due_from is not None or query.due_until is not None
+                   or query.late_below)
         if len(cases) <= limit and not bounded:
             undated = stmt.where(Case.due_at.is_(None), Case.id > last).order_by(Case.id)
             cases += session.scalars(undated.limit(limit + 1 - len(cases)))
@@ -239,6 +243,18 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
         key = (last_row.received_at, last_row.id) if query.order == "received" else (last_row.due_at, last_row.id)
         next_cursor = encode_cursor(query.order, key)
     return CasePage(rows, next_cursor)
+
+
+def _by_ids(session: Session, ids: Select[tuple[int]]) -> list[Case]:
+    """The cases ``ids`` picks, in its order. The scope's OR gathers and sorts every
+    match (a province's overdue cases) before the limit: ids from the index alone
+    (``ix_cases_*_due_state`` carries what the board filters on), then the page's
+    rows, each read once, with their units."""
+    picked = list(session.scalars(ids))
+    if not picked:
+        return []
+    found = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(picked)))}
+    return [found[i] for i in picked if i in found]
 
 
 def _newest_first(session: Session, stmt: Select[tuple[Case]], limit: int, upper: datetime | None) -> list[Case]:

@@ -25,6 +25,7 @@ from typing import Sequence
 
 from sqlalchemy import not_, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 
 from .actors import Grant
 from .models import Unit, path_under
@@ -46,6 +47,11 @@ def path_ids(unit: Unit) -> list[int]:
 
 def _chain(session: Session, unit: Unit) -> list[Unit]:
     ids = path_ids(unit)
+    # Units the session already holds (a sweep batch loads its cases' ancestors at
+    # once) are not read again: a unit row changes only through the directory.
+    held = [session.identity_map.get(identity_key(Unit, i)) for i in ids]
+    if all(u is not None for u in held):
+        return [u for u in held if u is not None]
     found = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 

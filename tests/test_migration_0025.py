@@ -45,7 +45,7 @@ def test_the_search_column_is_filled_and_indexed(scratch_url):
         assert FTS_TABLE not in inspect(engine).get_table_names()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 2507
-        migrate.upgrade(engine, "0025")
+        migrate.upgrade(engine)
         assert migrate.pending_diff(engine) == []
     finally:
         engine.dispose()

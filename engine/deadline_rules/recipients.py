@@ -25,6 +25,7 @@ from ..workflow.spec import Audience
 __all__ = ["Recipients", "ancestor_ids", "relation_unit"]
 
 Grants = dict[int, list[tuple[str, int]]]  # unit id -> [(role, user id)]
+_CHUNK = 500  # ids per IN list, within SQLite's bind limit
 
 
 def ancestor_ids(unit: Unit) -> list[int]:
@@ -53,14 +54,19 @@ class Recipients:
         self._grants: Grants = {}  # grants on units loaded so far
         self._fronts: dict[int, list[int]] = {}  # unit id -> its front-level units
         self._loaded: set[int] = set()
+        self._units: list[Unit] = []  # strong references: the identity map's are weak
 
     def prefetch(self, units: Iterable[Unit]) -> None:
         """Load the grants on these units, their ancestors and the front-level units
-        attached to any of them: two queries."""
+        attached to any of them: three queries."""
         ids = {i for unit in units for i in ancestor_ids(unit)} - self._loaded
         if not ids:
             return
         self._loaded |= ids
+        # The units themselves, held for the batch: who answers for a unit on the day
+        # (engine.succession) reads its chain from them instead of once per case.
+        for at in range(0, len(ids), _CHUNK):
+            self._units += self.session.scalars(select(Unit).where(Unit.id.in_(sorted(ids)[at:at + _CHUNK]))).all()
         fronts = self.session.execute(
             select(Unit.id, Unit.parent_id).where(Unit.parent_id.in_(sorted(ids)), Unit.level == "front")).all()
         for front_id, parent_id in fronts:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 
+from ..batched_rows import add_row, pending_rows
 from ..calendar import WorkingCalendar
 from ..escalation_direction import level_unit
 from ..models import Case, CaseEvent, Timer
@@ -29,7 +30,7 @@ from ..workflow.spec import AutoEscalateRule, OverdueRule, RemindRule
 from .timing import OVERDUE_AFTER, after, before, paused_working_days, shift_working_days
 
 __all__ = ["StageFacts", "StagePlan", "read_stage", "stage_facts", "plan_transition", "apply_plan",
-           "schedule", "cancel_timers", "OUTCOMES", "RECOMPUTE_TRIGGER"]
+           "schedule", "cancel_timers", "OUTCOMES", "RECOMPUTE_TRIGGER", "HELD_TIMERS", "LIVE", "prefetch_stages"]
 
 OUTCOMES = ("met", "met_after_extension", "missed")
 # A system event: the calendar changed, so the stage's base deadline was computed
@@ -37,6 +38,10 @@ OUTCOMES = ("met", "met_after_extension", "missed")
 # replaces the one the stage's first event recorded.
 RECOMPUTE_TRIGGER = "recompute_due"
 LIVE = ("pending", "paused")
+TIMERS = Timer.__table__
+# Session.info key: {case id: [Timer]} — every timer object a session holds, when it
+# says so itself (the sweep, for its claimed batch); otherwise the identity map is searched.
+HELD_TIMERS = "nghedan.held_timers"
 
 
 @dataclass(frozen=True)
@@ -114,13 +119,36 @@ def stage_facts(wf: Workflow, events: Sequence[Any]) -> StageFacts:
     )
 
 
+_STAGE_EVENTS = (select(CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.to_state, CaseEvent.data)
+                 .where(CaseEvent.case_id == bindparam("cid"), CaseEvent.seq >= bindparam("seq"))
+                 .order_by(CaseEvent.seq))
+_BATCH_EVENTS = (select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.to_state,
+                        CaseEvent.data).where(CaseEvent.case_id.in_(bindparam("ids", expanding=True)))
+                 .order_by(CaseEvent.case_id, CaseEvent.seq))
+# Session.info key: {case id: its events from its stage's first}, read for a whole
+# sweep batch in one query (``prefetch_stages``); each entry is used once.
+STAGE_EVENTS = "nghedan.stage_events"
+
+
+def prefetch_stages(session: Session, cases: Sequence[Case]) -> None:
+    """Read the current stage's events of all ``cases`` at once, for the
+    ``read_stage`` each of them is about to need (a sweep batch's escalations)."""
+    wanted = {c.id: c.stage_seq for c in cases if c.id is not None and c.stage_seq is not None}
+    found: dict[int, list[Any]] = {cid: [] for cid in wanted}
+    ids = sorted(wanted)
+    for at in range(0, len(ids), 500):
+        for row in session.execute(_BATCH_EVENTS, {"ids": ids[at:at + 500]}):
+            if row.seq >= wanted[row.case_id]:
+                found[row.case_id].append(row)
+    session.info[STAGE_EVENTS] = found
+
+
 def read_stage(session: Session, wf: Workflow, case: Case) -> StageFacts | None:
     if case.stage_seq is None or case.id is None:
         return None
-    rows = session.execute(
-        select(CaseEvent.seq, CaseEvent.at, CaseEvent.trigger, CaseEvent.to_state, CaseEvent.data)
-        .where(CaseEvent.case_id == case.id, CaseEvent.seq >= case.stage_seq).order_by(CaseEvent.seq)
-    ).all()
+    rows = (session.info.get(STAGE_EVENTS) or {}).pop(case.id, None)
+    if rows is None or (rows and rows[0].seq != case.stage_seq):
+        rows = session.execute(_STAGE_EVENTS, {"cid": case.id, "seq": case.stage_seq}).all()
     return stage_facts(wf, rows) if rows else None
 
 
@@ -213,10 +241,40 @@ def _live(session: Session, case: Case, stage_seq: int) -> list[Timer]:
 
 
 def cancel_timers(session: Session, case: Case, stage_seq: int, why: str) -> int:
+    waiting = pending_rows(session, TIMERS, case, lambda row: row["stage_seq"] == stage_seq and row["status"] in LIVE)
+    for row in waiting:
+        row["status"], row["result"] = "cancelled", why
+    if case.id is None:
+        return len(waiting)
+    held: dict[int, list[Timer]] | None = session.info.get(HELD_TIMERS)
+    if held is not None or not _timers_in_session(session, case.id):
+        # One UPDATE on the (case_id, rule, stage_seq) index, no rows read back; the
+        # timer objects the session holds (the sweep's batch) are told in memory,
+        # where a status changed but not yet flushed is the one that counts.
+        for timer in (held or {}).get(case.id, ()):
+            if timer.stage_seq == stage_seq and timer.status in LIVE:
+                timer.status, timer.result = "cancelled", why
+        cancelled = session.connection().execute(_CANCEL, {"cid": case.id, "stage": stage_seq, "why": why}).rowcount
+        return len(waiting) + int(cancelled)
     timers = _live(session, case, stage_seq)
     for timer in timers:
         timer.status, timer.result = "cancelled", why
-    return len(timers)
+    return len(waiting) + len(timers)
+
+
+_CANCEL = (update(TIMERS).where(TIMERS.c.case_id == bindparam("cid"), TIMERS.c.stage_seq == bindparam("stage"),
+                                TIMERS.c.status.in_(LIVE)).values(status="cancelled", result=bindparam("why")))
+
+
+def _timers_in_session(session: Session, case_id: int) -> bool:
+    """Whether the session holds timer objects that may be this case's (the sweep's
+    claimed batch): their in-memory status, not yet flushed, is what counts then."""
+    for obj in session.identity_map.values():
+        if isinstance(obj, Timer):
+            held = inspect(obj).dict.get("case_id")
+            if held is None or held == case_id:
+                return True
+    return any(isinstance(obj, Timer) for obj in session.new)
 
 
 def fire_time(calendar: WorkingCalendar, due: datetime, rule: RemindRule | OverdueRule | AutoEscalateRule) -> datetime:
@@ -249,6 +307,9 @@ def schedule(session: Session, wf: Workflow, case: Case, calendar: WorkingCalend
                           created_at=now, fired_at=None, result="")
             if rows is not None and case.id is not None:
                 rows.append({"case_id": case.id, **values})
+            elif fresh:
+                # A new stage's timers are only written here (engine.batched_rows).
+                add_row(session, TIMERS, values, case=case)
             else:
                 session.add(Timer(case=case, **values))
         elif timer.status in LIVE:

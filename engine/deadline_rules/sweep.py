@@ -28,6 +28,7 @@ from ..workflow import Workflow
 from .escalation import auto_escalate
 from .messages import KIND_OF_RULE, alert_payload, alert_rows, write_alerts
 from .recipients import Recipients
+from .stages import HELD_TIMERS, prefetch_stages
 
 __all__ = ["SweepResult", "SweepSource", "sweep", "claim_statement", "DEFAULT_BATCH"]
 
@@ -90,6 +91,10 @@ def sweep(source: SweepSource, now: datetime, *, batch_size: int = DEFAULT_BATCH
             timers = list(session.scalars(claim_statement(now, batch_size, dialect, result.deferred_ids)))
             if not timers:
                 break
+            held: dict[int, list[Timer]] = {}
+            for timer in timers:
+                held.setdefault(timer.case_id, []).append(timer)
+            session.info[HELD_TIMERS] = held  # the only timer objects this batch holds
             result.claimed += len(timers)
             _fire_batch(session, source.workflows, timers, _calendar(source, session),
                         now, dialect, result)
@@ -121,6 +126,7 @@ def _fire_batch(session: Session, workflows: Mapping[str, Workflow], timers: lis
     cases = _lock_cases(session, {t.case_id for t in timers}, dialect)
     recipients = Recipients(session, day=calendar.local_date(now))
     recipients.prefetch([u for c in cases.values() for u in (c.handling_unit, c.origin_unit)])
+    prefetch_stages(session, [cases[t.case_id] for t in timers if t.rule == "auto_escalate" and t.case_id in cases])
     rows: list[dict[str, Any]] = []
     new_timers: list[dict[str, Any]] = []  # the timers of stages begun by escalations
     # One flush at commit instead of one before every query: the rows written here

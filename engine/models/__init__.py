@@ -12,6 +12,7 @@ from .unit_paths import in_units, path_under
 from .tokens import ApiToken  # noqa: F401  (API bearer tokens)
 from .open311 import Open311Request  # noqa: F401  (Open311 intake details)
 from .reports import CaseFacts, DailySeal  # noqa: F401  (report facts, daily seals)
+from .rollups import ReportRollup, RollupDeadline  # noqa: F401  (report roll-ups per unit subtree)
 from .web_sessions import RateCounter, WebSession  # noqa: F401  (web pages, throttles)
 from .access import AccessChange  # noqa: F401  (the record of access changes)
 from .idempotency import IdempotencyKey  # noqa: F401  (requests that take effect once)

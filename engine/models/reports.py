@@ -19,13 +19,16 @@ import functools
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, bindparam, event, func, insert, update
+from sqlalchemy import (Date, ForeignKey, Index, Integer, String, UniqueConstraint, bindparam, event, func, insert, text,
+                        update)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session
 
+from ..batched_rows import add_row, pending_rows, write_rows
 from ..calendar import LOCAL_TZ
 from .base import Base
 from .cases import Case, CaseEvent
+from .rollups import fold_event
 
 __all__ = [
     "CaseFacts", "DailySeal", "ON_SITE_STATES", "ESCALATE_TRIGGERS", "BUILT_IN_FINAL_STATES", "CLOSED_OTHER_STATES",
@@ -57,7 +60,14 @@ class CaseFacts(Base):
     __tablename__ = "case_facts"
     # The primary key is the report's GROUP BY: on SQLite the table is stored in that
     # order (WITHOUT ROWID), so a unit's months are one range and grouping needs no sort.
-    __table_args__ = (UniqueConstraint("case_id"), {"sqlite_with_rowid": False})
+    __table_args__ = (
+        UniqueConstraint("case_id"),
+        # Opinions resolved after first being closed otherwise (few): the carried-over
+        # figures subtract them, and the roll-up cannot (engine.reports.rollup_read).
+        Index("ix_case_facts_reopened", "resolved_at", sqlite_where=text("closed_at < resolved_at"),
+              postgresql_where=text("closed_at < resolved_at")),
+        {"sqlite_with_rowid": False},
+    )
 
     origin_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     received_month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2024-06", local time
@@ -141,19 +151,33 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
     changes = project_event(ev, None if is_final is None else is_final(case.workflow_key, ev.to_state))
     if ev.from_state is None:
         received = case.received_at
-        # A constant statement with parameters: the hook runs for every event, and a
-        # fresh .values(...) statement would be built and cache-keyed each time.
-        connection.execute(_INSERT_FACTS, dict(
+        row = {name: None for name in _FACT_COLUMNS} | dict(
             case_id=ev.case_id, origin_unit_id=case.origin_unit_id, workflow_key=case.workflow_key,
             kind=case.kind, topic=case.topic, received_at=received,
             received_month=received.astimezone(LOCAL_TZ).strftime("%Y-%m"), **changes,
-        ))
-    elif changes:
+        )
+        fold_event(connection, ev, changes, row, FIRST_ONLY)
+        if session is not None:
+            # A batch's new cases get their facts in one multi-row INSERT after the flush.
+            add_row(session, _FACTS, row)
+        else:
+            connection.execute(_INSERT_FACTS, row)
+        return
+    if session is not None and pending_rows(session, _FACTS, None, lambda row: row["case_id"] == ev.case_id):
+        # Created in this same flush: its facts are still waiting. Write them now, so
+        # the roll-up reads the facts as they were before this event changes them.
+        write_rows(session)
+    # The roll-up reads the facts as they were: before they change.
+    fold_event(connection, ev, changes, None, FIRST_ONLY)
+    if changes:
         connection.execute(_update_facts(frozenset(changes)),
                            {"fact_case_id": ev.case_id, **{f"new_{k}": v for k, v in changes.items()}})
 
 
-_INSERT_FACTS = insert(CaseFacts.__table__)
+_FACTS = CaseFacts.__table__
+_INSERT_FACTS = insert(_FACTS)
+# Every column a row may carry, so a batch's rows share one set of keys (one INSERT).
+_FACT_COLUMNS = FIRST_ONLY + ("satisfaction", "satisfaction_at")
 
 
 @functools.lru_cache(maxsize=64)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from ..models import Case, CaseEvent
+from ..models.rollups import fold
 from ..models.reports import BUILT_IN_FINAL_STATES, CLOSED_OTHER_STATES, ESCALATE_TRIGGERS, ON_SITE_STATES, CaseFacts
 from .sql import local_month
 
@@ -83,9 +84,12 @@ def facts_select(case_ids: Iterable[int] | None = None, final_states: Collection
 def rebuild_facts(connection: Connection, case_ids: Iterable[int] | None = None,
                   final_states: Collection[str] | None = None) -> int:
     """Replace the projection (of every case, or of ``case_ids``) by what the history
-    says; returns the number of rows written. Runs in the caller's transaction."""
+    says, and the report roll-ups with it (``engine.models.rollups.fold``); returns
+    the number of rows written. Runs in the caller's transaction."""
     table = CaseFacts.__table__
     ids = None if case_ids is None else sorted(set(case_ids))
+    if ids is not None:
+        fold(connection, ids, -1, final_states)  # the roll-up forgets what the old rows said
     stmt = delete(table) if ids is None else delete(table).where(table.c.case_id.in_(ids))
     connection.execute(stmt)
     # The columns the table has now: a migration rebuilding an older version of it
@@ -94,6 +98,7 @@ def rebuild_facts(connection: Connection, case_ids: Iterable[int] | None = None,
     columns = [name for name in FACT_COLUMNS if name in present]
     rows = facts_select(ids, final_states).subquery("facts")
     connection.execute(insert(table).from_select(columns, select(*[rows.c[name] for name in columns])))
+    fold(connection, ids, 1, final_states)
     # rowcount of INSERT … SELECT is not reliable across drivers: count instead.
     count = select(func.count()).select_from(table)
     if ids is not None:

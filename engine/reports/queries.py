@@ -54,6 +54,8 @@ from .period import Period, parse_day
 from .levels import level_timeliness
 from .coverage import added_rows, covers, row_label
 from .scope import REPORT_ROLES, Scope, resolve_scope, with_coverage
+from .rollup_read import RollupPlan, carried_counts, cohort_groups, resolved_by_month
+from .rollup_read import plan as rollup_plan
 from .split import split_rows
 from .sql import date_month, iso_before
 from .timeliness import flags as timeliness_flags
@@ -158,18 +160,21 @@ def _month_start(month: str) -> datetime:
     return datetime.combine(date(int(month[:4]), int(month[5:7]), 1), time(0), LOCAL_TZ).astimezone(timezone.utc)
 
 
-def _case_groups(session: Session, req: ReportRequest, scope: Scope,
-                 status_end: datetime) -> tuple[list[Any], list[Any], list[str]]:
+def _case_groups(session: Session, req: ReportRequest, scope: Scope, status_end: datetime,
+                 skip: tuple[str, ...] = ()) -> tuple[list[Any], list[Any], list[str]]:
     """The cohort's figures per (origin unit, month received) and per (topic,
     programme), in one statement and one pass over the facts: a GROUP BY over
     (unit, month, topic, programme) — the order ``case_facts`` is stored in, so each
     unit's months are one index range and nothing is sorted; the resolved count of
     each month of the period rides along as extra columns — computed once
-    (MATERIALIZED) and summed up both ways. Python only adds up those rows."""
+    (MATERIALIZED) and summed up both ways. Python only adds up those rows.
+    ``skip``: the months received that the roll-up answers for."""
     f = CaseFacts
     period = req.period
     start, end = period.start_utc, period.end_utc
     months = period.months()
+    if set(months) <= set(skip):
+        return [], [], months
     resolved_in = []
     for i, month in enumerate(months):
         first = _month_start(month)
@@ -179,6 +184,8 @@ def _case_groups(session: Session, req: ReportRequest, scope: Scope,
              f.received_month <= months[-1], f.received_at >= start, f.received_at < end]
     if req.programme:
         where.append(f.workflow_key == req.programme)
+    if skip:
+        where.append(f.received_month.not_in(skip))
     sums = [*_case_aggregates(f, status_end), *resolved_in]
     names = [f"v{i}" for i in range(len(sums))]
     cube = (select(f.origin_unit_id.label("unit_id"), f.received_month.label("month"), f.topic.label("topic"),
@@ -197,20 +204,41 @@ def _case_groups(session: Session, req: ReportRequest, scope: Scope,
     return unit_months, topic_programmes, months
 
 
-def _carried_over(session: Session, req: ReportRequest, scope: Scope, as_of_end: datetime) -> dict[int, CarriedOver]:
-    """Per origin unit: opinions received before the period and not closed when it
-    began, and how many of them were resolved in it (and by the as-of day)."""
+def _carried_over(session: Session, req: ReportRequest, scope: Scope, as_of_end: datetime,
+                  plan: RollupPlan | None = None) -> dict[int, CarriedOver]:
+    """Per origin unit (per row, for what the roll-up answers): opinions received
+    before the period and not closed when it began, and how many of them were
+    resolved in it (and by the as-of day)."""
     f = CaseFacts
     start, end = req.period.start_utc, req.period.end_utc
+    first = req.period.months()[0]
     resolved_from_start = f.resolved_at >= start
-    where = [_in_units(f.origin_unit_id, f.received_at, scope), f.received_month <= req.period.months()[0],
+    where = [_in_units(f.origin_unit_id, f.received_at, scope),
+             f.received_month <= first if plan is None else f.received_month == first,
              f.received_at < start, or_(f.closed_at.is_(None), f.closed_at >= start)]
     if req.programme:
         where.append(f.workflow_key == req.programme)
     stmt = (select(f.origin_unit_id, func.count(), _flag(and_(resolved_from_start, f.resolved_at < end)),
                    _flag(and_(resolved_from_start, f.resolved_at < as_of_end)))
             .where(*where).group_by(f.origin_unit_id))
-    return {unit_id: CarriedOver(int(n), int(r or 0), int(a or 0)) for unit_id, n, r, a in session.execute(stmt)}
+    out = {unit_id: CarriedOver(int(n), int(r or 0), int(a or 0)) for unit_id, n, r, a in session.execute(stmt)}
+    if plan is None:
+        return out
+    # The earlier whole months from the roll-up, less the opinions closed otherwise
+    # before the period and resolved in it (a pair of instants no counter holds; few,
+    # on their own index).
+    reopened = [f.closed_at < f.resolved_at, f.resolved_at >= start, f.closed_at < start, f.received_month < first,
+                _in_units(f.origin_unit_id, f.received_at, scope)]
+    if req.programme:
+        reopened.append(f.workflow_key == req.programme)
+    for unit_id, r, a in session.execute(select(f.origin_unit_id, _flag(f.resolved_at < end),
+                                                _flag(f.resolved_at < as_of_end)).where(*reopened)
+                                         .group_by(f.origin_unit_id)):
+        out[unit_id] = out.get(unit_id, CarriedOver()) + CarriedOver(0, -int(r or 0), -int(a or 0))
+    for unit_id, (received, closed, (r, a)) in carried_counts(session, plan, req.programme, req.period,
+                                                              (end, as_of_end)).items():
+        out[unit_id] = out.get(unit_id, CarriedOver()) + CarriedOver(received - closed, r, a)
+    return {k: v for k, v in out.items() if v != CarriedOver()}
 
 
 def _meetings_base(req: ReportRequest, scope: Scope) -> list[ColumnElement[bool]]:
@@ -269,8 +297,9 @@ class _Tally:
     resolved_by_month: list[int]
 
 
-def _tally(session: Session, req: ReportRequest, scope: Scope, row_of: dict[int, int], end: datetime) -> _Tally:
-    unit_months, topic_programmes, months = _case_groups(session, req, scope, end)
+def _tally(session: Session, req: ReportRequest, scope: Scope, row_of: dict[int, int], end: datetime,
+           plan: RollupPlan | None = None) -> _Tally:
+    unit_months, topic_programmes, months = _case_groups(session, req, scope, end, plan.months if plan else ())
     out = _Tally(Figures(), defaultdict(Figures), defaultdict(Figures), defaultdict(Figures), defaultdict(Figures),
                  [0] * len(months))
     width = len(FIGURE_NAMES)
@@ -285,13 +314,29 @@ def _tally(session: Session, req: ReportRequest, scope: Scope, row_of: dict[int,
         figs = Figures(*(int(v or 0) for v in values))
         out.by_topic[topic] += figs
         out.by_prog[wf] += figs
+    if plan is not None and plan.months:
+        # The whole months, from the roll-up: rows come keyed by their row unit.
+        rows, topics = cohort_groups(session, plan, req.programme, end)
+        for row_id, month, *values in rows:
+            figs = Figures(*values)
+            out.total += figs
+            out.by_unit[row_id] += figs
+            out.by_month[month] += figs
+        for topic, wf, *values in topics:
+            figs = Figures(*values)
+            out.by_topic[topic] += figs
+            out.by_prog[wf] += figs
+        for i, n in enumerate(resolved_by_month(session, plan, req.programme, req.period)):
+            out.resolved_by_month[i] += n
     return out
 
 
 def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: datetime,
-                 programmes: Mapping[str, tuple[str, str]] | None = None) -> Report:
+                 programmes: Mapping[str, tuple[str, str]] | None = None, use_rollups: bool = True) -> Report:
     """The report for ``req`` as ``actor`` may see it. ``programmes`` maps workflow
-    keys to (Vietnamese, English) names for the labels; unknown keys show as keys."""
+    keys to (Vietnamese, English) names for the labels; unknown keys show as keys.
+    ``use_rollups=False`` reads every figure from the facts (the property test's
+    reference; the figures are the same)."""
     if req.programme is not None and (not isinstance(req.programme, str) or len(req.programme) > 64):
         raise InvalidField(field="programme", problem_vi="không có chương trình này", problem_en="no such programme")
     if programmes is not None and req.programme and req.programme not in programmes:
@@ -301,12 +346,13 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
     scope = with_coverage(session, resolve_scope(session, actor, req.unit, REPORT_ROLES), req.period)
     row_units = _row_units(session, scope)
     row_of = _unit_rows(scope, row_units)
-    at_end = _tally(session, req, scope, row_of, req.period.end_utc)
+    plan = rollup_plan(scope, req.period, row_units) if use_rollups else None
+    at_end = _tally(session, req, scope, row_of, req.period.end_utc, plan)
     # The same cohort as of the report's day; the same run when that is the period's end.
-    later = _tally(session, req, scope, row_of, as_of_end) if as_of > req.period.end else at_end
+    later = _tally(session, req, scope, row_of, as_of_end, plan) if as_of > req.period.end else at_end
     carried_unit: dict[int, CarriedOver] = defaultdict(CarriedOver)
     carried = CarriedOver()
-    for unit_id, figs in _carried_over(session, req, scope, as_of_end).items():
+    for unit_id, figs in _carried_over(session, req, scope, as_of_end, plan).items():
         carried_unit[row_of[unit_id]] += figs
         carried += figs
 
@@ -362,14 +408,15 @@ def build_report(session: Session, actor: Actor, req: ReportRequest, *, now: dat
         carried=carried, meetings=m_total, by_unit=rows_unit, by_topic=rows_topic, by_programme=rows_prog,
         by_month=rows_month, resolved_by_month=tuple(zip(req.period.months(), at_end.resolved_by_month)),
         split=tuple(Row(k, vi, en, figs) for k, vi, en, figs in split_rows(
-            scope, req.period, lambda part: _totals(session, req, part))),
+            scope, req.period, lambda part: _totals(session, req, part, use_rollups))),
         at_level=level_timeliness(session, scope, req.period, req.programme, req.period.end_utc),
     )
 
 
-def _totals(session: Session, req: ReportRequest, scope: Scope) -> Figures:
+def _totals(session: Session, req: ReportRequest, scope: Scope, use_rollups: bool) -> Figures:
     """The cohort's totals at the period's end over ``scope`` (a split's part)."""
-    return _tally(session, req, scope, defaultdict(int), req.period.end_utc).total
+    plan = rollup_plan(scope, req.period, None) if use_rollups else None
+    return _tally(session, req, scope, defaultdict(int), req.period.end_utc, plan).total
 
 
 def _in_force(unit: Unit, period: Period) -> bool:

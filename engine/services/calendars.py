@@ -5,6 +5,7 @@ engine.services.calendar_changes, which moves the open deadlines with it."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -26,7 +27,18 @@ def load_calendar(session: Session, office_close: time = time(17, 0),
                   source: HolidaySource = PACKAGE_HOLIDAYS) -> WorkingCalendar:
     # The overrides table holds a handful of rows a year; reading it per
     # transaction keeps every process in agreement without cache invalidation.
-    rows = session.execute(select(CalendarOverride.day, CalendarOverride.kind)).all()
+    # The calendar built from them is kept per process, keyed by exactly what was
+    # read: it caches each year's working days as it answers, and rebuilding it
+    # for every transaction threw that away (issue 19).
+    rows = frozenset(session.execute(_OVERRIDES).tuples())
+    return _calendar(rows, office_close, source)
+
+
+_OVERRIDES = select(CalendarOverride.day, CalendarOverride.kind)
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar(rows: frozenset[tuple[date, str]], office_close: time, source: HolidaySource) -> WorkingCalendar:
     return WorkingCalendar(
         extra_days_off=[d for d, k in rows if k == "day_off"],
         extra_working_days=[d for d, k in rows if k == "working_day"],

@@ -43,10 +43,11 @@ from ..workflow import TransitionSpec, Workflow
 from ..workflow.finality import is_final
 from . import assignments
 from .calendars import load_calendar
+from .case_writes import Batch, assign_ids
 from .committing import commit_case
 from .fields import clean_phone, clean_text, optional_text, parse_instant
 from .transition_input import TransitionInput, read_transition_input
-from .new_case import CLOCK_SKEW, Batch, NewCase, choice
+from .new_case import CLOCK_SKEW, NewCase, choice
 from .views import ActionOption, CaseSnapshot, EventView, event_view, snapshot
 
 __all__ = ["NewCase", "CaseService", "CREATE_ROLES", "CLOCK_SKEW"]
@@ -185,11 +186,12 @@ class CaseService:
         they land together with other rows (the meeting they were heard at, a form's
         one-time nonce) or not at all."""
         calendar = self.calendar(uow.session)
-        batch = Batch()
+        batch = Batch(len(items))
         # No flush between opinions: the batch's rows go out together in one flush
         # (multi-row INSERTs) instead of one round of statements per opinion.
         with uow.session.no_autoflush:
             cases = [self._create(uow, calendar, actor, item, batch) for item in items]
+            assign_ids(uow.session)
         uow.session.flush()
         index_cases(uow.session, cases)
         return [snapshot(c, actor) for c in cases]
@@ -253,13 +255,7 @@ class CaseService:
         if root_id not in batch.prefixes:
             root = session.get(Unit, root_id)
             batch.prefixes[root_id] = code_prefix(root.code if root else origin.code)
-        prefix, year = batch.prefixes[root_id], self.calendar_day(received_at).year
-        while True:
-            code = new_code(prefix, year)
-            # The batch's own codes are not flushed yet, so the query cannot see them.
-            if code not in batch.codes and session.scalar(select(Case.id).where(Case.code == code)) is None:
-                batch.codes.add(code)
-                return code
+        return batch.code(session, batch.prefixes[root_id], self.calendar_day(received_at).year, new_code)
 
     def fire(self, actor: Actor, code: str, trigger: str, data: Mapping[str, Any] | None = None,
              *, expected_version: int | None = None, uploads: Sequence[Upload] = ()) -> CaseSnapshot:
