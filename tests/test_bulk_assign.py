@@ -80,10 +80,10 @@ def test_a_wrong_role_and_bad_input_change_nothing(world, service, sessions):
         r = bulk_assign(service, world[who], [Selected(case.code)], "off_a", key=f"r-{who}")
         assert not r.outcomes[0].done, who
     assert _assignee(sessions, case.code) is None
-    for name in ("", "   ", None, 42):
+    for name in ("", "   ", None, 42, "x" * 5000, "off_a\x00"):
         with pytest.raises(DomainError):
             bulk_assign(service, world["lead_a"], [Selected(case.code)], name, key="bad")
-    for name in ("nobody-here", "off_a\u202e", "x" * 5000, "<script>", "=1+1"):
+    for name in ("nobody-here", "off_a\u202e", "<script>", "=1+1"):
         r = bulk_assign(service, world["lead_a"], [Selected(case.code)], name, key=f"n-{len(name)}-{name[:3]}")
         assert not r.outcomes[0].done, name
     assert _assignee(sessions, case.code) is None and _events(sessions, case.code) == 1
@@ -97,16 +97,18 @@ def _bulk_form(page, cases, service, world, who, assignee):
 
 
 def test_the_page_assigns_a_selection_and_says_why_the_rest_was_refused(browser, world, service, sessions):
-    village, department, closed, _ = _selection(world, service)
+    village, department, closed, theirs = _selection(world, service)
     cases = [village, department, closed]
     page = browser("lead_a")
     html, form = _bulk_form(page, cases, service, world, "lead_a", "off_kt")
+    form.append(("codes", f"{theirs.code}:{theirs.version}"))  # another commune's, as a forged form would
     assert 'id="bulk-assignee"' in html and '<option value="off_kt"' in html.split('id="bulk-assignee"')[1]
     r = page.post("/cases/bulk", form, csrf=csrf_of(html))
     assert r.status_code == 200
-    assert "Đã thực hiện “Giao xử lý cho một người” cho 1 ý kiến; 2 ý kiến không thực hiện được." in r.text
+    assert "Đã thực hiện “Giao xử lý cho một người” cho 1 ý kiến; 3 ý kiến không thực hiện được." in r.text
     assert "người được giao phải là cán bộ, lãnh đạo đang làm việc tại đơn vị xử lý" in r.text
     assert "ý kiến đã khép lại" in r.text and "assignment-refused" not in r.text
+    assert "không tìm thấy trong các đơn vị của bạn" in r.text and _assignee(sessions, theirs.code) is None
     again = page.post("/cases/bulk", form, csrf=csrf_of(html))  # a double submit
     assert "Đã thực hiện ở lần gửi trước" in again.text
     assert [_assignee(sessions, c.code) for c in cases] == [None, "off_kt", None]
@@ -119,6 +121,9 @@ def test_the_page_assigns_a_selection_and_says_why_the_rest_was_refused(browser,
     assert "chỉ lãnh đạo của đơn vị đang xử lý mới giao xử lý" in r.text and _assignee(sessions, village.code) is None
     # No person chosen: refused whole, in words.
     html, form = _bulk_form(page, [village], service, world, "lead_a", "")
+    r = page.post("/cases/bulk", form, csrf=csrf_of(html))
+    assert r.status_code == 400 and "Hãy chọn người được giao xử lý." in r.text and "“assignee”" not in r.text
+    html, form = _bulk_form(page, [village], service, world, "lead_a", "x" * 5000)
     r = page.post("/cases/bulk", form, csrf=csrf_of(html))
     assert r.status_code == 400 and "Hãy chọn người được giao xử lý." in r.text and "“assignee”" not in r.text
     assert _assignee(sessions, village.code) is None

@@ -110,6 +110,8 @@ def bulk_assign(cases: CaseService, actor: Actor, items: Sequence[Selected], use
     check_key(actor, key)
     if not isinstance(username, str) or not username.strip():
         raise MissingField(field="assignee", trigger="bulk")
+    if len(username) > 64 or "\x00" in username:  # no username is: refused once, not once per case
+        raise InvalidField(field="assignee", problem_vi="hãy chọn người được giao", problem_en="choose the assignee")
 
     def work(uow: UnitOfWork, item: Selected) -> Any:
         return cases.assign_within(uow, actor, item.code, "assign", username, expected_version=item.version)

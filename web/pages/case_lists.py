@@ -299,8 +299,6 @@ def bulk(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
                       alert=ctx.t("lists_bulk_none" if not items else "error_title"))
     label = ctx.t(BULK_ACTIONS[action])
     data = {name: form.get(name) for name in BULK_FIELDS[action] if form.get(name).strip()}
-    if action == "assign" and "assignee" not in data:
-        return render(ctx, "cases_bulk.html", status=400, result=None, back=back, alert=ctx.t("finish_bulk_pick_person"))
     if "appointment" in data:
         data["appointment"] = _appointment(data["appointment"])
     try:
@@ -309,7 +307,9 @@ def bulk(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
             bulk_assign(ctx.c.cases, ctx.user.actor, items, data.get("assignee"), key=key) if action == "assign"
             else bulk_fire(ctx.c.cases, ctx.user.actor, items, action, data, key=key))
     except DomainError as err:
-        return render(ctx, "cases_bulk.html", status=400, result=None, back=back, alert=ctx.t.error(err))
+        # No person chosen (or none that could be): said in words, not with the field's code.
+        alert = ctx.t("finish_bulk_pick_person") if err.params.get("field") == "assignee" else ctx.t.error(err)
+        return render(ctx, "cases_bulk.html", status=400, result=None, back=back, alert=alert)
     assert result is not None
     lines = [(o.code, o.done, ctx.t("lists_bulk_already") if o.replayed else
               ctx.t("lists_bulk_done") if o.done else refusal_text(ctx, o.refusal, label))  # type: ignore[arg-type]
