@@ -22,19 +22,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .actors import CITIZEN_ROLE, Actor
 from .errors import DomainError
 from .escalation_direction import level_unit
-from .models import Case, RoleGrant, Unit, User
+from .models import Case, RoleGrant, Unit, User, path_under
 from .succession import in_force_successor
 from .workflow import Workflow
 
 __all__ = ["ASSIGN_TRIGGER", "ASSIGNEE_ROLES", "Action", "AssignmentRefused", "AssignmentNotAllowed",
            "AssigneeRequired", "working_units", "works_in", "eligible_people", "refusal", "acting_roles", "Person",
-           "options"]
+           "options", "people_in_scope"]
 
 # The history's trigger for every change of assignee (assign, take, release).
 ASSIGN_TRIGGER = "assign"
@@ -101,6 +101,22 @@ def eligible_people(session: Session, handling: Unit, day: date) -> list[Person]
         select(User.id, User.username, User.full_name).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.unit_id.in_(ids), RoleGrant.role.in_(ASSIGNEE_ROLES), User.is_active.is_(True))
         .distinct().order_by(User.full_name, User.username)).tuples()
+    return [Person(i, u, n or "") for i, u, n in rows]
+
+
+def people_in_scope(session: Session, actor: Actor, limit: int = 500) -> list[Person]:
+    """The people working in the reader's units (an official's or a leader's grant on
+    a unit under one of the reader's scopes), by name: whom a list may be filtered by
+    and a selection assigned to (each case still asks :func:`refusal`)."""
+    roots = actor.scope_paths()
+    if not roots:
+        return []
+    rows = session.execute(
+        select(User.id, User.username, User.full_name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .join(Unit, Unit.id == RoleGrant.unit_id)
+        .where(or_(*[path_under(Unit.path, r) for r in roots]), RoleGrant.role.in_(ASSIGNEE_ROLES),
+               User.is_active.is_(True))
+        .distinct().order_by(User.full_name, User.username).limit(limit)).tuples()
     return [Person(i, u, n or "") for i, u, n in rows]
 
 

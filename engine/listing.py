@@ -65,6 +65,7 @@ class CaseQuery:
     meeting: int | None = None
     order: str = "received"
     assignee_id: int | None = None  # assigned to this person (engine.assignment)
+    unassigned: bool = False  # nobody assigned ("Chưa giao cho ai")
     # Handled in the actor's units after a stage that ended late elsewhere: missed
     # at another unit, then escalated or transferred here ("Đã quá hạn ở cấp dưới").
     late_below: bool = False
@@ -160,6 +161,8 @@ def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[
         stmt = stmt.where(Case.due_at <= query.due_until)
     if query.assignee_id is not None:
         stmt = stmt.where(Case.assignee_id == query.assignee_id)
+    if query.unassigned:
+        stmt = stmt.where(Case.assignee_id.is_(None))
     if query.late_below:
         held = aliased(Unit)
         mine = [path_under(held.path, p) for p in actor.scope_paths()]

@@ -66,8 +66,9 @@ def test_csv_has_a_bom_and_keeps_the_diacritics(rep):
 
 def test_xlsx_reads_back_with_vietnamese_headers(rep):
     wb = load_workbook(io.BytesIO(report_xlsx(rep)))
+    # A province's report has the section of its own level (tests/test_reports_levels_export.py).
     assert wb.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo lĩnh vực", "Theo chương trình", "Theo tháng",
-                             "Giải thích"]
+                             "Đúng hạn theo cấp xử lý", "Giải thích"]
     summary = wb["Tổng hợp"]
     cells = {(c.row, c.column): c.value for row in summary.iter_rows() for c in row if c.value is not None}
     texts = [v for v in cells.values() if isinstance(v, str)]

@@ -20,8 +20,9 @@ from ..calendar import LOCAL_TZ
 from ..numbers import XLSX_INTEGER, XLSX_SHARE, format_number
 from ..tabular import csv_text, put_cell
 from .figures import CarriedOver, Figures, MeetingFigures, Report, Row, share
-from .labels import (AS_OF, AT_END, CARRIED_COLUMNS, CASE_COLUMNS, DIMENSIONS, MEETING_COLUMNS, SECTIONS,
-                     STATUS_COLUMNS, TITLE)
+from .labels import (AS_OF, AT_END, AT_LEVEL, CARRIED_COLUMNS, CASE_COLUMNS, DIMENSIONS, LEVEL_COLUMNS,
+                     MEETING_COLUMNS, SECTIONS, STATUS_COLUMNS, TITLE)
+from .levels import RULE as LEVEL_RULE
 from .timeliness import RULE
 
 __all__ = ["report_json", "report_csv", "report_xlsx", "summary_lines", "column_headers", "row_cells"]
@@ -61,6 +62,21 @@ def _table_rows(report: Report, lang: str) -> Iterable[list[Any]]:
         for row in getattr(report, attr):
             yield [sec_en if en else sec_vi, row.key, row.label_en if en else row.label,
                    *row_cells(row.cases, row.as_of, row.carried, row.meetings)]
+    if report.at_level is not None:
+        yield _level_row(report, lang)
+
+
+def _level_row(report: Report, lang: str) -> list[Any]:
+    """The "đúng hạn theo cấp xử lý" line: its three counts under the columns of the
+    same name at the period end (the instant engine.reports.levels counts to), under
+    "received" the opinions of the period it judges (their sum), the rest empty, so a
+    program still reads one row per line under one header."""
+    counts = report.at_level.as_dict()
+    cells: list[Any] = [None] * len(column_headers(report, lang))
+    cells[0] = sum(counts[key] for key, _, _ in LEVEL_COLUMNS)
+    for key, _, _ in LEVEL_COLUMNS:
+        cells[[c[0] for c in CASE_COLUMNS].index(key)] = counts[key]
+    return [AT_LEVEL[1 if lang == "en" else 0], report.unit or "", report.unit_name, *cells]
 
 
 def report_csv(report: Report, lang: str = "vi") -> str:
@@ -290,6 +306,9 @@ def report_xlsx(report: Report) -> bytes:
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
         sheet.page_setup.orientation = "landscape"
 
+    if report.at_level is not None:
+        _level_sheet(wb.create_sheet(AT_LEVEL[0]), report, bold, center, wrap, box)
+
     notes = wb.create_sheet("Giải thích")
     notes.column_dimensions["A"].width = 26
     notes.column_dimensions["B"].width = 90
@@ -305,3 +324,26 @@ def report_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _level_sheet(sheet: Any, report: Report, bold: Any, center: Any, wrap: Any, box: Any) -> None:
+    """The "đúng hạn theo cấp xử lý" section as the page shows it: its title naming
+    the unit, one line per figure, and its rule (not the cohort's) under it."""
+    sheet.column_dimensions["A"].width = 7
+    sheet.column_dimensions["B"].width = 48
+    sheet.column_dimensions["C"].width = 16
+    put_cell(sheet, 1, 1, f"{AT_LEVEL[0]}: các bước do {report.unit_name} đảm nhận").font = bold
+    sheet.merge_cells("A1:C1")
+    for col, text in enumerate(("STT", "Chỉ tiêu", f"Số ý kiến {AT_END[0]}"), start=1):
+        cell = put_cell(sheet, 3, col, text)
+        cell.font, cell.alignment, cell.border = bold, center, box
+    counts = report.at_level.as_dict()
+    for i, (key, text, _) in enumerate(LEVEL_COLUMNS, start=1):
+        for col, value in enumerate((i, text, counts[key]), start=1):
+            cell = put_cell(sheet, 3 + i, col, value)
+            cell.border = box
+            _number_format(cell, value)
+    rule_row = 4 + len(LEVEL_COLUMNS) + 1
+    put_cell(sheet, rule_row, 1, LEVEL_RULE[0]).alignment = wrap
+    sheet.merge_cells(start_row=rule_row, start_column=1, end_row=rule_row, end_column=3)
+    sheet.row_dimensions[rule_row].height = 90

@@ -5,7 +5,7 @@ exports, the page and the API; docs/reports.md defines each of them."""
 from __future__ import annotations
 
 __all__ = ["TITLE", "CASE_COLUMNS", "STATUS_COLUMNS", "MEETING_COLUMNS", "CARRIED_COLUMNS", "SECTIONS",
-           "DIMENSIONS", "AS_OF", "AT_END", "label"]
+           "DIMENSIONS", "AS_OF", "AT_END", "AT_LEVEL", "LEVEL_COLUMNS", "label"]
 
 TITLE = ("BÁO CÁO KẾT QUẢ TIẾP NHẬN, GIẢI QUYẾT Ý KIẾN, KIẾN NGHỊ CỦA NHÂN DÂN",
          "REPORT ON CITIZENS' OPINIONS RECEIVED AND RESOLVED")
@@ -61,6 +61,15 @@ DIMENSIONS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 SECTIONS = {"total": ("Tổng cộng", "Total")}
+
+# The section of engine.reports.levels: the stages the report's own level held.
+AT_LEVEL = ("Đúng hạn theo cấp xử lý", "Timeliness at the handling level")
+# Its figures, keyed as the CASE_COLUMNS they sit under in the CSV (at the period end).
+LEVEL_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("on_time", "Đúng hạn", "On time"),
+    ("extended", "Đúng hạn sau gia hạn", "On time after an extension"),
+    ("late", "Trễ hạn tại cấp này", "Late at this level"),
+)
 
 
 def label(pair: tuple[str, str], lang: str = "vi") -> str:

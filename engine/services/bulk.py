@@ -1,5 +1,6 @@
 """Bulk work on a selection of cases: one workflow trigger (escalate, close as
-duplicate …) fired on each selected case, the page and the API alike.
+duplicate …) fired on each selected case, or each assigned to one person
+(``engine.assignment``), the page and the API alike.
 
 Each case is its own event and its own transaction (``CaseService.fire_within``
 through ``engine.services.idempotency.once``): a case that is refused (another
@@ -16,16 +17,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from ..actors import Actor
+from ..assignment import ASSIGN_TRIGGER
 from ..codes import normalise_code
 from ..errors import DomainError, InvalidField, MissingField, StaleVersion
 from ..uow import UnitOfWork
 from .cases import CaseService
 from .idempotency import check_key, once
 
-__all__ = ["Selected", "Outcome", "BulkResult", "MAX_SELECTION", "bulk_fire", "case_key"]
+__all__ = ["Selected", "Outcome", "BulkResult", "MAX_SELECTION", "bulk_fire", "bulk_assign", "case_key"]
 
 MAX_SELECTION = 100
 
@@ -91,19 +93,43 @@ def bulk_fire(cases: CaseService, actor: Actor, items: Sequence[Selected], trigg
     if not isinstance(trigger, str) or not trigger:
         raise MissingField(field="trigger", trigger="bulk")
     payload_data = dict(data)
+
+    def work(uow: UnitOfWork, item: Selected) -> Any:
+        case = cases.fire_within(uow, actor, item.code, trigger, payload_data, expected_version=item.version)
+        uow.session.flush()
+        return case
+
+    return _each(cases, actor, items, key, trigger, "case.bulk", {"trigger": trigger, "data": payload_data}, work)
+
+
+def bulk_assign(cases: CaseService, actor: Actor, items: Sequence[Selected], username: Any, *,
+                key: str) -> BulkResult:
+    """Assign each selected case to ``username`` through the assignment engine
+    (``engine.assignment.refusal`` per case: a leader of its handling unit, a person
+    working there, an open case), each in its own transaction, as :func:`bulk_fire`."""
+    check_key(actor, key)
+    if not isinstance(username, str) or not username.strip():
+        raise MissingField(field="assignee", trigger="bulk")
+    if len(username) > 64 or "\x00" in username:  # no username is: refused once, not once per case
+        raise InvalidField(field="assignee", problem_vi="hãy chọn người được giao", problem_en="choose the assignee")
+
+    def work(uow: UnitOfWork, item: Selected) -> Any:
+        return cases.assign_within(uow, actor, item.code, "assign", username, expected_version=item.version)
+
+    return _each(cases, actor, items, key, ASSIGN_TRIGGER, "case.bulk_assign", {"assignee": username}, work)
+
+
+def _each(cases: CaseService, actor: Actor, items: Sequence[Selected], key: str, trigger: str, operation: str,
+          payload: Mapping[str, Any], work: Callable[[UnitOfWork, Selected], Any]) -> BulkResult:
+    """``work`` on each case of the selection under its own key (``case_key``)."""
     outcomes = []
     for item in _selection(items):
-        def work(uow: UnitOfWork, item: Selected = item) -> Any:
-            case = cases.fire_within(uow, actor, item.code, trigger, payload_data, expected_version=item.version)
-            uow.session.flush()
-            return case
-
         def answer(uow: UnitOfWork, case: Any) -> dict[str, Any]:
             return {"code": case.code, "state": case.state}
 
         try:
-            first, replayed = once(cases, actor, case_key(key, item.code), "case.bulk",
-                                   {"code": item.code, "trigger": trigger, "data": payload_data}, work, answer)
+            first, replayed = once(cases, actor, case_key(key, item.code), operation,
+                                   {"code": item.code, **payload}, lambda uow, item=item: work(uow, item), answer)
         except StaleVersion as err:
             # ``once`` cannot name the case when the flush finds the version moved.
             outcomes.append(Outcome(item.code, False, refusal=StaleVersion(

@@ -6,6 +6,7 @@ gets that answer again, status and body, with ``Idempotent-Replayed: true``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Callable, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
@@ -19,7 +20,7 @@ from engine.codes import normalise_code
 from engine.consent import ConsentInput
 from engine.errors import NotFound, OutOfScope
 from engine.listing import CaseQuery, CaseRow, count_cases, page_cases
-from engine.models import Case
+from engine.models import Case, User
 from engine.services.cases import NewCase
 from engine.services.consents import create_with_consent
 from engine.services.idempotency import once
@@ -147,7 +148,9 @@ def list_cases(
     order: Annotated[Literal["received", "due"], Query(description="received: newest first; due: most "
                                                                    "urgent first.")] = "received",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-    assignee: Annotated[Literal["me"] | None, Query(description="me: only the cases assigned to you.")] = None,
+    assignee: Annotated[str | None, Query(pattern=r"^[\w.-]{1,64}$", description="me: only the cases assigned "
+                                          "to you; none: those assigned to nobody; a username: those assigned "
+                                          "to that person (within your units).")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     kind: Annotated[list[Kind] | None, Query()] = None,  # type: ignore[valid-type]
     channel: Annotated[Channel | None, Query()] = None,  # type: ignore[valid-type]
@@ -178,8 +181,12 @@ def list_cases(
                       closed_only=status == "closed", final_states=finals, text=q, order=order,
                       kinds=tuple(kind or ()), channel=channel, meeting=meeting_id, received_from=received_from,
                       received_before=received_before, citizen=citizen or None,
-                      assignee_id=(actor.user_id or -1) if assignee == "me" else None)
+                      assignee_id=(actor.user_id or -1) if assignee == "me" else None, unassigned=assignee == "none")
     with UnitOfWork(container.sessions, write=False) as uow:
+        if assignee not in (None, "me", "none"):
+            # An unknown name finds nothing rather than saying whether it exists.
+            person = uow.session.scalar(select(User.id).where(User.username == assignee))
+            query = replace(query, assignee_id=person if person is not None else -1)
         page = page_cases(uow.session, actor, query, limit=limit, cursor=cursor or None)
         total = count_cases(uow.session, actor, query, cap=COUNT_CAP) if count else None
     lang = request_lang(request)

@@ -18,15 +18,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import or_, select
 
+from engine.assignment import people_in_scope
 from engine.calendar import LOCAL_TZ
 from engine.citizen_search import may_search_citizens
 from engine.errors import (DomainError, InvalidField, InvalidTransition, NotFound, OutOfScope, RoleNotAllowed,
                            StaleVersion)
 from engine.list_export import COLUMNS, list_csv, list_rows, list_xlsx
 from engine.listing import CasePage, CaseQuery, count_cases, page_cases
-from engine.models import Meeting, Unit, path_under
+from engine.models import Meeting, Unit, User, path_under
 from engine.pagination import MAX_CURSOR
-from engine.services.bulk import MAX_SELECTION, BulkResult, Selected, bulk_fire
+from engine.services.bulk import MAX_SELECTION, BulkResult, Selected, bulk_assign, bulk_fire
 from engine.services.calendars import load_calendar
 from engine.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from engine.vocab import CHANNELS, KINDS, TOPICS
@@ -43,8 +44,11 @@ __all__ = ["router", "ListForm", "read_list_form"]
 
 router = APIRouter()
 
-BULK_ACTIONS = {"escalate": "lists_bulk_escalate", "merge": "lists_bulk_merge"}
-BULK_FIELDS = {"escalate": ("target_unit", "reason", "appointment"), "merge": ("duplicate_of", "note")}
+BULK_ACTIONS = {"escalate": "lists_bulk_escalate", "merge": "lists_bulk_merge", "assign": "finish_bulk_assign"}
+BULK_FIELDS = {"escalate": ("target_unit", "reason", "appointment"), "merge": ("duplicate_of", "note"),
+               "assign": ("assignee",)}
+# The assignee filter: mine, nobody's, or a person's (a username).
+ME, NOBODY = "me", "none"
 MEETING_CHOICES = 200
 PAGE_SIZE = 50
 
@@ -66,6 +70,7 @@ class ListForm:
     until: str = ""
     q: str = ""
     citizen: str = ""
+    assignee: str = ""  # ME, NOBODY, a username or "" (anyone)
     sort: str = "due"  # "due" or "new"
     after: str = ""  # the engine's cursor of the page
     n: int = 1  # which page this is, for the reader
@@ -74,7 +79,7 @@ class ListForm:
         values = {"q": self.q, "citizen": self.citizen, "state": self.state, "unit": self.unit,
                   "topic": self.topic, "kind": self.kind, "channel": self.channel, "programme": self.programme,
                   "meeting": self.meeting, "overdue": "1" if self.overdue else "", "since": self.since,
-                  "until": self.until, "sort": self.sort, "after": self.after, "n": str(self.n)}
+                  "until": self.until, "assignee": self.assignee, "sort": self.sort, "after": self.after, "n": str(self.n)}
         values.update({k: str(v) for k, v in override.items()})
         return {k: v for k, v in values.items()
                 if v and not (k == "sort" and v == "due") and not (k == "n" and v == "1")}
@@ -91,7 +96,7 @@ class ListForm:
             meeting=int(self.meeting) if self.meeting else None, overdue_at=now if self.overdue else None,
             received_from=_day_start(self.since), received_before=_day_start(self.until, 1),
             final_states=finals, text=self.q or None, citizen=self.citizen or None,
-            order="received" if self.sort == "new" else "due")
+            unassigned=self.assignee == NOBODY, order="received" if self.sort == "new" else "due")
 
 
 def _day(text: str) -> date | None:
@@ -136,6 +141,7 @@ def read_list_form(ctx: Ctx, request: Request) -> ListForm:
         since=p.get("since", "") if _day(p.get("since", "")) else "",
         until=p.get("until", "") if _day(p.get("until", "")) else "",
         q=_clean(p.get("q", ""), 200), citizen=_clean(p.get("citizen", ""), 100),
+        assignee=_clean(p.get("assignee", ""), 64),
         sort=p.get("sort") if p.get("sort") in ("due", "new") else "due",  # type: ignore[arg-type]
         after=p.get("after", "") if len(p.get("after", "")) <= MAX_CURSOR else "",
         n=int(n) if n.isascii() and n.isdigit() and 0 < len(n) <= 6 and int(n) > 0 else 1)
@@ -152,6 +158,12 @@ def _query(ctx: Ctx, form: ListForm, session: Any) -> tuple[ListForm, CaseQuery,
     query = form.to_case_query(final_states(ctx.c.workflows), ctx.c.clock.now())
     if form.unit and session.scalar(select(Unit.id).where(Unit.code == form.unit)) is None:
         query = replace(query, unit=None, codes=("-",))  # a code no case has: nothing found
+    if form.assignee == ME:
+        query = replace(query, assignee_id=ctx.user.actor.user_id or -1)
+    elif form.assignee and form.assignee != NOBODY:
+        # Only the cases of the reader's units are read: a name from elsewhere finds nothing.
+        person = session.scalar(select(User.id).where(User.username == form.assignee))
+        query = replace(query, assignee_id=person if person is not None else -1)
     return form, query, alert
 
 
@@ -196,6 +208,7 @@ def case_list(request: Request, ctx: Ctx = Depends(signed_in)) -> Response:
                         cal.local_date(now), c.workflows)
         units = scope_units(session, actor)
         meetings = _meetings(session, ctx, form.meeting)
+        people = [(p.username, p.display) for p in people_in_scope(session, actor)]
         targets = escalation_units(session, cal.local_date(now)) if ctx.can_record else []
     count = (ctx.t("lists_count_many", n=COUNT_CAP) if total > COUNT_CAP else ctx.t("lists_count", n=total))
     pick = ctx.t.pick
@@ -209,6 +222,7 @@ def case_list(request: Request, ctx: Ctx = Depends(signed_in)) -> Response:
         channels=[(k, pick(v)) for k, v in CHANNELS.items()],
         programmes=[(key, wf.name.get(ctx.lang)) for key, wf in c.workflows.items()],
         citizen_search=may_search_citizens(actor), bulk=ctx.can_record and bool(rows), targets=targets,
+        people=people, assignees=[(ME, ctx.t("finish_assignee_me")), (NOBODY, ctx.t("finish_assignee_none"))] + people,
         bulk_actions=[(k, ctx.t(v)) for k, v in BULK_ACTIONS.items()], nonce=fresh_nonce(),
         here_list=form.url(), dead_letters=dead_letters(ctx))
 
@@ -288,10 +302,14 @@ def bulk(checked: tuple[Ctx, Form] = Depends(signed_in_post)) -> Response:
     if "appointment" in data:
         data["appointment"] = _appointment(data["appointment"])
     try:
-        result: BulkResult | None = bulk_fire(ctx.c.cases, ctx.user.actor, items, action, data,
-                                              key=fresh_nonce(form.get("nonce")))
+        key = fresh_nonce(form.get("nonce"))
+        result: BulkResult | None = (
+            bulk_assign(ctx.c.cases, ctx.user.actor, items, data.get("assignee"), key=key) if action == "assign"
+            else bulk_fire(ctx.c.cases, ctx.user.actor, items, action, data, key=key))
     except DomainError as err:
-        return render(ctx, "cases_bulk.html", status=400, result=None, back=back, alert=ctx.t.error(err))
+        # No person chosen (or none that could be): said in words, not with the field's code.
+        alert = ctx.t("finish_bulk_pick_person") if err.params.get("field") == "assignee" else ctx.t.error(err)
+        return render(ctx, "cases_bulk.html", status=400, result=None, back=back, alert=alert)
     assert result is not None
     lines = [(o.code, o.done, ctx.t("lists_bulk_already") if o.replayed else
               ctx.t("lists_bulk_done") if o.done else refusal_text(ctx, o.refusal, label))  # type: ignore[arg-type]
