@@ -227,7 +227,7 @@ def fire(request: Request, code: CodePath, trigger: TriggerPath,
 
 @router.post("/{code}/remarks", response_model=CaseOut, status_code=201,
              summary="Add a supervision remark, urge or confirmation (changes no state)",
-             responses=problems(404, 409))
+             responses=problems(403, 404, 409))
 def remark(request: Request, code: CodePath, body: RemarkRequest, idempotency_key: IdempotencyKey = None,
            actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> Any:
     if idempotency_key is not None:

@@ -86,7 +86,7 @@ class DialogueIn(_Body):
 
 
 class CommitmentIn(_Body):
-    content: str = TEXT
+    content: str = Field(max_length=1000)
     due_at: datetime
     topic: str = Field(default="khac", max_length=40)
     handling_unit: str | None = Field(default=None, max_length=32)
@@ -95,7 +95,8 @@ class CommitmentIn(_Body):
 class ConclusionIn(_Body):
     title: str = Field(max_length=400)
     body: str = Field(max_length=20_000)
-    commitments: list[CommitmentIn] = Field(default_factory=list, max_length=100)
+    # Within the API's body limit whatever the texts' letters (4 bytes each at most).
+    commitments: list[CommitmentIn] = Field(default_factory=list, max_length=30)
 
 
 class TeamIn(_Body):
@@ -145,7 +146,7 @@ def _recorded(meeting_id: int, codes: list[str]) -> dict[str, Any]:
     return {"meeting_id": meeting_id, "cases": codes}
 
 
-@router.post("/receptions", status_code=201, tags=["programmes"], responses=problems(403),
+@router.post("/receptions", status_code=201, tags=["programmes"], responses=problems(403, 404, 409),
              summary="Record a citizen reception day and every petition received, each on its route, all or none")
 def create_reception(body: ReceptionIn, idempotency_key: IdempotencyKey = None, actor: Actor = Depends(current_actor),
                      container: Container = Depends(get_container)) -> JSONResponse:
@@ -155,7 +156,7 @@ def create_reception(body: ReceptionIn, idempotency_key: IdempotencyKey = None, 
                         lambda uow: _recorded(*receptions.record_within(uow, actor, new)))
 
 
-@router.post("/dialogues", status_code=201, tags=["programmes"], responses=problems(403),
+@router.post("/dialogues", status_code=201, tags=["programmes"], responses=problems(403, 404, 409),
              summary="Record a dialogue with the people and the opinions raised at it, all or none")
 def create_dialogue(body: DialogueIn, idempotency_key: IdempotencyKey = None, actor: Actor = Depends(current_actor),
                     container: Container = Depends(get_container)) -> JSONResponse:
@@ -166,7 +167,7 @@ def create_dialogue(body: DialogueIn, idempotency_key: IdempotencyKey = None, ac
 
 
 @router.post("/dialogues/{meeting_id}/conclusion", status_code=201, tags=["programmes"],
-             responses=problems(403, 404),
+             responses=problems(403, 404, 409),
              summary="Announce a dialogue's conclusion: a public document and one follow-up case per commitment")
 def create_conclusion(meeting_id: Annotated[int, Path(ge=1, le=INT32)], body: ConclusionIn,
                       idempotency_key: IdempotencyKey = None, actor: Actor = Depends(current_actor),
@@ -181,7 +182,7 @@ def create_conclusion(meeting_id: Annotated[int, Path(ge=1, le=INT32)], body: Co
                         [meeting_id, body.model_dump(mode="json")], work)
 
 
-@router.post("/teams", status_code=201, tags=["programmes"], responses=problems(403),
+@router.post("/teams", status_code=201, tags=["programmes"], responses=problems(403, 404, 409),
              summary="Set up a village's Tổ dân vận (one per village)")
 def create_team(body: TeamIn, idempotency_key: IdempotencyKey = None, actor: Actor = Depends(current_actor),
                 container: Container = Depends(get_container)) -> JSONResponse:
@@ -191,7 +192,7 @@ def create_team(body: TeamIn, idempotency_key: IdempotencyKey = None, actor: Act
                                      "village": body.village})
 
 
-@router.get("/teams/{village}/members", tags=["programmes"], responses=problems(403, 404),
+@router.get("/teams/{village}/members", tags=["programmes"], responses=problems(403, 404, 409),
             summary="Who was on the village's team on a day (today by default)")
 def team_members(village: UNIT, on: Annotated[date | None, Query()] = None, actor: Actor = Depends(current_actor),
                  container: Container = Depends(get_container)) -> JSONResponse:
@@ -200,7 +201,7 @@ def team_members(village: UNIT, on: Annotated[date | None, Query()] = None, acto
     return JSONResponse({"village": village, "on": day.isoformat(), "members": [plain(m) for m in members]})
 
 
-@router.post("/teams/{village}/members", status_code=201, tags=["programmes"], responses=problems(403, 404),
+@router.post("/teams/{village}/members", status_code=201, tags=["programmes"], responses=problems(403, 404, 409),
              summary="Add a member to the village's team")
 def create_member(village: UNIT, body: MemberIn, idempotency_key: IdempotencyKey = None,
                   actor: Actor = Depends(current_actor), container: Container = Depends(get_container)) -> JSONResponse:
@@ -224,7 +225,7 @@ def member_departure(village: UNIT, member_id: Annotated[int, Path(ge=1, le=INT3
                         [village, member_id, body.model_dump(mode="json")], work, status=200)
 
 
-@router.put("/reception-schedules", tags=["programmes"], responses=problems(403, 404),
+@router.put("/reception-schedules", tags=["programmes"], responses=problems(403, 404, 409),
             summary="Set how many regular reception days a month a head must hold (set again: replaced)")
 def put_schedule(body: ScheduleIn, actor: Actor = Depends(current_actor),
                  container: Container = Depends(get_container)) -> JSONResponse:
@@ -233,7 +234,7 @@ def put_schedule(body: ScheduleIn, actor: Actor = Depends(current_actor),
     return JSONResponse({"schedule_id": schedule_id, **body.model_dump(mode="json")})
 
 
-@router.post("/disputes", status_code=201, tags=["programmes"], responses=problems(403),
+@router.post("/disputes", status_code=201, tags=["programmes"], responses=problems(403, 404, 409),
              summary="Record a dispute for mediation with its parties, together or not at all")
 def create_dispute(body: DisputeIn, idempotency_key: IdempotencyKey = None, actor: Actor = Depends(current_actor),
                    container: Container = Depends(get_container)) -> JSONResponse:
@@ -245,7 +246,7 @@ def create_dispute(body: DisputeIn, idempotency_key: IdempotencyKey = None, acto
                         lambda uow: {"code": disputes.record_within(uow, actor, new, parties)})
 
 
-@router.get("/disputes/{code}/parties", tags=["programmes"], responses=problems(404),
+@router.get("/disputes/{code}/parties", tags=["programmes"], responses=problems(403, 404),
             summary="A dispute's parties, as much of each as you may see (masked or withheld otherwise)")
 def dispute_parties(code: Annotated[str, Path(max_length=40)], actor: Actor = Depends(current_actor),
                     container: Container = Depends(get_container)) -> JSONResponse:
