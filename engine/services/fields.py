@@ -26,13 +26,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from ..clock import ensure_utc
 from ..errors import InvalidField
 
 __all__ = ["LIMITS", "BIDI_CONTROLS", "BIDI_MARKS", "clean_text", "optional_text", "is_blank", "parse_instant",
-           "clean_phone"]
+           "clean_phone", "choice"]
 
 LIMITS = {
     "content": 10_000,
@@ -142,3 +142,11 @@ def parse_instant(field: str, value: Any) -> datetime:
     except ValueError:
         raise InvalidField(field=field, problem_vi="thiếu múi giờ (ví dụ +07:00)",
                            problem_en="needs a time zone offset (e.g. +07:00)") from None
+
+
+# A value from a closed list (a kind, a topic, a capacity…), refused in the user's words.
+def choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
+    if not isinstance(value, str) or value not in vocabulary:
+        raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
+                           problem_en=f"must be one of: {', '.join(vocabulary)}")
+    return value

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
 
-from ..errors import InvalidField
 from ..files import Upload
+from .fields import choice
 
 __all__ = ["NewCase", "CLOCK_SKEW", "choice"]
 
@@ -33,9 +32,3 @@ class NewCase:
     # Photos and documents handed over with the opinion (engine.files).
     files: tuple[Upload, ...] = ()
 
-
-def choice(field: str, value: Any, vocabulary: Mapping[str, Any]) -> str:
-    if not isinstance(value, str) or value not in vocabulary:
-        raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
-                           problem_en=f"must be one of: {', '.join(vocabulary)}")
-    return value

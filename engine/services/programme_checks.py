@@ -5,7 +5,7 @@ a choice from a closed list — each refused in the user's words."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..errors import InvalidField, NotFound, RoleNotAllowed
 from ..models import Unit, User
+from .fields import choice
 
 __all__ = ["MANAGE_ROLES", "managed_unit", "parse_day", "choice", "user_by_name", "whole"]
 
@@ -41,13 +42,6 @@ def parse_day(field: str, value: Any) -> date:
     except ValueError:
         raise InvalidField(field=field, problem_vi="phải là ngày dạng YYYY-MM-DD",
                            problem_en="must be a date as YYYY-MM-DD") from None
-
-
-def choice(field: str, value: Any, vocabulary: Mapping[str, tuple[str, str]]) -> str:
-    if not isinstance(value, str) or value not in vocabulary:
-        raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
-                           problem_en=f"must be one of: {', '.join(vocabulary)}")
-    return value
 
 
 def whole(field: str, value: Any, low: int, high: int) -> int:

@@ -27,7 +27,7 @@ from ..models import FundEntry, Meeting, SupportActivity, Unit, path_under
 from ..support.amounts import parse_count, parse_dong, parse_km
 from ..support.vocab import ACTIVITY_KINDS, CATEGORIES, FUND, GIFT, HOUSE_REPAIR, LABOUR_KINDS, NEW_HOUSE, SANITATION, SOURCES
 from ..uow import UnitOfWork
-from .fields import optional_text
+from .fields import choice, optional_text
 from .fund import FundService, parse_day
 from .support_scope import commune_of, may_record, readable_unit, unit_for
 
@@ -73,13 +73,6 @@ class ActivityView:
     fund_entry_seq: int | None
 
 
-def _choice(field: str, value: Any, vocabulary: dict[str, tuple[str, str]]) -> str:
-    if not isinstance(value, str) or value not in vocabulary:
-        raise InvalidField(field=field, problem_vi=f"phải là một trong: {', '.join(vocabulary)}",
-                           problem_en=f"must be one of: {', '.join(vocabulary)}")
-    return value
-
-
 def _needs(field: str, vi: str, en: str) -> InvalidField:
     return InvalidField(field=field, problem_vi=vi, problem_en=en)
 
@@ -91,7 +84,7 @@ class SupportService:
 
     def record_within(self, uow: UnitOfWork, actor: Actor, new: NewActivity) -> SupportActivity:
         session, today = uow.session, self.fund.today()
-        kind = _choice("kind", new.kind, ACTIVITY_KINDS)
+        kind = choice("kind", new.kind, ACTIVITY_KINDS)
         meeting = None
         if new.meeting_id is not None:
             meeting = session.get(Meeting, new.meeting_id) \
@@ -112,9 +105,9 @@ class SupportService:
                                problem_en="a meeting of another commune")
         activity = SupportActivity(
             kind=kind, held_on=held_on, unit_id=unit.id, commune_id=commune.id,
-            meeting_id=meeting.id if meeting else None, category=_choice("category", new.category, CATEGORIES),
+            meeting_id=meeting.id if meeting else None, category=choice("category", new.category, CATEGORIES),
             households=parse_count("households", new.households), value=parse_dong("value", new.value),
-            source=_choice("source", new.source, SOURCES), participations=parse_count("participations", new.participations),
+            source=choice("source", new.source, SOURCES), participations=parse_count("participations", new.participations),
             length_m=parse_km("length_km", new.length_km), houses=parse_count("houses", new.houses, maximum=1000),
             description=optional_text("description", new.description) or "",
             beneficiaries=optional_text("beneficiaries", new.beneficiaries),
