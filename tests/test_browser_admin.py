@@ -5,36 +5,15 @@ click, the menu of each role, and an unknown page answered as a page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from engine.models import Unit, User
-from web.app import create_app
-from web.container import Container
 
-from .browser.journeys import SIZES
-from .browser.live import chromium, chromium_or_skip, live_server
+from .browser.journeys import context, site  # noqa: F401
 from .test_error_pages import MENUS as PAGE_MENUS
 from .world import PASSWORD
-
-
-
-@pytest.fixture
-def site(container: Container, world: Any) -> Iterator[str]:
-    chromium_or_skip()
-    with live_server(create_app(container=container)) as url:
-        yield url
-
-
-@pytest.fixture(params=sorted(SIZES))
-def context(request: Any, tmp_path: Path, site: str) -> Iterator[Any]:
-    with chromium(tmp_path / "profile", **SIZES[request.param]) as ctx:
-        ctx.set_default_timeout(15_000)
-        yield ctx
 
 
 def sign_in(page: Any, base: str, username: str) -> None:

@@ -6,37 +6,16 @@ focus to the field it names."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from engine.models import Case, Meeting
-from web.app import create_app
-from web.container import Container
 
 from .browser import journeys
-from .browser.journeys import SIZES, Problems, fits_the_screen
-from .browser.live import chromium, chromium_or_skip, live_server
+from .browser.journeys import Problems, context, fits_the_screen, site  # noqa: F401
 from .world import PASSWORD
-
-
-
-@pytest.fixture
-def site(container: Container, world: Any) -> Iterator[str]:
-    chromium_or_skip()
-    with live_server(create_app(container=container)) as url:
-        yield url
-
-
-@pytest.fixture(params=sorted(SIZES))
-def context(request: pytest.FixtureRequest, tmp_path: Path, site: str) -> Iterator[Any]:
-    with chromium(tmp_path / "profile", **SIZES[request.param]) as ctx:
-        ctx.set_default_timeout(15_000)
-        yield ctx
 
 
 def sign_in(page: Any, site: str, username: str = "off_a") -> None:

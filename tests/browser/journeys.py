@@ -1,16 +1,39 @@
 """What the Playwright journeys share: the two screen sizes every page is tried at,
-signing in through the login form, whether a page fits its screen, and the console
-errors and failed requests a page shows."""
+the test's world served on loopback (``site``) and a browser at each size
+(``context``), signing in through the login form, whether a page fits its screen, and
+the console errors and failed requests a page shows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from ..world import PASSWORD
+import pytest
 
-__all__ = ["SIZES", "sign_in", "fits_the_screen", "Problems"]
+from web.app import create_app
+from web.container import Container
+
+from ..world import PASSWORD, World
+from .live import chromium, chromium_or_skip, live_server
+
+__all__ = ["SIZES", "site", "context", "sign_in", "fits_the_screen", "Problems"]
 
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 740}}
+
+
+@pytest.fixture
+def site(container: Container, world: World) -> Iterator[str]:
+    chromium_or_skip()
+    with live_server(create_app(container=container)) as url:
+        yield url
+
+
+@pytest.fixture(params=sorted(SIZES))
+def context(request: pytest.FixtureRequest, tmp_path: Path, site: str) -> Iterator[Any]:
+    with chromium(tmp_path / "profile", **SIZES[request.param]) as ctx:
+        ctx.set_default_timeout(15_000)
+        yield ctx
 
 
 def sign_in(page: Any, site: str, username: str, password: str = PASSWORD) -> None:
