@@ -262,7 +262,6 @@ def test_the_citizens_side_names_nobody_whoever_prints_or_reads_it(scene, browse
     the public statistics and Open311 without a key: no identity, for either case."""
     from engine.actors import SYSTEM
     from engine.services.receipts import issue_receipts
-    from web.worker import public_stats_job
 
     for role in ROLES:
         page = browser(role)
@@ -280,7 +279,6 @@ def test_the_citizens_side_names_nobody_whoever_prints_or_reads_it(scene, browse
         if kind == "to_cao":  # the PIN opened the citizen's view: their own opinion, no one's identity
             assert "Tố cáo thu tiền sai quy định" in r.text
         assert seen(r.text, _who(kind)) == "none", kind
-    public_stats_job(web_container)
     for path in ("/thong-ke", "/thong-ke.json"):
         r = public.get(path)
         assert r.status_code == 200 and seen(r.text, PLAIN) == "none" and seen(r.text, DENOUNCER) == "none", path

@@ -43,10 +43,9 @@ def test_scheduler_is_configured_and_not_started(container):
     assert (job.trigger.interval, job.max_instances, job.coalesce, job.misfire_grace_time) == (
         timedelta(seconds=30), 1, True, 120)
     # Exactly these jobs, each given the process's container (or what it needs of it).
-    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify", "public-stats",
-                                                    "reception-alert", "support-alerts"}
-    stats = scheduler.get_job("public-stats")
-    assert stats.func is worker.public_stats_job and stats.args == (container,)
+    # No public statistics job: the page reads the roll-ups the events keep (engine.reports.public_stats).
+    assert {j.id for j in scheduler.get_jobs()} == {"deadline-sweep", "daily-seal", "notify", "reception-alert",
+                                                    "support-alerts"}
     assert scheduler.get_job("reception-alert").args == (container,)
     # Defaults: every minute.
     assert worker.build_scheduler(container).get_job("deadline-sweep").trigger.interval == timedelta(minutes=1)

@@ -35,15 +35,13 @@ from notifications.worker import Stats as DeliveryStats
 
 from engine.calendar import LOCAL_TZ
 from engine.deadline_rules import DEFAULT_BATCH, SweepResult, sweep
-from engine.reports.public_stats import refresh as refresh_public_stats
 from engine.seals import seal_yesterday
-from engine.uow import UnitOfWork
 from engine.services import calendar_changes
 from engine.services.support_alerts import alert_coverage, alert_gift_targets
 
 from .container import Container
 
-__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "public_stats_job", "support_alerts_job", "build_scheduler",
+__all__ = ["WorkerOptions", "sweep_job", "deliver_job", "support_alerts_job", "build_scheduler",
            "WorkerLock", "run_worker"]
 
 log = logging.getLogger("nghedan.worker")
@@ -63,7 +61,6 @@ class WorkerOptions:
     # Deliveries run often: grouping into one email per burst happens in notifications
     # (a quiet window), so a short interval does not mean more emails.
     deliver_interval: float = 20.0
-    public_stats_interval: float = 300.0
 
 
 def sweep_job(container: Container, batch_size: int = DEFAULT_BATCH) -> SweepResult:
@@ -86,14 +83,6 @@ def deliver_job(container: Container) -> DeliveryStats:
     if stats.claimed:
         log.info("notifications: %s", stats)
     return stats
-
-
-def public_stats_job(container: Container) -> int:
-    """Refresh the public statistics' roll-up; returns the (unit, month) groups rewritten."""
-    with UnitOfWork(container.sessions, write=True) as uow:
-        changed = refresh_public_stats(uow.session, container.clock.now())
-        uow.commit()
-    return changed
 
 
 def reception_alert_job(container: Container) -> int:
@@ -129,10 +118,6 @@ def build_scheduler(container: Container, options: WorkerOptions = WorkerOptions
     scheduler.add_job(deliver_job, "interval", seconds=options.deliver_interval, args=[container],
                       id="notify", name="notifications", max_instances=1, coalesce=True,
                       misfire_grace_time=options.misfire_grace)
-    # The public statistics' roll-up (engine.reports.public_stats), from what changed.
-    scheduler.add_job(public_stats_job, "interval", seconds=options.public_stats_interval, args=[container],
-                      id="public-stats", name="public statistics", max_instances=1, coalesce=True,
-                      misfire_grace_time=options.misfire_grace, next_run_time=container.clock.now())
     # Each morning: heads short of reception days before their month ends.
     scheduler.add_job(reception_alert_job, "cron", hour=7, minute=0, timezone=LOCAL_TZ, args=[container],
                       id="reception-alert", name="reception schedule alert", max_instances=1, coalesce=True,

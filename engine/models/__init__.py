@@ -26,7 +26,6 @@ __all__ = [
     "Meeting", "Case", "CaseEvent", "ChainRekey", "OutboxMessage", "Timer", "path_under", "in_units",
 ]
 from .receipts import ReceiptPin  # noqa: F401  (the PIN on a case's receipt, hashed)
-from .public_stats import PublicStatsMonth, PublicStatsWatermark  # noqa: F401  (public statistics roll-up)
 from .programmes import (  # noqa: F401,E402  (teams, reception schedules and days, dialogues, disputes)
     CaseParty, Dialogue, DocumentItem, PublicDocument, ReceptionDay, ReceptionSchedule, Team, TeamMember,
 )

@@ -1,8 +1,9 @@
 """Public statistics (thống kê công khai): ``/thong-ke`` for anyone, no sign-in, and
 its JSON twin ``/thong-ke.json`` for journalists and the province portal.
 
-Both read the engine's roll-up (``engine.reports.public_stats``), counts already
-suppressed there ("<5"); this module only picks the unit and months and draws.
+Both read the engine's live figures (``engine.reports.public_stats``: the reports'
+roll-ups, as of the request), counts already suppressed there ("<5"); this module only
+picks the unit and months and draws.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def _months_back(today: date, n: int) -> str:
 
 
 def _stats(ctx: Ctx, unit: str, first: str, last: str) -> PublicStats:
-    today = ctx.c.clock.now().astimezone(LOCAL_TZ).date()
+    now = ctx.c.clock.now()
+    today = now.astimezone(LOCAL_TZ).date()
     last = last if _MONTH.match(last) else f"{today.year:04d}-{today.month:02d}"
     first = first if _MONTH.match(first) else _months_back(date(int(last[:4]), int(last[5:]), 1), 11)
     if first > last:
@@ -46,7 +48,7 @@ def _stats(ctx: Ctx, unit: str, first: str, last: str) -> PublicStats:
         found = session.scalar(stmt)
         if found is None:
             raise PageNotFound()
-        return read(session, found, first, last)
+        return read(session, found, first, last, now)
 
 
 def _plain(value: int | str) -> int:
@@ -76,7 +78,7 @@ def public_json(unit: str = "", start: str = "", end: str = "", ctx: Ctx = Depen
         "children": [{"code": r.unit, "name": r.unit_name, **r.figures} for r in stats.children],
         "months": [{"month": m, **f} for m, f in stats.months],
         "first_month": stats.first_month, "last_month": stats.last_month,
-        "refreshed_at": stats.refreshed_at.isoformat() if stats.refreshed_at else None,
+        "as_of": stats.as_of.isoformat(),
         "suppressed_below": THRESHOLD, "suppressed_as": SUPPRESSED,
     }
     response = JSONResponse(body)
