@@ -28,15 +28,15 @@ history, in batches: the migration, ``rebuild_facts`` and the bench loader use i
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from datetime import date, datetime, timezone
 from typing import Any, Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import ForeignKey, Integer, String, delete, inspect, select
+from sqlalchemy import ForeignKey, Integer, String, delete, event, inspect, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ..batched_rows import add_row
 from ..calendar import LOCAL_TZ
 from .base import Base
 from .cases import CaseEvent
@@ -196,23 +196,61 @@ def _rows(delta: Delta, unit_ids: Iterable[int], received_month: str, topic: str
             for uid in unit_ids for (grain, bucket), counts in sorted(buckets.items()) if any(counts.values())]
 
 
-@functools.lru_cache(maxsize=4)
-def _upsert(dialect: str) -> Any:
-    table = ReportRollup.__table__
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(index_elements=list(KEY),
-                                      set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS})
+def _upsert() -> Any:
+    # Text, not ``insert().on_conflict_do_update()``: SQLAlchemy gives that construct no
+    # cache key, so it was compiled afresh for every event (a quarter of a transition).
+    # SQLite and PostgreSQL spell this upsert the same way.
+    columns = KEY + COUNTERS
+    return text(
+        f"INSERT INTO report_rollups ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = report_rollups.{c} + excluded.{c}" for c in COUNTERS))
+
+
+_UPSERT = _upsert()
+
+
+def _merge(into: dict[tuple[Any, ...], dict[str, Any]], rows: Iterable[dict[str, Any]]) -> None:
+    for r in rows:
+        key = tuple(r[k] for k in KEY)
+        if key in into:
+            for c in COUNTERS:
+                into[key][c] += r[c]
+        else:
+            into[key] = dict(r)
+
+
+# A session's roll-up rows not yet written, merged by key: a meeting's twenty opinions
+# share their units, month and topic, so they add up to a dozen rows, not 240.
+_PENDING = "nghedan.rollup_pending"
+
+
+def _queue(session: Session, rows: list[dict[str, Any]]) -> None:
+    _merge(session.info.setdefault(_PENDING, {}), rows)
+
+
+def write_pending(session: Session) -> None:
+    """Write the session's queued roll-up rows (its flush and its commit do)."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _write(session.connection(), [r for r in pending.values() if any(r[c] for c in COUNTERS)])
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def _write(connection: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         # Sorted: concurrent transactions lock a province's rows in one order, never in a cycle.
         rows.sort(key=lambda r: tuple(r[k] for k in KEY))
-        connection.execute(_upsert(connection.dialect.name), rows)
+        connection.execute(_UPSERT, rows)
 
 
 def _unit_ids(path: str) -> list[int]:
@@ -229,19 +267,21 @@ def _old_facts(connection: Connection, case_id: int) -> Any:
 
 
 def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], created: Mapping[str, Any] | None,
-               first_only: Collection[str]) -> None:
+               first_only: Collection[str], session: Session | None = None, path: str | None = None) -> None:
     """Apply one event to the roll-up, in its transaction, before the facts row is
     written: ``created`` is the new facts row of a case's first event; ``changes``
     what the event changes in it (``engine.models.reports.project_event``; a case is
     closed once ``closed_at`` is set); ``first_only``: the columns that keep their
-    first value."""
+    first value. With ``session``, a new case's rows wait for the session's flush,
+    merged with the rest of its batch; ``path``: its origin unit's, when known."""
     remark = ev.trigger in _REMARKS
     if remark and not changes:
         return
     delta: Delta = {}
     d = RollupDeadline.__table__
     if created is not None:
-        path = connection.execute(select(Unit.path).where(Unit.id == created["origin_unit_id"])).scalar_one()
+        if path is None:
+            path = connection.execute(select(Unit.path).where(Unit.id == created["origin_unit_id"])).scalar_one()
         old: Mapping[str, Any] = {}
         new = dict(created)
         start = None
@@ -269,9 +309,15 @@ def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], crea
         if new.get("closed_at") is None and due is not None:
             began = max(at, due)  # type: ignore[type-var]
             _bump(delta, "overdue_on", began, +1)
-            connection.execute(d.insert(), {"case_id": ev.case_id, "overdue_from": began})
-    _write(connection, _rows(delta, _unit_ids(path), facts_key["received_month"], facts_key["topic"],
-                             facts_key["workflow_key"]))
+            if session is not None and created is not None:
+                add_row(session, d, {"case_id": ev.case_id, "overdue_from": began})
+            else:
+                connection.execute(d.insert(), {"case_id": ev.case_id, "overdue_from": began})
+    rows = _rows(delta, _unit_ids(path), facts_key["received_month"], facts_key["topic"], facts_key["workflow_key"])
+    if session is not None and created is not None:
+        _queue(session, rows)
+    else:
+        _write(connection, rows)
 
 
 def fold(connection: Connection, case_ids: Iterable[int] | None = None, sign: int = 1,
@@ -299,7 +345,7 @@ def fold(connection: Connection, case_ids: Iterable[int] | None = None, sign: in
         for ev in connection.execute(select(e.c.case_id, e.c.trigger, e.c.from_state, e.c.to_state, e.c.at, e.c.data)
                                      .where(e.c.case_id.in_(chunk)).order_by(e.c.case_id, e.c.seq)):
             history[ev.case_id].append(ev)
-        merged: dict[tuple[Any, ...], dict[str, int]] = {}
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
         opened = []
         for row in facts:
             delta: Delta = {}
@@ -311,14 +357,8 @@ def fold(connection: Connection, case_ids: Iterable[int] | None = None, sign: in
                     _bump(delta, "overdue_off", b, 1)
             if start is not None:
                 opened.append({"case_id": row["case_id"], "overdue_from": start})
-            for r in _rows(delta, _unit_ids(row["path"]), row["received_month"], row["topic"], row["workflow_key"],
-                           sign):
-                key = tuple(r[k] for k in KEY)
-                if key in merged:
-                    for c in COUNTERS:
-                        merged[key][c] += r[c]
-                else:
-                    merged[key] = r
+            _merge(merged, _rows(delta, _unit_ids(row["path"]), row["received_month"], row["topic"],
+                                 row["workflow_key"], sign))
         if case_ids is not None:
             connection.execute(delete(d).where(d.c.case_id.in_(chunk)))
         if sign > 0 and opened:
