@@ -22,6 +22,7 @@ from engine.db import WRITE, make_engine, make_session_factory
 from engine.deadline_rules.stages import LIVE
 from engine.models import Case, CaseEvent, CaseFacts, OutboxMessage, Timer, Unit
 from engine.models.rollups import COUNTERS, RollupDeadline
+from engine.search_index import folded_content, index_rows
 from engine.services import directory
 from engine.services.cases import CaseService, NewCase
 from engine.actors import Actor
@@ -81,9 +82,14 @@ CANCEL_TIMERS = update(Timer).where(Timer.case_id == bindparam("cid"), Timer.sta
                                     Timer.status.in_(LIVE))
 
 
+# The search index's text (engine.search_index): a column on PostgreSQL (its trigram
+# index follows it), a column and an FTS row on SQLite — both written by the service.
+FOLDED = folded_content("Nội dung ý kiến")
+
+
 def _case_row(code: str, unit_id: int, now: datetime, due: datetime) -> dict[str, Any]:
     return dict(code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
-                channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
+                channel="meeting", content="Nội dung ý kiến", content_folded=FOLDED, origin_unit_id=unit_id, handling_unit_id=unit_id,
                 received_at=now, stage_started_at=now, due_at=due, created_at=now, updated_at=now, event_count=1,
                 head_hash="0" * 64, version=1, stage_seq=1, identity_salt="5a" * 32)
 
@@ -144,6 +150,7 @@ def _raw_ingest_per_row(engine: Engine, n: int, unit_id: int, chain: list[int], 
                 conn.execute(INSERT_TIMER, timers)
                 conn.execute(INSERT_DEADLINE, {"case_id": case_id, "overdue_from": due})
                 conn.execute(UPSERT_ROLLUP, rollup)
+                index_rows(conn, [(case_id, FOLDED)])
     return n
 
 
@@ -164,6 +171,7 @@ def _raw_ingest_multirow(engine: Engine, n: int, unit_id: int, chain: list[int],
             conn.execute(INSERT_DEADLINE, [{"case_id": cid, "overdue_from": due} for cid in ids])
             # one row per key for the meeting: its opinions share unit, month and deadline
             conn.execute(UPSERT_ROLLUP, _created_rollup(chain, now, due, scale=len(ids)))
+            index_rows(conn, [(cid, FOLDED) for cid in ids])
     return n
 
 

@@ -190,3 +190,46 @@ def test_the_old_baseline_statement_walked_the_sweep_index(seeded: tuple[Any, ..
         conn.rollback()
     updates = [s for s in sent if _table(s[0]) == "timers"]
     assert SWEEP_INDEX in plan(engine, *updates[0])
+
+
+def _footprint(engine: Engine) -> dict[str, int]:
+    """Rows per table the write paths touch, timers by status, and the roll-up's
+    counters summed (its rows merge, so the sums are what must agree)."""
+    from engine.models.rollups import COUNTERS
+
+    with engine.connect() as conn:
+        out = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()
+               for t in ("cases", "case_events", "case_facts", "outbox", "report_rollup_deadlines")}
+        for status, n in conn.exec_driver_sql("SELECT status, count(*) FROM timers GROUP BY status"):
+            out[f"timers:{status}"] = n
+        sums = conn.exec_driver_sql("SELECT " + ", ".join(f"coalesce(sum({c}), 0)" for c in COUNTERS)
+                                    + " FROM report_rollups").one()
+        out.update({f"rollup:{c}": int(v) for c, v in zip(COUNTERS, sums)})
+        if engine.dialect.name == "sqlite":
+            out["cases_search"] = conn.exec_driver_sql("SELECT count(*) FROM cases_search_docsize").scalar_one()
+    return out
+
+
+def _written(engine: Engine, work: Callable[[], Any]) -> dict[str, int]:
+    before = _footprint(engine)
+    work()
+    after = _footprint(engine)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after.keys() | before.keys() if after.get(k) != before.get(k)}
+
+
+def test_the_baselines_write_the_rows_the_service_writes(seeded: tuple[Any, ...]) -> None:
+    """"The same rows": a baseline that skipped one (the roll-up, the search index)
+    would flatter the service's ratio the other way."""
+    engine, service, actor, raw_ids, codes = seeded
+    now = service.clock.now()
+    unit_id, chain = _bx1(engine)
+    ours = _written(engine, lambda: service.create_many(actor, [ITEM] * 20))
+    per_row = _written(engine, lambda: bench_writes._raw_ingest_per_row(engine, 20, unit_id, chain, now, "rows1"))
+    multirow = _written(engine, lambda: bench_writes._raw_ingest_multirow(engine, 20, unit_id, chain, now, "rows2"))
+    assert ours["cases"] == 20 and ours["rollup:received"] == 20 * len(chain) * 2  # each unit above, by day and by month
+    assert per_row == ours and multirow == ours
+    fired = _written(engine, lambda: [service.fire(actor, c, "answer_on_site", {"answer": "Đã trả lời"})
+                                      for c in codes[:2]])
+    raw = _written(engine, lambda: bench_writes._raw_transitions(engine, raw_ids[:2], chain, now))
+    assert fired["case_events"] == 2 and fired["rollup:on_site"] == 2 * len(chain) * 2
+    assert raw == fired

@@ -28,11 +28,12 @@ history, in batches: the migration, ``rebuild_facts`` and the bench loader use i
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import date, datetime, timezone
 from typing import Any, Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import ForeignKey, Integer, String, delete, event, inspect, select, text
+from sqlalchemy import ForeignKey, Integer, String, bindparam, delete, event, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -257,13 +258,23 @@ def _unit_ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/") if p]
 
 
-def _old_facts(connection: Connection, case_id: int) -> Any:
+@functools.lru_cache(maxsize=1)
+def _old_facts_statement() -> Any:
+    # Built once (bound by case id), not per event: building and cache-keying it
+    # every time was a tenth of a transition.
     from .reports import CaseFacts  # the facts model imports this module
 
     f, d, u = CaseFacts.__table__, RollupDeadline.__table__, Unit.__table__
-    return connection.execute(
-        select(f, u.c.path, d.c.overdue_from).join(u, u.c.id == f.c.origin_unit_id)
-        .outerjoin(d, d.c.case_id == f.c.case_id).where(f.c.case_id == case_id)).mappings().first()
+    return (select(f, u.c.path, d.c.overdue_from).join(u, u.c.id == f.c.origin_unit_id)
+            .outerjoin(d, d.c.case_id == f.c.case_id).where(f.c.case_id == bindparam("case_id")))
+
+
+def _old_facts(connection: Connection, case_id: int) -> Any:
+    return connection.execute(_old_facts_statement(), {"case_id": case_id}).mappings().first()
+
+
+_DELETE_DEADLINE = delete(RollupDeadline).where(RollupDeadline.case_id == bindparam("case_id"))
+_INSERT_DEADLINE = RollupDeadline.__table__.insert()
 
 
 def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], created: Mapping[str, Any] | None,
@@ -304,7 +315,7 @@ def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], crea
                 _bump(delta, "overdue_off", at, +1)  # type: ignore[arg-type]
             else:
                 _bump(delta, "overdue_on", start, -1)
-            connection.execute(delete(d).where(d.c.case_id == ev.case_id))
+            connection.execute(_DELETE_DEADLINE, {"case_id": ev.case_id})
         due = due_of(ev.data)
         if new.get("closed_at") is None and due is not None:
             began = max(at, due)  # type: ignore[type-var]
@@ -312,7 +323,7 @@ def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], crea
             if session is not None and created is not None:
                 add_row(session, d, {"case_id": ev.case_id, "overdue_from": began})
             else:
-                connection.execute(d.insert(), {"case_id": ev.case_id, "overdue_from": began})
+                connection.execute(_INSERT_DEADLINE, {"case_id": ev.case_id, "overdue_from": began})
     rows = _rows(delta, _unit_ids(path), facts_key["received_month"], facts_key["topic"], facts_key["workflow_key"])
     if session is not None and created is not None:
         _queue(session, rows)
