@@ -171,7 +171,7 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
         # the roll-up reads the facts as they were before this event changes them.
         write_rows(session)
     # The roll-up reads the facts as they were: before they change.
-    fold_event(connection, ev, changes, None, FIRST_ONLY)
+    fold_event(connection, ev, changes, None, FIRST_ONLY, session)
     if changes:
         connection.execute(_update_facts(frozenset(changes)),
                            {"fact_case_id": ev.case_id, **{f"new_{k}": v for k, v in changes.items()}})

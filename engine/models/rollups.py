@@ -44,7 +44,7 @@ from .cases import CaseEvent
 from .units import Unit
 
 __all__ = ["ReportRollup", "RollupDeadline", "COUNTERS", "KEY", "instants", "due_of", "fold_event", "fold",
-           "overdue_intervals"]
+           "overdue_intervals", "hold", "write_pending"]
 
 COUNTERS = ("received", "on_site", "escalated", "up", "across", "across_up", "resolved", "closed",
             "closed_resolved", "late", "ext", "ext_late", "satisfied", "not_satisfied", "overdue_on", "overdue_off")
@@ -231,8 +231,15 @@ def _queue(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def write_pending(session: Session) -> None:
-    """Write the session's queued roll-up rows (its flush and its commit do)."""
-    pending = session.info.pop(_PENDING, None)
+    """Write the session's queued roll-up rows and moved deadlines (its flush does)."""
+    session.info.pop(_HELD, None)  # read for this flush's events only
+    pending, moved = session.info.pop(_PENDING, None), session.info.pop(_MOVED, None)
+    if moved:
+        connection = session.connection()
+        connection.execute(_DELETE_DEADLINE, [{"case_id": cid} for cid in moved])
+        began = [{"case_id": cid, "overdue_from": at} for cid, at in moved.items() if at is not None]
+        if began:
+            connection.execute(_INSERT_DEADLINE, began)
     if pending:
         _write(session.connection(), [r for r in pending.values() if any(r[c] for c in COUNTERS)])
 
@@ -244,7 +251,8 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    for key in (_PENDING, _HELD, _MOVED):
+        session.info.pop(key, None)
 
 
 def _write(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -258,19 +266,38 @@ def _unit_ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/") if p]
 
 
-@functools.lru_cache(maxsize=1)
-def _old_facts_statement() -> Any:
-    # Built once (bound by case id), not per event: building and cache-keying it
-    # every time was a tenth of a transition.
+def _old_facts_select(case_id: Any) -> Any:
     from .reports import CaseFacts  # the facts model imports this module
 
     f, d, u = CaseFacts.__table__, RollupDeadline.__table__, Unit.__table__
     return (select(f, u.c.path, d.c.overdue_from).join(u, u.c.id == f.c.origin_unit_id)
-            .outerjoin(d, d.c.case_id == f.c.case_id).where(f.c.case_id == bindparam("case_id")))
+            .outerjoin(d, d.c.case_id == f.c.case_id).where(case_id(f.c.case_id)))
+
+
+@functools.lru_cache(maxsize=1)
+def _old_facts_statement() -> Any:
+    # Built once (bound by case id), not per event: building and cache-keying it
+    # every time was a tenth of a transition.
+    return _old_facts_select(lambda column: column == bindparam("case_id"))
 
 
 def _old_facts(connection: Connection, case_id: int) -> Any:
     return connection.execute(_old_facts_statement(), {"case_id": case_id}).mappings().first()
+
+
+# Cases a batch is about to change, their facts read at once (``hold``): case id -> the
+# row as this batch's events leave it; and the overdue intervals those events moved
+# (case id -> its new start, None: none), written with the flush.
+_HELD, _MOVED = "nghedan.rollup_held", "nghedan.rollup_moved"
+
+
+def hold(session: Session, case_ids: Collection[int]) -> None:
+    """Read the facts of the cases a batch will change in one statement (the sweep's
+    escalations), instead of one read and two deadline writes per event."""
+    if case_ids:
+        stmt = _old_facts_select(lambda column: column.in_(sorted(case_ids)))
+        rows = session.connection().execute(stmt).mappings()
+        session.info.setdefault(_HELD, {}).update({r["case_id"]: dict(r) for r in rows})
 
 
 _DELETE_DEADLINE = delete(RollupDeadline).where(RollupDeadline.case_id == bindparam("case_id"))
@@ -283,13 +310,15 @@ def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], crea
     written: ``created`` is the new facts row of a case's first event; ``changes``
     what the event changes in it (``engine.models.reports.project_event``; a case is
     closed once ``closed_at`` is set); ``first_only``: the columns that keep their
-    first value. With ``session``, a new case's rows wait for the session's flush,
-    merged with the rest of its batch; ``path``: its origin unit's, when known."""
+    first value. With ``session``, the roll-up rows wait for the session's flush,
+    merged with the rest of its batch (and a new case's deadline row too); ``path``:
+    a new case's origin unit's, when known."""
     remark = ev.trigger in _REMARKS
     if remark and not changes:
         return
     delta: Delta = {}
     d = RollupDeadline.__table__
+    held: dict[int, Any] | None = None
     if created is not None:
         if path is None:
             path = connection.execute(select(Unit.path).where(Unit.id == created["origin_unit_id"])).scalar_one()
@@ -298,7 +327,10 @@ def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], crea
         start = None
         facts_key = created
     else:
-        row = _old_facts(connection, ev.case_id)
+        held = session.info.get(_HELD) if session is not None else None
+        row = held.get(ev.case_id) if held else None
+        if row is None:
+            held, row = None, _old_facts(connection, ev.case_id)
         if row is None:
             return  # no facts row (written outside the hook): ``fold`` recomputes it
         path, start, facts_key = row["path"], _aware(row["overdue_from"]), row
@@ -315,17 +347,25 @@ def fold_event(connection: Connection, ev: Any, changes: Mapping[str, Any], crea
                 _bump(delta, "overdue_off", at, +1)  # type: ignore[arg-type]
             else:
                 _bump(delta, "overdue_on", start, -1)
-            connection.execute(_DELETE_DEADLINE, {"case_id": ev.case_id})
+            if held is None:
+                connection.execute(_DELETE_DEADLINE, {"case_id": ev.case_id})
         due = due_of(ev.data)
+        began = None
         if new.get("closed_at") is None and due is not None:
             began = max(at, due)  # type: ignore[type-var]
             _bump(delta, "overdue_on", began, +1)
             if session is not None and created is not None:
                 add_row(session, d, {"case_id": ev.case_id, "overdue_from": began})
-            else:
+            elif held is None:
                 connection.execute(_INSERT_DEADLINE, {"case_id": ev.case_id, "overdue_from": began})
+        if held is not None and session is not None:
+            session.info.setdefault(_MOVED, {})[ev.case_id] = began
+            start = began
+    if held is not None:
+        held[ev.case_id] = {**new, "overdue_from": start}
     rows = _rows(delta, _unit_ids(path), facts_key["received_month"], facts_key["topic"], facts_key["workflow_key"])
-    if session is not None and created is not None:
+    if session is not None:
+        # Additive, and no write path reads the roll-up back: safe to send with the flush.
         _queue(session, rows)
     else:
         _write(connection, rows)
