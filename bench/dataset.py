@@ -28,6 +28,7 @@ from sqlalchemy import Engine, bindparam, insert, update
 from engine.calendar import LOCAL_TZ
 from engine.db import WRITE
 from engine.models import Case, CaseEvent, CaseFacts, Meeting, RoleGrant, Timer, Unit, User
+from engine.models.rollups import RollupDeadline
 from engine.search_index import folded_content, index_rows
 
 __all__ = ["NOW", "YEAR_START", "LEADER", "OFFICIAL", "PROVINCE_LEADER", "COMMUNES_PER_PROVINCE", "VILLAGES",
@@ -211,6 +212,12 @@ def load_cases(engine: Engine, province: Province, start: int, stop: int, due_ti
                           for cid, r, ts in zip(ids, rows, timers) for rule, due, status in ts]
             if timer_rows:
                 conn.execute(insert(Timer), timer_rows)
+            # An open case's overdue interval begins at its deadline (engine.models.rollups);
+            # the roll-up's counters themselves are folded afterwards (bench.reads).
+            deadlines = [dict(case_id=cid, overdue_from=r["due_at"]) for cid, r in zip(ids, rows)
+                         if r["due_at"] is not None and r["state"] in ("received", "escalated")]
+            if deadlines:
+                conn.execute(insert(RollupDeadline), deadlines)
     return armed
 
 

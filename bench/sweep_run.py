@@ -11,7 +11,8 @@ the baseline claims the timers (the same statement as the sweep: ``status`` and
 ``due_at`` on the due-timer index, ``SKIP LOCKED`` on PostgreSQL), reads their
 cases by id, marks the timers fired, writes the alert rows and, for each
 escalation, the case's UPDATE (version checked), its event, its report facts, the
-stage's timers cancelled, the next stage's two timers and the event's outbox row.
+stage's timers cancelled, the next stage's two timers, the event's outbox row, the
+report roll-up's counters and the open overdue interval's row.
 
 ``python -m bench.sweep_run`` runs it alone (``BENCH_SWEEP_CASES``: the big size,
 default 1,000,000; ``BENCH_DATABASE_URL`` as for ``python -m bench``)."""
@@ -26,25 +27,31 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, literal_column, select, update
 
 from engine import migrate
 from engine.db import WRITE, make_engine
 from engine.deadline_rules.stages import LIVE
 from engine.deadline_rules.sweep import claim_statement
-from engine.models import Case, CaseEvent, CaseFacts, OutboxMessage, Timer
+from engine.calendar import LOCAL_TZ
+from engine.models import Case, CaseEvent, CaseFacts, OutboxMessage, Timer, Unit
+from engine.models.rollups import COUNTERS, KEY, RollupDeadline
 
 from .dataset import load_province, load_cases, sweep_instants
 from .reads import _analyze, database_mb
 from .sweep import BATCH, timed_sweep
+from .writes import UPSERT_ROLLUP
 
 __all__ = ["run_sweep_benchmark", "raw_sweep"]
 
 DUE = 10_000
 SMALL = 2 * DUE  # every case of the small database carries one of the two groups' timers
 
-_CASES = select(Case.id, Case.code, Case.state, Case.stage_seq, Case.event_count, Case.version,
-                Case.handling_unit_id).where(Case.id.in_(bindparam("ids", expanding=True)))
+_CASES = (select(Case.id, Case.code, Case.state, Case.stage_seq, Case.event_count, Case.version,
+                 Case.handling_unit_id, CaseFacts.received_month, CaseFacts.topic, Case.workflow_key,
+                 Unit.path.label("origin_path"))
+          .join(CaseFacts, CaseFacts.case_id == Case.id).join(Unit, Unit.id == Case.origin_unit_id)
+          .where(Case.id.in_(bindparam("ids", expanding=True))))
 _FIRE = update(Timer).where(Timer.id == bindparam("tid")).values(status="fired", fired_at=bindparam("at"),
                                                                  result=bindparam("why"))
 _ESCALATE = update(Case).where(Case.id == bindparam("cid"), Case.version == bindparam("old_version")).values(
@@ -60,6 +67,26 @@ _CANCEL = update(Timer).where(Timer.case_id == bindparam("cid"), Timer.stage_seq
                               Timer.status.in_([literal_column(f"'{s}'") for s in LIVE])).values(
     status="cancelled", result="stage ended")
 _EVENT, _OUTBOX, _TIMER = insert(CaseEvent), insert(OutboxMessage), insert(Timer)
+_DEADLINE_OFF = delete(RollupDeadline).where(RollupDeadline.case_id == bindparam("cid"))
+_DEADLINE_ON = insert(RollupDeadline)
+
+
+def _escalation_rollup(cases: list[Any], now: datetime, due: datetime) -> list[dict[str, Any]]:
+    """The roll-up rows of a batch's escalations, one per key: under each unit above
+    the origin, by day and by month — escalated (across: village to commune) and the
+    old overdue interval ended now, the new one from the new deadline."""
+    zero = dict.fromkeys(COUNTERS, 0)
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for c in cases:
+        for uid in (int(p) for p in c.origin_path.strip("/").split("/")):
+            for at, names in ((now, ("escalated", "across", "overdue_off")), (due, ("overdue_on",))):
+                day = at.astimezone(LOCAL_TZ).date()
+                for grain, bucket in (("d", day.isoformat()), ("m", f"{day:%Y-%m}")):
+                    key = (uid, grain, c.received_month, bucket, c.topic, c.workflow_key)
+                    row = merged.setdefault(key, {**zero, **dict(zip(KEY, key))})
+                    for name in names:
+                        row[name] += 1
+    return list(merged.values())
 
 
 def raw_sweep(engine: Engine, now: datetime, alerts: int, tag: str) -> dict[str, Any]:
@@ -92,6 +119,9 @@ def raw_sweep(engine: Engine, now: datetime, alerts: int, tag: str) -> dict[str,
                                       for c in escalated])
                 conn.execute(_FACTS, [dict(cid=c.id, at=now) for c in escalated])
                 conn.execute(_CANCEL, [dict(cid=c.id, stage=c.stage_seq) for c in escalated])
+                conn.execute(_DEADLINE_OFF, [dict(cid=c.id) for c in escalated])
+                conn.execute(_DEADLINE_ON, [dict(case_id=c.id, overdue_from=due) for c in escalated])
+                conn.execute(UPSERT_ROLLUP, _escalation_rollup(escalated, now, due))
                 conn.execute(_TIMER, [dict(case_id=c.id, rule=rule, stage_seq=c.event_count + 1, state="escalated",
                                            due_at=due, status="pending", created_at=now, result="")
                                       for c in escalated for rule in ("overdue", "auto_escalate")])

@@ -14,13 +14,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
 
 from engine import migrate
 from engine.clock import FrozenClock
 from engine.db import WRITE, make_engine, make_session_factory
 from engine.deadline_rules.stages import LIVE
 from engine.models import Case, CaseEvent, CaseFacts, OutboxMessage, Timer, Unit
+from engine.models.rollups import COUNTERS, RollupDeadline
+from engine.search_index import folded_content, index_rows
 from engine.services import directory
 from engine.services.cases import CaseService, NewCase
 from engine.actors import Actor
@@ -67,15 +69,53 @@ UPDATE_FACTS = update(CaseFacts).where(CaseFacts.case_id == bindparam("cid")).va
 # The stage's live timers, as the service selects them: by case and stage, on the
 # (case_id, rule, stage_seq) index. ``status = 'pending'`` alone would be planned on
 # the sweep's (status, due_at) index and walk every pending timer in the database.
+# The report roll-up (engine.models.rollups) and its open-deadline row, which the
+# service writes in the same transaction: the same upsert, with the rows it sends.
+UPSERT_ROLLUP = text(
+    f"INSERT INTO report_rollups (unit_id, grain, received_month, bucket, topic, workflow_key, {', '.join(COUNTERS)}) "
+    f"VALUES (:unit_id, :grain, :received_month, :bucket, :topic, :workflow_key, {', '.join(':' + c for c in COUNTERS)}) "
+    "ON CONFLICT (unit_id, grain, received_month, bucket, topic, workflow_key) DO UPDATE SET "
+    + ", ".join(f"{c} = report_rollups.{c} + excluded.{c}" for c in COUNTERS))
+INSERT_DEADLINE = insert(RollupDeadline)
+DELETE_DEADLINE = delete(RollupDeadline).where(RollupDeadline.case_id == bindparam("cid"))
 CANCEL_TIMERS = update(Timer).where(Timer.case_id == bindparam("cid"), Timer.stage_seq == bindparam("stage"),
                                     Timer.status.in_(LIVE))
 
 
+# The search index's text (engine.search_index): a column on PostgreSQL (its trigram
+# index follows it), a column and an FTS row on SQLite — both written by the service.
+FOLDED = folded_content("Nội dung ý kiến")
+
+
 def _case_row(code: str, unit_id: int, now: datetime, due: datetime) -> dict[str, Any]:
     return dict(code=code, workflow_key="nghe-dan-noi", state="received", kind="kien_nghi", topic="khac",
-                channel="meeting", content="Nội dung ý kiến", origin_unit_id=unit_id, handling_unit_id=unit_id,
+                channel="meeting", content="Nội dung ý kiến", content_folded=FOLDED, origin_unit_id=unit_id, handling_unit_id=unit_id,
                 received_at=now, stage_started_at=now, due_at=due, created_at=now, updated_at=now, event_count=1,
                 head_hash="0" * 64, version=1, stage_seq=1, identity_salt="5a" * 32)
+
+
+def _rollup_rows(unit_ids: list[int], received: datetime, counts: list[tuple[datetime, str, str, int]],
+                 scale: int = 1) -> list[dict[str, Any]]:
+    """A case's roll-up rows under each unit above it: ``counts`` of (instant, grain,
+    counter, +n), bucketed by the instant's local day ("d") or month ("m")."""
+    from engine.calendar import LOCAL_TZ
+
+    zero = dict.fromkeys(COUNTERS, 0)
+    rows = []
+    for uid in unit_ids:
+        for at, grain, counter, n in counts:
+            day = at.astimezone(LOCAL_TZ).date()
+            rows.append({**zero, counter: n * scale, "unit_id": uid, "grain": grain,
+                         "bucket": day.isoformat() if grain == "d" else f"{day:%Y-%m}",
+                         "received_month": f"{received.astimezone(LOCAL_TZ):%Y-%m}", "topic": "khac",
+                         "workflow_key": "nghe-dan-noi"})
+    return rows
+
+
+def _created_rollup(unit_ids: list[int], now: datetime, due: datetime, scale: int = 1) -> list[dict[str, Any]]:
+    # received on the day and month it came in; overdue from the deadline's day and month
+    return _rollup_rows(unit_ids, now, [(now, "d", "received", 1), (due, "d", "overdue_on", 1),
+                                        (now, "m", "received", 1), (due, "m", "overdue_on", 1)], scale)
 
 
 def _creation_rows(case_id: int, code: str, unit_id: int, now: datetime, due: datetime) -> tuple[Any, ...]:
@@ -91,12 +131,13 @@ def _creation_rows(case_id: int, code: str, unit_id: int, now: datetime, due: da
     return event, facts, outbox, timers
 
 
-def _raw_ingest_per_row(engine: Engine, n: int, unit_id: int, now: datetime, tag: str) -> int:
+def _raw_ingest_per_row(engine: Engine, n: int, unit_id: int, chain: list[int], now: datetime, tag: str) -> int:
     """The rows the service writes for each opinion — the case, its creation event,
     its report facts, its outbox message and its three deadline timers (remind,
     overdue, auto-escalate) —, one transaction per meeting and one statement per row,
     as the service issues them; no checks, no chain."""
     due = now + timedelta(days=14)
+    rollup = _created_rollup(chain, now, due)
     for start in range(0, n, BATCH):
         with engine.connect().execution_options(**WRITE) as conn, conn.begin():
             for i in range(start, min(start + BATCH, n)):
@@ -107,10 +148,13 @@ def _raw_ingest_per_row(engine: Engine, n: int, unit_id: int, now: datetime, tag
                 conn.execute(INSERT_FACTS, facts)
                 conn.execute(INSERT_OUTBOX, outbox)
                 conn.execute(INSERT_TIMER, timers)
+                conn.execute(INSERT_DEADLINE, {"case_id": case_id, "overdue_from": due})
+                conn.execute(UPSERT_ROLLUP, rollup)
+                index_rows(conn, [(case_id, FOLDED)])
     return n
 
 
-def _raw_ingest_multirow(engine: Engine, n: int, unit_id: int, now: datetime, tag: str) -> int:
+def _raw_ingest_multirow(engine: Engine, n: int, unit_id: int, chain: list[int], now: datetime, tag: str) -> int:
     """The same rows, one transaction and one multi-row statement per table per
     meeting: the floor for writing them."""
     due = now + timedelta(days=14)
@@ -124,13 +168,21 @@ def _raw_ingest_multirow(engine: Engine, n: int, unit_id: int, now: datetime, ta
             conn.execute(INSERT_FACTS, [r[1] for r in rows])
             conn.execute(INSERT_OUTBOX, [r[2] for r in rows])
             conn.execute(INSERT_TIMER, [t for r in rows for t in r[3]])
+            conn.execute(INSERT_DEADLINE, [{"case_id": cid, "overdue_from": due} for cid in ids])
+            # one row per key for the meeting: its opinions share unit, month and deadline
+            conn.execute(UPSERT_ROLLUP, _created_rollup(chain, now, due, scale=len(ids)))
+            index_rows(conn, [(cid, FOLDED) for cid in ids])
     return n
 
 
-def _raw_transitions(engine: Engine, ids: list[int], now: datetime) -> int:
+def _raw_transitions(engine: Engine, ids: list[int], chain: list[int], now: datetime) -> int:
     """Per answer on the spot, the rows the service writes: the case, the event, the
     report facts, the outbox message, the stage's timers cancelled and the next
-    stage's two timers."""
+    stage's two timers, the roll-up's counters moved and the open deadline's row."""
+    old_due, new_due = now + timedelta(days=14), now + timedelta(days=10)
+    # answered on the spot, on the day it came in; overdue from the new deadline, not the old
+    rollup = _rollup_rows(chain, now, [(now, "d", "on_site", 1), (new_due, "d", "overdue_on", 1),
+                                       (old_due, "d", "overdue_on", -1), (now, "m", "on_site", 1)])
     for case_id in ids:
         with engine.connect().execution_options(**WRITE) as conn, conn.begin():
             version = conn.execute(SELECT_VERSION, {"cid": case_id}).scalar_one()
@@ -148,6 +200,9 @@ def _raw_transitions(engine: Engine, ids: list[int], now: datetime) -> int:
             conn.execute(INSERT_TIMER, [dict(case_id=case_id, rule=rule, stage_seq=2, state="answered_on_site",
                                              due_at=now + timedelta(days=10), status="pending", created_at=now,
                                              result="") for rule in ("remind", "overdue")])
+            conn.execute(DELETE_DEADLINE, {"cid": case_id})
+            conn.execute(INSERT_DEADLINE, {"case_id": case_id, "overdue_from": new_due})
+            conn.execute(UPSERT_ROLLUP, rollup)
     return len(ids)
 
 
@@ -166,7 +221,8 @@ def run_write_benchmarks(url: str, scale: int) -> list[dict[str, Any]]:
     try:
         now = service.clock.now()
         with engine.connect() as conn:
-            unit_id = conn.execute(select(Unit.id).where(Unit.code == "BX1")).scalar_one()
+            unit_id, path = conn.execute(select(Unit.id, Unit.path).where(Unit.code == "BX1")).one()
+        chain = [int(p) for p in path.strip("/").split("/")]
         per_round = max(BATCH, scale // ROUNDS)
         item = NewCase(workflow="nghe-dan-noi", unit="BX1", topic="khac", kind="kien_nghi", content="Nội dung ý kiến")
 
@@ -176,12 +232,12 @@ def run_write_benchmarks(url: str, scale: int) -> list[dict[str, Any]]:
             return per_round
 
         # Warm every path once so none pays for imports and statement caches.
-        _raw_ingest_per_row(engine, BATCH, unit_id, now, "warm1")
-        _raw_ingest_multirow(engine, BATCH, unit_id, now, "warm2")
+        _raw_ingest_per_row(engine, BATCH, unit_id, chain, now, "warm1")
+        _raw_ingest_multirow(engine, BATCH, unit_id, chain, now, "warm2")
         service.create_many(actor, [item] * BATCH)
         ingest_rates = _interleaved({
-            "per_row": lambda r: _raw_ingest_per_row(engine, per_round, unit_id, now, f"row{r}"),
-            "multirow": lambda r: _raw_ingest_multirow(engine, per_round, unit_id, now, f"multi{r}"),
+            "per_row": lambda r: _raw_ingest_per_row(engine, per_round, unit_id, chain, now, f"row{r}"),
+            "multirow": lambda r: _raw_ingest_multirow(engine, per_round, unit_id, chain, now, f"multi{r}"),
             "ours": ingest,
         }, ROUNDS)
 
@@ -196,7 +252,7 @@ def run_write_benchmarks(url: str, scale: int) -> list[dict[str, Any]]:
                 service.fire(actor, code, "answer_on_site", {"answer": "Đã trả lời"})
             return m
 
-        fire_rates = _interleaved({"raw": lambda r: _raw_transitions(engine, raw_ids[r * m:(r + 1) * m], now),
+        fire_rates = _interleaved({"raw": lambda r: _raw_transitions(engine, raw_ids[r * m:(r + 1) * m], chain, now),
                                    "ours": fire}, ROUNDS)
         ingest_name = f"ingest ({per_round * ROUNDS} cases, batches of {BATCH})"
         return [

@@ -29,9 +29,10 @@ from engine.services.cases import NewCase
 # SQLite the unique constraints' automatic indexes; case_facts' first is its primary key).
 EXPECTED = {
     "sqlite": {"timers": "sqlite_autoindex_timers_1", "case_facts": "sqlite_autoindex_case_facts_2",
-               "case_events": "sqlite_autoindex_case_events_1"},
+               "case_events": "sqlite_autoindex_case_events_1", "report_rollup_deadlines": "INTEGER PRIMARY KEY"},
     "postgresql": {"timers": "uq_timers_case_id_rule_stage_seq", "case_facts": "uq_case_facts_case_id",
-                   "case_events": "uq_case_events_case_id_seq"},
+                   "case_events": "uq_case_events_case_id_seq",
+                   "report_rollup_deadlines": "pk_report_rollup_deadlines"},
 }
 CASE_BY_ID = {"sqlite": "INTEGER PRIMARY KEY", "postgresql": "pk_cases"}
 CASE_BY_CODE = {"sqlite": "sqlite_autoindex_cases_1", "postgresql": "uq_cases_code"}
@@ -81,15 +82,21 @@ def case_scoped(sent: list[tuple[str, Any]], tables: tuple[str, ...]) -> list[tu
     return out
 
 
+def _bx1(engine: Engine) -> tuple[int, list[int]]:
+    """The benchmark's village and the units above it, itself included (the roll-up's)."""
+    with engine.connect() as conn:
+        unit_id, path = conn.execute(select(Unit.id, Unit.path).where(Unit.code == "BX1")).one()
+    return unit_id, [int(p) for p in path.strip("/").split("/")]
+
+
 @pytest.fixture
 def seeded(db_url: str) -> Iterator[tuple[Engine, Any, Any, list[int], list[str]]]:
     engine, service, actor = bench_writes._setup(db_url)
     try:
         now = service.clock.now()
-        with engine.connect() as conn:
-            unit_id = conn.execute(select(Unit.id).where(Unit.code == "BX1")).scalar_one()
+        unit_id, chain = _bx1(engine)
         # Enough cases that a whole-table walk and an index range differ in cost.
-        bench_writes._raw_ingest_multirow(engine, 200, unit_id, now, "seed")
+        bench_writes._raw_ingest_multirow(engine, 200, unit_id, chain, now, "seed")
         codes = [s.code for _ in range(5) for s in service.create_many(actor, [ITEM] * bench_writes.BATCH)]
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
@@ -116,16 +123,16 @@ def _assert_plans(engine: Engine, scoped: list[tuple[str, str, Any]], by_case: d
 def test_transition_baseline_and_service_use_the_case_indexes(seeded: tuple[Any, ...]) -> None:
     engine, service, actor, raw_ids, codes = seeded
     now = service.clock.now()
-    tables = ("timers", "case_facts", "case_events", "cases")
+    tables = ("timers", "case_facts", "case_events", "cases", "report_rollup_deadlines")
     with captured(engine) as raw:
-        bench_writes._raw_transitions(engine, raw_ids[:2], now)
+        bench_writes._raw_transitions(engine, raw_ids[:2], _bx1(engine)[1], now)
     with captured(engine) as ours:
         for code in codes[:2]:
             service.fire(actor, code, "answer_on_site", {"answer": "Đã trả lời"})
     raw_scoped, our_scoped = case_scoped(raw, tables), case_scoped(ours, tables)
     # Both sides cancel the stage's timers and touch the case and its facts.
-    assert {t for t, _, _ in raw_scoped} >= {"timers", "case_facts", "cases"}
-    assert {t for t, _, _ in our_scoped} >= {"timers", "cases"}
+    assert {t for t, _, _ in raw_scoped} >= {"timers", "case_facts", "cases", "report_rollup_deadlines"}
+    assert {t for t, _, _ in our_scoped} >= {"timers", "cases", "report_rollup_deadlines"}
     _assert_plans(engine, raw_scoped, CASE_BY_ID)
     _assert_plans(engine, [s for s in our_scoped if s[0] != "cases"], CASE_BY_ID)
     # The service finds the case by its code, then writes it by its id.
@@ -138,11 +145,10 @@ def test_transition_baseline_and_service_use_the_case_indexes(seeded: tuple[Any,
 def test_ingest_baselines_and_service_use_the_case_indexes(seeded: tuple[Any, ...]) -> None:
     engine, service, actor, _, _ = seeded
     now = service.clock.now()
-    with engine.connect() as conn:
-        unit_id = conn.execute(select(Unit.id).where(Unit.code == "BX1")).scalar_one()
+    unit_id, chain = _bx1(engine)
     runs: dict[str, Callable[[], Any]] = {
-        "per_row": lambda: bench_writes._raw_ingest_per_row(engine, 20, unit_id, now, "plan1"),
-        "multirow": lambda: bench_writes._raw_ingest_multirow(engine, 20, unit_id, now, "plan2"),
+        "per_row": lambda: bench_writes._raw_ingest_per_row(engine, 20, unit_id, chain, now, "plan1"),
+        "multirow": lambda: bench_writes._raw_ingest_multirow(engine, 20, unit_id, chain, now, "plan2"),
         "ours": lambda: service.create_many(actor, [ITEM] * 20),
     }
     for name, work in runs.items():
@@ -184,3 +190,46 @@ def test_the_old_baseline_statement_walked_the_sweep_index(seeded: tuple[Any, ..
         conn.rollback()
     updates = [s for s in sent if _table(s[0]) == "timers"]
     assert SWEEP_INDEX in plan(engine, *updates[0])
+
+
+def _footprint(engine: Engine) -> dict[str, int]:
+    """Rows per table the write paths touch, timers by status, and the roll-up's
+    counters summed (its rows merge, so the sums are what must agree)."""
+    from engine.models.rollups import COUNTERS
+
+    with engine.connect() as conn:
+        out = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()
+               for t in ("cases", "case_events", "case_facts", "outbox", "report_rollup_deadlines")}
+        for status, n in conn.exec_driver_sql("SELECT status, count(*) FROM timers GROUP BY status"):
+            out[f"timers:{status}"] = n
+        sums = conn.exec_driver_sql("SELECT " + ", ".join(f"coalesce(sum({c}), 0)" for c in COUNTERS)
+                                    + " FROM report_rollups").one()
+        out.update({f"rollup:{c}": int(v) for c, v in zip(COUNTERS, sums)})
+        if engine.dialect.name == "sqlite":
+            out["cases_search"] = conn.exec_driver_sql("SELECT count(*) FROM cases_search_docsize").scalar_one()
+    return out
+
+
+def _written(engine: Engine, work: Callable[[], Any]) -> dict[str, int]:
+    before = _footprint(engine)
+    work()
+    after = _footprint(engine)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after.keys() | before.keys() if after.get(k) != before.get(k)}
+
+
+def test_the_baselines_write_the_rows_the_service_writes(seeded: tuple[Any, ...]) -> None:
+    """"The same rows": a baseline that skipped one (the roll-up, the search index)
+    would flatter the service's ratio the other way."""
+    engine, service, actor, raw_ids, codes = seeded
+    now = service.clock.now()
+    unit_id, chain = _bx1(engine)
+    ours = _written(engine, lambda: service.create_many(actor, [ITEM] * 20))
+    per_row = _written(engine, lambda: bench_writes._raw_ingest_per_row(engine, 20, unit_id, chain, now, "rows1"))
+    multirow = _written(engine, lambda: bench_writes._raw_ingest_multirow(engine, 20, unit_id, chain, now, "rows2"))
+    assert ours["cases"] == 20 and ours["rollup:received"] == 20 * len(chain) * 2  # each unit above, by day and by month
+    assert per_row == ours and multirow == ours
+    fired = _written(engine, lambda: [service.fire(actor, c, "answer_on_site", {"answer": "Đã trả lời"})
+                                      for c in codes[:2]])
+    raw = _written(engine, lambda: bench_writes._raw_transitions(engine, raw_ids[:2], chain, now))
+    assert fired["case_events"] == 2 and fired["rollup:on_site"] == 2 * len(chain) * 2
+    assert raw == fired

@@ -21,6 +21,7 @@ from ..calendar import WorkingCalendar
 from ..clock import ensure_utc
 from ..errors import InvalidTransition
 from ..models import Case, Timer
+from ..models import rollups
 from ..holiday_source import PACKAGE_HOLIDAYS, HolidaySource
 from ..services.calendars import load_calendar
 from ..uow import UnitOfWork
@@ -126,7 +127,9 @@ def _fire_batch(session: Session, workflows: Mapping[str, Workflow], timers: lis
     cases = _lock_cases(session, {t.case_id for t in timers}, dialect)
     recipients = Recipients(session, day=calendar.local_date(now))
     recipients.prefetch([u for c in cases.values() for u in (c.handling_unit, c.origin_unit)])
-    prefetch_stages(session, [cases[t.case_id] for t in timers if t.rule == "auto_escalate" and t.case_id in cases])
+    escalating = [cases[t.case_id] for t in timers if t.rule == "auto_escalate" and t.case_id in cases]
+    prefetch_stages(session, escalating)
+    rollups.hold(session, {c.id for c in escalating})  # their report facts, read once for the batch
     rows: list[dict[str, Any]] = []
     new_timers: list[dict[str, Any]] = []  # the timers of stages begun by escalations
     # One flush at commit instead of one before every query: the rows written here

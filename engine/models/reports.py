@@ -22,12 +22,15 @@ from typing import Any, Callable
 from sqlalchemy import (Date, ForeignKey, Index, Integer, String, UniqueConstraint, bindparam, event, func, insert, text,
                         update)
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, object_session
+from sqlalchemy.orm.util import identity_key
 
 from ..batched_rows import add_row, pending_rows, write_rows
 from ..calendar import LOCAL_TZ
 from .base import Base
 from .cases import Case, CaseEvent
+from .units import Unit
 from .rollups import fold_event
 
 __all__ = [
@@ -156,7 +159,7 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
             kind=case.kind, topic=case.topic, received_at=received,
             received_month=received.astimezone(LOCAL_TZ).strftime("%Y-%m"), **changes,
         )
-        fold_event(connection, ev, changes, row, FIRST_ONLY)
+        fold_event(connection, ev, changes, row, FIRST_ONLY, session, _known_path(session, case.origin_unit_id))
         if session is not None:
             # A batch's new cases get their facts in one multi-row INSERT after the flush.
             add_row(session, _FACTS, row)
@@ -168,10 +171,17 @@ def _project_after_insert(mapper: Mapper[Any], connection: Connection, ev: CaseE
         # the roll-up reads the facts as they were before this event changes them.
         write_rows(session)
     # The roll-up reads the facts as they were: before they change.
-    fold_event(connection, ev, changes, None, FIRST_ONLY)
+    fold_event(connection, ev, changes, None, FIRST_ONLY, session)
     if changes:
         connection.execute(_update_facts(frozenset(changes)),
                            {"fact_case_id": ev.case_id, **{f"new_{k}": v for k, v in changes.items()}})
+
+
+def _known_path(session: Session | None, unit_id: int) -> str | None:
+    """The unit's path if the session already holds it (a batch loaded its units), so
+    a meeting's opinions do not each read it again."""
+    unit = session.identity_map.get(identity_key(Unit, unit_id)) if session is not None else None
+    return None if unit is None else sa_inspect(unit).dict.get("path")
 
 
 _FACTS = CaseFacts.__table__
