@@ -7,6 +7,8 @@ size. Every row carries the database's size as its context."""
 from __future__ import annotations
 
 import gc
+import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,10 @@ def _grow(engine: Engine, province: Any, start: int, stop: int, due: int, total:
             "report": timed_report(engine, NOW, None), "province_report": timed_report(engine, NOW, "P00")}
 
 
+def _progress(name: str, figures: Any) -> None:
+    print(json.dumps({name: figures}, default=str), file=sys.stderr, flush=True)
+
+
 def run_read_benchmarks(url: str, n: int, tmp: Path) -> dict[str, Any]:
     small = min(10_000, max(1_000, n // 100))
     due = min(1_000, small // (10 * SWEEPS))
@@ -91,10 +97,15 @@ def run_read_benchmarks(url: str, n: int, tmp: Path) -> dict[str, Any]:
         gc.collect()
         gc.freeze()
         loaded = sum(s["load_seconds"] for s in steps)
+        # Each phase's figures as soon as they exist: a big run that fails late
+        # (a server that will not start) keeps what it measured.
+        _progress("growth", steps)
+        pages = run_page_benchmarks(engine, context) + run_search_benchmarks(engine, context)
+        _progress("pages", pages)
         return {
             "load": {"cases": n, "seconds": loaded, "per_second": n / loaded},
             "growth": steps,
-            "pages": run_page_benchmarks(engine, context) + run_search_benchmarks(engine, context),
+            "pages": pages,
             "serving": run_serving_benchmarks(engine, url, province.x0_received, context, tmp),
         }
     finally:
