@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload, sessionmaker
 
 from ..actors import CITIZEN_ROLE, Actor
 from ..authz import CREATE, CREATE_ROLES, READ, REMARK, REMARK_KINDS, decide
@@ -107,7 +107,12 @@ class CaseService:
             # Units load in separate queries: after waiting for the lock PostgreSQL
             # re-evaluates the locked row, and an outer-joined unit of a case that
             # was just moved would come back as NULLs.
-            stmt = stmt.with_for_update(of=Case).options(lazyload(Case.origin_unit), lazyload(Case.handling_unit))
+            stmt = stmt.with_for_update(of=Case).options(lazyload(Case.origin_unit),
+                                                         selectinload(Case.handling_unit).joinedload(Unit.parent))
+        elif for_update:
+            # A step that ends a stage records the handling unit's level (its parent
+            # for a village): read with the case rather than lazily afterwards.
+            stmt = stmt.options(joinedload(Case.handling_unit).joinedload(Unit.parent))
         case = session.scalar(stmt) if normal else None
         if case is None:
             raise NotFound(what="ý kiến / case", key=str(code)[:40])
