@@ -83,8 +83,10 @@ def coverage_of(session: Session, paths: tuple[str, ...], until: date) -> Covera
     current = dict(session.execute(select(Unit.id, Unit.path).where(
         or_(Unit.id.in_(formerly), Unit.id.in_(candidates)))).tuples().all())
 
+    starts = tuple(prefixes)
+
     def inside(path: str) -> bool:
-        return any(path.startswith(p) for p in prefixes)
+        return path.startswith(starts)  # one C call over every prefix
 
     windows: dict[tuple[date | None, date | None], list[int]] = defaultdict(list)
     unit_paths: list[tuple[int, str]] = [(i, p) for i, p in current.items() if inside(p)]

@@ -140,8 +140,17 @@ def _unit_rows(scope: Scope, row_units: list[Unit]) -> dict[int, int]:
     assert scope.coverage is not None, "build_report sets the coverage"
     known = scope.coverage.unit_paths
     # A row holds its unit's subtree where it is now and where it was (re-parented units).
-    prefixes = sorted({(path, u.id) for u in row_units if u.id != own
-                       for path in [u.path, *(p for i, p in known if i == u.id)]}, key=lambda p: -len(p[0]))
+    places: dict[int, list[str]] = defaultdict(list)
+    for i, p in known:
+        places[i].append(p)
+    rows = {u.id for u in row_units if u.id != own}
+    # The deepest row above a unit: its path's own prefixes ("/1/4/9/", "/1/4/", "/1/"),
+    # looked up longest first — a few lookups a unit, not one per row (the country's
+    # report has 36,000 units and dozens of rows).
+    row_of: dict[str, int] = {}
+    for path, row_id in sorted({(path, u.id) for u in row_units if u.id in rows
+                                for path in [u.path, *places.get(u.id, ())]}, key=lambda p: -len(p[0])):
+        row_of.setdefault(path, row_id)
     out: dict[int, int] = {}
     for unit_id, path in known:
         if unit_id in out:
@@ -149,10 +158,13 @@ def _unit_rows(scope: Scope, row_units: list[Unit]) -> dict[int, int]:
         if unit_id == own:
             out[unit_id] = own
             continue
-        for prefix, row_id in prefixes:
-            if path.startswith(prefix):
+        end = len(path)
+        while end > 0:
+            row_id = row_of.get(path[:end])
+            if row_id is not None:
                 out[unit_id] = row_id
                 break
+            end = path.rfind("/", 0, end - 1) + 1
     return out
 
 
