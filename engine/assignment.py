@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -29,10 +29,10 @@ from .actors import CITIZEN_ROLE, Actor
 from .errors import DomainError
 from .escalation_direction import level_unit
 from .models import Case, RoleGrant, Unit, User, path_under
-from .succession import in_force_successor
+from .succession import in_force_successor, path_ids
 from .workflow import Workflow
 
-__all__ = ["ASSIGN_TRIGGER", "ASSIGNEE_ROLES", "Action", "AssignmentRefused", "AssignmentNotAllowed",
+__all__ = ["working_units_of", "ASSIGN_TRIGGER", "ASSIGNEE_ROLES", "Action", "AssignmentRefused", "AssignmentNotAllowed",
            "AssigneeRequired", "working_units", "works_in", "eligible_people", "refusal", "acting_roles", "Person",
            "options", "people_in_scope"]
 
@@ -80,6 +80,19 @@ def working_units(session: Session, handling: Unit, day: date) -> list[Unit]:
     if successor is not None and successor.id != home.id:
         units.append(successor)
     return units
+
+
+def working_units_of(session: Session, handling: Sequence[Unit], day: date) -> dict[int, list[Unit]]:
+    """``working_units`` for a list's handling units (unit id -> units), reading every
+    unit above them once: a board of a hundred cases asked per unit was a hundred
+    and thirty queries."""
+    ids = sorted({i for u in handling for i in path_ids(u)})
+    # Held here so the session's identity map (weak) keeps them while the chains are walked.
+    held = [u for at in range(0, len(ids), 500)
+            for u in session.scalars(select(Unit).where(Unit.id.in_(ids[at:at + 500])))]
+    out = {u.id: working_units(session, u, day) for u in handling}
+    del held
+    return out
 
 
 def _grant_ids(session: Session, user_id: int) -> set[tuple[str, int]]:

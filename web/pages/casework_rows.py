@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.assignment import acting_roles, working_units
+from engine.assignment import acting_roles, working_units_of
 from engine.deadline_rules.extensions import granted
 from engine.listing import CaseRow
 from engine.models import Unit, User
@@ -50,8 +50,9 @@ def working_names(session: Session, codes: set[str], day: date) -> dict[str, str
     village's commune, a merged unit's successor: engine.assignment)."""
     if not codes:
         return {}
-    units = session.scalars(select(Unit).where(Unit.code.in_(codes)))
-    return {u.code: working_units(session, u, day)[-1].name for u in units}
+    units = list(session.scalars(select(Unit).where(Unit.code.in_(codes))))
+    working = working_units_of(session, units, day)
+    return {u.code: working[u.id][-1].name for u in units}
 
 
 def annotate(session: Session, t: Translator, items: Sequence[CaseRow], rows: list[Row], day: date,
