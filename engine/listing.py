@@ -31,7 +31,7 @@ from .models import Case, Unit, in_units, path_under
 from .pagination import decode_cursor, encode_cursor
 from .queries import scope_clause
 from .citizen_search import citizen_matches, may_search_citizens
-from .search_index import content_matches
+from .search_index import common, content_matches
 from .succession import subtree_paths
 
 __all__ = ["CaseQuery", "CaseRow", "CasePage", "ORDERS", "MAX_LIMIT", "page_cases", "count_cases", "case_row"]
@@ -121,8 +121,9 @@ def case_row(c: Case) -> CaseRow:
     )
 
 
-def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[Case]]:
-    """The cases in the actor's units that pass every filter of ``query``, unordered."""
+def _filtered(session: Session, actor: Actor, query: CaseQuery, *, indexed: bool = True) -> Select[tuple[Case]]:
+    """The cases in the actor's units that pass every filter of ``query``, unordered
+    (``indexed``: a text search through the search index)."""
     stmt = select(Case).where(scope_clause(actor))
     if query.states:
         stmt = stmt.where(Case.state.in_(list(query.states)))
@@ -183,7 +184,7 @@ def _filtered(session: Session, actor: Actor, query: CaseQuery) -> Select[tuple[
         if by_citizen is not None:
             stmt = stmt.where(by_citizen)
     if query.text:
-        found = content_matches(session, query.text)
+        found = content_matches(session, query.text, indexed=indexed)
         code = normalise_code(query.text)
         if code is not None:
             found = Case.code == code if found is None else or_(found, Case.code == code)
@@ -201,7 +202,10 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
         raise InvalidField(field="order", problem_vi=f"phải là một trong: {', '.join(ORDERS)}",
                            problem_en=f"must be one of: {', '.join(ORDERS)}")
     limit = max(1, min(limit, max_limit))
-    stmt = _filtered(session, actor, query)
+    # A common term (search_index.common): the reader's newest cases tested one by one
+    # fill a page within the first windows; the index would gather the country's hits.
+    walk = query.order == "received" and bool(query.text) and common(session, query.text)
+    stmt = _filtered(session, actor, query, indexed=not walk)
 
     if query.order == "received":
         at = None
@@ -209,7 +213,7 @@ def page_cases(session: Session, actor: Actor, query: CaseQuery, *, limit: int =
             at, last = decode_cursor(cursor, "received", (datetime, int))
             stmt = stmt.where(Case.received_at <= at,
                               or_(Case.received_at < at, and_(Case.received_at == at, Case.id < last)))
-        if query.text:
+        if query.text and not walk:
             # The search index is the selective part: its hits are read once, not
             # once per window.
             cases = list(session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit + 1)))

@@ -25,16 +25,16 @@ portable declaration): ``SEARCH_OBJECTS`` names what the migration creates, and
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Connection, and_, select, text
+from sqlalchemy import ColumnElement, Connection, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from .models import Case
 from .search import MAX_TERMS, fold
 
 __all__ = ["SEARCH_OBJECTS", "FTS_TABLE", "PG_INDEX", "MIN_TRIGRAM", "folded_content", "index_cases", "index_rows",
-           "content_matches", "create_index", "drop_index", "rebuild_sqlite"]
+           "content_matches", "common", "COMMON_HITS", "create_index", "drop_index", "rebuild_sqlite"]
 
 FTS_TABLE = "cases_search"
 PG_INDEX = "ix_cases_content_trgm"
@@ -42,6 +42,7 @@ PG_INDEX = "ix_cases_content_trgm"
 SEARCH_OBJECTS = frozenset({PG_INDEX, FTS_TABLE, *(f"{FTS_TABLE}_{s}" for s in ("data", "idx", "docsize",
                                                                                    "config", "content"))})
 MIN_TRIGRAM = 3
+COMMON_HITS = 5_000
 
 
 def folded_content(content: str) -> str:
@@ -59,19 +60,39 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def content_matches(session: Session, query: str) -> ColumnElement[bool] | None:
+def _fts_hits(terms: list[str]) -> Any:
+    return select(text("rowid")).select_from(text(FTS_TABLE)).where(
+        text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=" AND ".join(_fts_phrase(t) for t in terms)))
+
+
+def _terms(query: str) -> list[str]:
+    return fold(query).split()[:MAX_TERMS]
+
+
+def content_matches(session: Session, query: str, *, indexed: bool = True) -> ColumnElement[bool] | None:
     """Every word of ``query`` occurs in the case's content, diacritics ignored;
-    ``None`` when the query has no words. At most ``MAX_TERMS`` words count."""
-    terms = fold(query).split()[:MAX_TERMS]
+    ``None`` when the query has no words. At most ``MAX_TERMS`` words count.
+    ``indexed=False``: the text test alone, for a read that walks few rows anyway."""
+    terms = _terms(query)
     if not terms:
         return None
     likes = [Case.content_folded.like(f"%{_like_escape(t)}%", escape="\\") for t in terms]
     long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM]
-    if session.get_bind().dialect.name != "sqlite" or not long_terms:
+    if not indexed or session.get_bind().dialect.name != "sqlite" or not long_terms:
         return and_(*likes)
-    hits = select(text("rowid")).select_from(text(FTS_TABLE)).where(
-        text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=" AND ".join(_fts_phrase(t) for t in long_terms)))
-    return and_(Case.id.in_(hits.scalar_subquery()), *likes)
+    return and_(Case.id.in_(_fts_hits(long_terms).scalar_subquery()), *likes)
+
+
+def common(session: Session, query: str) -> bool:
+    """Whether more than ``COMMON_HITS`` cases in the whole database match (SQLite's
+    index; counted no further). Such a term is found faster by reading the reader's
+    newest cases and testing each than by gathering every hit of the country and
+    keeping the reader's: 1 case in 8 of a million is 125,000 hits."""
+    long_terms = [t for t in _terms(query) if len(t) >= MIN_TRIGRAM]
+    if session.get_bind().dialect.name != "sqlite" or not long_terms:
+        return False
+    capped = _fts_hits(long_terms).limit(COMMON_HITS + 1).subquery()
+    return (session.scalar(select(func.count()).select_from(capped)) or 0) > COMMON_HITS
 
 
 def index_cases(session: Session, cases: Iterable[Case]) -> None:

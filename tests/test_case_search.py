@@ -4,6 +4,8 @@ and by content through the search index, whose plan the database must use."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event, select
 
@@ -152,3 +154,36 @@ def test_the_index_follows_the_case_service_in_its_transaction(world, service, s
             NewCase(workflow="nghe-dan-noi", unit="A1", topic="khong_co", kind="kien_nghi", content="x")])
     with sessions() as s:
         assert page_cases(s, world["off_a"], CaseQuery(text="kenh o nhiem")).items == []
+
+
+def _pages(sessions, actor, text, limit=4):
+    """Every page of a newest-first text search, in order."""
+    out, cursor = [], None
+    while True:
+        with sessions() as s:
+            page = page_cases(s, actor, CaseQuery(text=text), limit=limit, cursor=cursor)
+        out += [r.code for r in page.items]
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
+
+
+def test_a_common_term_read_newest_first_finds_what_the_index_finds(world, sessions, clock, engine, monkeypatch):
+    """A term matching many cases is searched by testing the reader's newest cases
+    one by one (search_index.common): the same cases, in the same order, page by page."""
+    import engine.search_index as search_index
+
+    for i in range(24):
+        content = "Sạt lở bờ sông" if i % 3 else f"Đèn đường hỏng mã{i:03d}"
+        who, unit = (("off_a", "A1"), ("off_a", "A2"), ("off_b", "B1"))[i % 3]
+        world.new_case(who, unit, content=content)
+        clock.advance(timedelta(days=(i % 5) * 3, hours=1))
+    readers = [world["aud_p"], world["off_a"]]
+    expected = {id(r): _pages(sessions, r, "sat lo") for r in readers}
+    assert len(expected[id(world["aud_p"])]) == 16
+    monkeypatch.setattr(search_index, "COMMON_HITS", 2)
+    with sessions() as s:
+        assert search_index.common(s, "sat lo") is (engine.dialect.name == "sqlite")
+        assert not search_index.common(s, "ma021")  # one case
+    for reader in readers:
+        assert _pages(sessions, reader, "sat lo") == expected[id(reader)]
