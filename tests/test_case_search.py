@@ -182,8 +182,12 @@ def test_a_common_term_read_newest_first_finds_what_the_index_finds(world, sessi
     expected = {id(r): _pages(sessions, r, "sat lo") for r in readers}
     assert len(expected[id(world["aud_p"])]) == 16
     monkeypatch.setattr(search_index, "COMMON_HITS", 2)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:  # the planner's estimate needs statistics, as autovacuum leaves them
+            conn.exec_driver_sql("ANALYZE cases")
+            conn.commit()
     with sessions() as s:
-        assert search_index.common(s, "sat lo") is (engine.dialect.name == "sqlite")
+        assert search_index.common(s, "sat lo")
         assert not search_index.common(s, "ma021")  # one case
     for reader in readers:
         assert _pages(sessions, reader, "sat lo") == expected[id(reader)]
