@@ -78,7 +78,11 @@ def replay() -> Iterator[Engine]:
 
 def _caught_up(container: Container, replay: Engine) -> None:
     with container.engine.connect() as conn:
-        target = conn.execute(text("SELECT pg_current_wal_lsn()")).scalar()
+        # The insert position, not pg_current_wal_lsn() (the written one): the tests'
+        # cluster commits asynchronously, so a commit record may still sit in the WAL
+        # buffers, and waiting for the written position let the check pass before the
+        # replica had the transaction (1 run in 6).
+        target = conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()
     deadline = time.monotonic() + 30
     with replay.connect() as conn:
         while conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:t AS pg_lsn)"), {"t": target}).scalar() \
