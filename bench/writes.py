@@ -14,14 +14,14 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
 from engine import migrate
 from engine.clock import FrozenClock
 from engine.db import WRITE, make_engine, make_session_factory
 from engine.deadline_rules.stages import LIVE
 from engine.models import Case, CaseEvent, CaseFacts, OutboxMessage, Timer, Unit
-from engine.models.rollups import COUNTERS, RollupDeadline
+from engine.models.rollups import COUNTERS, UPSERT, RollupDeadline
 from engine.search_index import folded_content, index_rows
 from engine.services import directory
 from engine.services.cases import CaseService, NewCase
@@ -66,18 +66,14 @@ SELECT_VERSION = select(Case.version).where(Case.id == bindparam("cid"))
 UPDATE_CASE = update(Case).where(Case.id == bindparam("cid"), Case.version == bindparam("old_version"))
 UPDATE_FACTS = update(CaseFacts).where(CaseFacts.case_id == bindparam("cid")).values(
     on_site_at=func.coalesce(CaseFacts.on_site_at, bindparam("at")), met_at=func.coalesce(CaseFacts.met_at, bindparam("at")))
+# The report roll-up (engine.models.rollups) and its open-deadline row, which the
+# service writes in the same transaction: the same upsert, with the rows it sends.
+UPSERT_ROLLUP = UPSERT  # the service's own constant upsert
+INSERT_DEADLINE = insert(RollupDeadline)
+DELETE_DEADLINE = delete(RollupDeadline).where(RollupDeadline.case_id == bindparam("cid"))
 # The stage's live timers, as the service selects them: by case and stage, on the
 # (case_id, rule, stage_seq) index. ``status = 'pending'`` alone would be planned on
 # the sweep's (status, due_at) index and walk every pending timer in the database.
-# The report roll-up (engine.models.rollups) and its open-deadline row, which the
-# service writes in the same transaction: the same upsert, with the rows it sends.
-UPSERT_ROLLUP = text(
-    f"INSERT INTO report_rollups (unit_id, grain, received_month, bucket, topic, workflow_key, {', '.join(COUNTERS)}) "
-    f"VALUES (:unit_id, :grain, :received_month, :bucket, :topic, :workflow_key, {', '.join(':' + c for c in COUNTERS)}) "
-    "ON CONFLICT (unit_id, grain, received_month, bucket, topic, workflow_key) DO UPDATE SET "
-    + ", ".join(f"{c} = report_rollups.{c} + excluded.{c}" for c in COUNTERS))
-INSERT_DEADLINE = insert(RollupDeadline)
-DELETE_DEADLINE = delete(RollupDeadline).where(RollupDeadline.case_id == bindparam("cid"))
 CANCEL_TIMERS = update(Timer).where(Timer.case_id == bindparam("cid"), Timer.stage_seq == bindparam("stage"),
                                     Timer.status.in_(LIVE))
 

@@ -44,7 +44,7 @@ from .cases import CaseEvent
 from .units import Unit
 
 __all__ = ["ReportRollup", "RollupDeadline", "COUNTERS", "KEY", "instants", "due_of", "fold_event", "fold",
-           "overdue_intervals", "hold", "write_pending"]
+           "overdue_intervals", "hold", "write_pending", "UPSERT"]
 
 COUNTERS = ("received", "on_site", "escalated", "up", "across", "across_up", "resolved", "closed",
             "closed_resolved", "late", "ext", "ext_late", "satisfied", "not_satisfied", "overdue_on", "overdue_off")
@@ -208,7 +208,7 @@ def _upsert() -> Any:
         + ", ".join(f"{c} = report_rollups.{c} + excluded.{c}" for c in COUNTERS))
 
 
-_UPSERT = _upsert()
+UPSERT = _upsert()  # rows of KEY + COUNTERS; the bench's baselines send the same statement
 
 
 def _merge(into: dict[tuple[Any, ...], dict[str, Any]], rows: Iterable[dict[str, Any]]) -> None:
@@ -259,7 +259,7 @@ def _write(connection: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         # Sorted: concurrent transactions lock a province's rows in one order, never in a cycle.
         rows.sort(key=lambda r: tuple(r[k] for k in KEY))
-        connection.execute(_UPSERT, rows)
+        connection.execute(UPSERT, rows)
 
 
 def _unit_ids(path: str) -> list[int]:
